@@ -1,0 +1,67 @@
+import { Http } from '../api/http.ts';
+import type { WireIdentity, WireLogin } from '../api/wire.ts';
+import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
+import { unwrapPrivateKeys, verifyIdentity, type PrivateKeys, type PublicIdentity } from '../crypto/identity.ts';
+import type { KdfParams } from '../crypto/kdf.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { ApiError, IntegrityError, WrongPassphraseError } from '../errors.ts';
+import { openMasterKey } from './material.ts';
+
+/** What an unlocked client holds in memory (and nowhere else). */
+export interface Unlocked {
+  accountId: string;
+  handle: string;
+  isAdmin: boolean;
+  sessionId: string;
+  masterKey: Uint8Array;
+  identity: PublicIdentity;
+  privateKeys: PrivateKeys;
+  wrappedMasterKey: Uint8Array;
+  kdf: KdfParams;
+}
+
+export function identityFromWire(w: WireIdentity): PublicIdentity {
+  try {
+    return {
+      handle: w.handle,
+      signPublicKey: fromBase64Url(w.signPublicKey),
+      boxPublicKey: fromBase64Url(w.boxPublicKey),
+      signature: fromBase64Url(w.signature),
+    };
+  } catch {
+    throw new IntegrityError(`identity of ${w.handle} is malformed`);
+  }
+}
+
+/** Sends the login key; on success opens the key bundle the server returns. */
+export async function openSession(
+  s: Sodium, http: Http, handle: string, loginKey: Uint8Array, kek: Uint8Array, kdf: KdfParams, device?: string,
+): Promise<Unlocked> {
+  let login: WireLogin;
+  try {
+    login = await http.json<WireLogin>('POST', '/v1/auth/login', { handle, loginKey: b64(loginKey), device });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'VAULT_ERR_BAD_CREDENTIALS') throw new WrongPassphraseError();
+    throw err;
+  }
+  http.token = login.token;
+  // The server checked the login key, so a key bundle that does not open with our
+  // key-encryption key was not written by us: refuse it rather than guess.
+  const wrappedMasterKey = fromBase64Url(login.keys.wrappedMasterKey);
+  const masterKey = openMasterKey(s, kek, handle, wrappedMasterKey);
+  const identity = identityFromWire(login.keys.identity);
+  if (identity.handle !== handle || login.account.handle !== handle) throw new IntegrityError('server returned another account');
+  verifyIdentity(s, identity);
+  const privateKeys = unwrapPrivateKeys(s, masterKey, identity, fromBase64Url(login.keys.wrappedPrivateKeys));
+  return {
+    accountId: login.account.id,
+    handle,
+    isAdmin: login.account.isAdmin,
+    sessionId: login.sessionId,
+    masterKey,
+    identity,
+    privateKeys,
+    wrappedMasterKey,
+    kdf,
+  };
+}

@@ -1,0 +1,56 @@
+import { ApiError, NetworkError, ServerError } from '../errors.ts';
+
+export interface HttpOptions {
+  server: string;
+  fetch?: typeof fetch | undefined;
+}
+
+/** JSON over fetch, with the session token and typed errors. No Node built-ins. */
+export class Http {
+  readonly server: string;
+  private readonly fetchFn: typeof fetch;
+  token: string | undefined;
+
+  constructor(options: HttpOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.send(path, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ServerError(res.status, 'VAULT_ERR_PROTOCOL', 'server answered something that is not JSON');
+    }
+  }
+
+  async send(path: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.server + path, { ...init, headers });
+    } catch (err) {
+      throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+}
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  let code = 'VAULT_ERR_HTTP';
+  let message = res.statusText;
+  try {
+    const body = (await res.json()) as { code?: unknown; message?: unknown };
+    if (typeof body.code === 'string') code = body.code;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // not JSON: keep the status text
+  }
+  return res.status >= 500 ? new ServerError(res.status, code, message) : new ApiError(res.status, code, message);
+}

@@ -1,0 +1,92 @@
+// [Note: client errors]
+// Every failure is a thrown class with a stable `code`. A failed decryption, a bad
+// signature, a rollback and a changed key are distinct types; the integrity ones share
+// the IntegrityError base so callers can treat "the server handed us bad data" as one.
+
+export class VaultError extends Error {
+  readonly code: string = 'VAULT_ERR_CLIENT';
+  override name = 'VaultError';
+}
+
+/** The handle or passphrase (or recovery key) is wrong. */
+export class WrongPassphraseError extends VaultError {
+  override readonly code = 'VAULT_ERR_BAD_CREDENTIALS';
+  override name = 'WrongPassphraseError';
+  constructor(message = 'handle or passphrase is wrong') {
+    super(message);
+  }
+}
+
+/** The server offered key-derivation parameters below the client's floor. */
+export class WeakKdfError extends VaultError {
+  override readonly code = 'VAULT_ERR_WEAK_KDF';
+  override name = 'WeakKdfError';
+}
+
+export class RecoveryKeyFormatError extends VaultError {
+  override readonly code = 'VAULT_ERR_RECOVERY_KEY_FORMAT';
+  override name = 'RecoveryKeyFormatError';
+  constructor() {
+    super('the recovery key is not 24 valid recovery words');
+  }
+}
+
+/** The server could not be reached or the connection failed. */
+export class NetworkError extends VaultError {
+  override readonly code = 'VAULT_ERR_NETWORK';
+  override name = 'NetworkError';
+}
+
+/** The server answered with an error; `code` is the server's stable code. */
+export class ApiError extends VaultError {
+  override readonly code: string;
+  readonly status: number;
+  override name = 'ApiError';
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The server failed (5xx) or answered something that is not the protocol. */
+export class ServerError extends ApiError {
+  override name = 'ServerError';
+}
+
+/** Data from the server is not what its author wrote: altered, swapped, forged or stale. */
+export class IntegrityError extends VaultError {
+  override readonly code: string = 'VAULT_ERR_INTEGRITY';
+  override name = 'IntegrityError';
+}
+
+export class DecryptionError extends IntegrityError {
+  override readonly code = 'VAULT_ERR_DECRYPTION';
+  override name = 'DecryptionError';
+}
+
+export class SignatureError extends IntegrityError {
+  override readonly code = 'VAULT_ERR_SIGNATURE';
+  override name = 'SignatureError';
+}
+
+/** The server presented an older version as the latest one this client has seen. */
+export class RollbackError extends IntegrityError {
+  override readonly code = 'VAULT_ERR_ROLLBACK';
+  override name = 'RollbackError';
+}
+
+/** A contact's keys differ from the ones pinned for that handle. */
+export class KeyChangedError extends VaultError {
+  override readonly code = 'VAULT_ERR_KEY_CHANGED';
+  override name = 'KeyChangedError';
+  readonly handle: string;
+  readonly pinnedFingerprint: string;
+  readonly presentedFingerprint: string;
+  constructor(handle: string, pinnedFingerprint: string, presentedFingerprint: string) {
+    super(`the keys of ${handle} changed: pinned ${pinnedFingerprint}, presented ${presentedFingerprint}`);
+    this.handle = handle;
+    this.pinnedFingerprint = pinnedFingerprint;
+    this.presentedFingerprint = presentedFingerprint;
+  }
+}

@@ -1,0 +1,39 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { StateStore } from '../state/store.ts';
+
+/**
+ * Client state in one JSON file readable by its owner only. It holds no secrets
+ * (versions seen, pinned public keys); writes go to a temporary file and are renamed
+ * into place so a crash never leaves half a file.
+ */
+export class FileStateStore implements StateStore {
+  private cache: Record<string, string> | undefined;
+
+  constructor(private readonly file: string) {}
+
+  private async load(): Promise<Record<string, string>> {
+    if (this.cache) return this.cache;
+    try {
+      this.cache = JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.cache = {};
+    }
+    return this.cache;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.load())[key];
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    const data = await this.load();
+    data[key] = value;
+    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(data), { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, this.file);
+  }
+}

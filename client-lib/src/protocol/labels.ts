@@ -1,0 +1,26 @@
+// [Note: labels]
+// Every key derivation context, associated data and signed statement starts with a
+// versioned label, so a value made for one purpose can never be accepted for another,
+// and a future format (v2) cannot be confused with this one. docs/PROTOCOL.md lists them.
+
+export const LABEL = {
+  masterKeyWrapPassphrase: 'tvault/v1/master-key/passphrase',
+  masterKeyWrapRecovery: 'tvault/v1/master-key/recovery',
+  privateKeys: 'tvault/v1/private-keys',
+  identity: 'tvault/v1/identity',
+  fingerprint: 'tvault/v1/fingerprint',
+  recordBody: 'tvault/v1/record-body',
+  recordKeySeal: 'tvault/v1/record-key',
+  recordVersionSignature: 'tvault/v1/record-version',
+} as const;
+
+/** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */
+export const KDF_CONTEXT = {
+  keyEncryptionKey: 'tv-kek-1',
+  loginKey: 'tv-lgn-1',
+  recoveryKeyEncryptionKey: 'tv-rkk-1',
+  recoveryAuthKey: 'tv-rak-1',
+} as const;
+
+/** First byte of every self-describing envelope this version writes. */
+export const ENVELOPE_V1 = 1;

@@ -1,0 +1,25 @@
+// Sizes and bounds both sides agree on.
+
+export const HANDLE_PATTERN = '^[a-z0-9][a-z0-9._-]{2,31}$';
+
+export const KEY_BYTES = 32;
+export const SALT_BYTES = 16;
+export const SIGNATURE_BYTES = 64;
+export const NONCE_BYTES = 24;
+export const TAG_BYTES = 16;
+/** version byte + nonce + ciphertext of a 32-byte key + tag */
+export const WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES;
+/** version byte + nonce + (Ed25519 secret 64 + X25519 secret 32) + tag */
+export const WRAPPED_PRIVATE_KEYS_BYTES = 1 + NONCE_BYTES + 64 + 32 + TAG_BYTES;
+/** crypto_box_seal of (version byte + record id + key version + key): 48 bytes of overhead */
+export const SEALED_RECORD_KEY_BYTES = 48 + 1 + 16 + 4 + KEY_BYTES;
+
+export const KDF_ALGORITHM = 'argon2id13';
+
+/**
+ * The floor no client goes below, whatever a server offers (a hostile server could
+ * otherwise ask for a cheap derivation and brute-force the login key it receives).
+ */
+export const KDF_FLOOR = { opsLimit: 3, memLimit: 256 * 1024 * 1024 } as const;
+/** A ceiling too, so a hostile server cannot make a client allocate without bound. */
+export const KDF_CEILING = { opsLimit: 20, memLimit: 2 * 1024 * 1024 * 1024 - 1 } as const;

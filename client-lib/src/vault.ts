@@ -1,0 +1,216 @@
+import { Http } from './api/http.ts';
+import type { WireKdf, WireSession } from './api/wire.ts';
+import { newAccountMaterial, kdfFromWire, kdfToWire, openMasterKey, openMasterKeyWithRecovery, passphraseMaterial } from './account/material.ts';
+import { openSession, type Unlocked } from './account/session.ts';
+import { fromBase64Url, toBase64Url as b64 } from './crypto/encoding.ts';
+import { fingerprint } from './crypto/identity.ts';
+import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
+import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
+import { sodiumReady, type Sodium } from './crypto/sodium.ts';
+import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './errors.ts';
+import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
+import type { StateStore } from './state/store.ts';
+
+export interface ConnectOptions {
+  /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
+  server: string;
+  handle: string;
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch;
+  /** Where the client remembers versions seen and pinned keys (default: in memory). */
+  state?: StateStore;
+  /** A label for the session list, e.g. "laptop". Stored by the server in the clear. */
+  device?: string;
+  /**
+   * Minimum Argon2id cost this client accepts. Defaults to KDF_FLOOR (256 MiB, 3 passes).
+   * Lowering it is unsafe outside tests: a hostile server could then ask for a cheap
+   * derivation and brute-force the passphrase from the login key it receives.
+   */
+  kdfFloor?: KdfLimits;
+}
+
+export interface RegisterOptions extends ConnectOptions {
+  passphrase: string;
+  inviteCode?: string;
+  /** Argon2id cost for this account; defaults to the floor. */
+  kdf?: KdfLimits;
+}
+
+export interface LoginOptions extends ConnectOptions {
+  passphrase: string;
+}
+
+export interface RecoverOptions extends ConnectOptions {
+  /** The 24 recovery words shown at registration. */
+  recoveryKey: string;
+  newPassphrase: string;
+  kdf?: KdfLimits;
+}
+
+export interface SessionInfo {
+  id: string;
+  device: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  current: boolean;
+}
+
+function normaliseHandle(handle: string): string {
+  const h = handle.trim().toLowerCase();
+  if (!new RegExp(HANDLE_PATTERN).test(h)) {
+    throw new VaultError('a handle is 3 to 32 characters: a-z, 0-9, dot, dash, underscore, starting with a letter or digit');
+  }
+  return h;
+}
+
+async function prelogin(http: Http, handle: string) {
+  const res = await http.json<{ kdf: WireKdf }>('POST', '/v1/auth/prelogin', { handle });
+  return kdfFromWire(res.kdf);
+}
+
+/** An unlocked account on one server. Keys live in this object's memory only. */
+export class Vault {
+  private constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private me: Unlocked,
+    private readonly options: ConnectOptions,
+  ) {}
+
+  static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {
+    const s = await sodiumReady();
+    const handle = normaliseHandle(options.handle);
+    const floor = options.kdfFloor ?? KDF_FLOOR;
+    const material = newAccountMaterial(s, handle, options.passphrase, options.kdf ?? floor, floor);
+    const http = new Http(options);
+    await http.json('POST', '/v1/auth/register', { ...material.body, inviteCode: options.inviteCode });
+    const vault = await Vault.unlock(s, http, handle, options.passphrase, options);
+    const recoveryKey = recoveryKeyToWords(material.recoveryKey);
+    s.memzero(material.recoveryKey);
+    return { vault, recoveryKey };
+  }
+
+  static async login(options: LoginOptions): Promise<Vault> {
+    const s = await sodiumReady();
+    return Vault.unlock(s, new Http(options), normaliseHandle(options.handle), options.passphrase, options);
+  }
+
+  /** Sets a new passphrase using the recovery words; keys and records stay the same. */
+  static async recover(options: RecoverOptions): Promise<Vault> {
+    const s = await sodiumReady();
+    const handle = normaliseHandle(options.handle);
+    const floor = options.kdfFloor ?? KDF_FLOOR;
+    const recoveryKey = wordsToRecoveryKey(options.recoveryKey);
+    const { authKey } = deriveRecoveryKeys(s, recoveryKey);
+    const http = new Http(options);
+    let started: { recoveryWrappedMasterKey: string };
+    try {
+      started = await http.json('POST', '/v1/auth/recover/start', { handle, recoveryAuthKey: b64(authKey) });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VAULT_ERR_BAD_CREDENTIALS') throw new WrongPassphraseError('handle or recovery key is wrong');
+      throw err;
+    }
+    const masterKey = openMasterKeyWithRecovery(s, recoveryKey, handle, fromBase64Url(started.recoveryWrappedMasterKey));
+    const next = passphraseMaterial(s, handle, options.newPassphrase, masterKey, options.kdf ?? floor, floor);
+    await http.json('POST', '/v1/auth/recover/finish', {
+      handle,
+      recoveryAuthKey: b64(authKey),
+      kdf: kdfToWire(next.kdf),
+      loginKey: b64(next.loginKey),
+      wrappedMasterKey: b64(next.wrappedMasterKey),
+    });
+    return Vault.unlock(s, http, handle, options.newPassphrase, options);
+  }
+
+  private static async unlock(s: Sodium, http: Http, handle: string, passphrase: string, options: ConnectOptions): Promise<Vault> {
+    const floor = options.kdfFloor ?? KDF_FLOOR;
+    const kdf = await prelogin(http, handle);
+    checkKdfParams(kdf, floor);
+    const keys = derivePassphraseKeys(s, passphrase, kdf, floor);
+    try {
+      const me = await openSession(s, http, handle, keys.loginKey, keys.keyEncryptionKey, kdf, options.device);
+      return new Vault(s, http, me, options);
+    } finally {
+      s.memzero(keys.keyEncryptionKey);
+      s.memzero(keys.loginKey);
+    }
+  }
+
+  get handle(): string {
+    return this.me.handle;
+  }
+
+  get isAdmin(): boolean {
+    return this.me.isAdmin;
+  }
+
+  get server(): string {
+    return this.http.server;
+  }
+
+  /** The safety number of this account's own public keys. */
+  fingerprint(): string {
+    return fingerprint(this.s, this.me.identity);
+  }
+
+  /** Re-wraps the master key under a new passphrase and ends every other session. */
+  async changePassphrase(current: string, next: string, cost?: KdfLimits): Promise<void> {
+    const floor = this.options.kdfFloor ?? KDF_FLOOR;
+    const old = derivePassphraseKeys(this.s, current, this.me.kdf, floor);
+    try {
+      openMasterKey(this.s, old.keyEncryptionKey, this.me.handle, this.me.wrappedMasterKey);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new WrongPassphraseError('current passphrase is wrong');
+      throw err;
+    }
+    const material = passphraseMaterial(this.s, this.me.handle, next, this.me.masterKey, cost ?? floor, floor);
+    try {
+      await this.http.json('POST', '/v1/account/passphrase', {
+        currentLoginKey: b64(old.loginKey),
+        kdf: kdfToWire(material.kdf),
+        loginKey: b64(material.loginKey),
+        wrappedMasterKey: b64(material.wrappedMasterKey),
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VAULT_ERR_BAD_CREDENTIALS') throw new WrongPassphraseError('current passphrase is wrong');
+      throw err;
+    }
+    this.me = { ...this.me, kdf: material.kdf, wrappedMasterKey: material.wrappedMasterKey };
+  }
+
+  async sessions(): Promise<SessionInfo[]> {
+    const res = await this.http.json<{ sessions: WireSession[] }>('GET', '/v1/sessions');
+    return res.sessions.map((w) => ({
+      id: w.id,
+      device: w.device,
+      current: w.current,
+      createdAt: new Date(w.createdAt),
+      lastUsedAt: new Date(w.lastUsedAt),
+      expiresAt: new Date(w.expiresAt),
+    }));
+  }
+
+  /** Ends one of this account's sessions (another device, or this one). */
+  async endSession(id: string): Promise<void> {
+    await this.http.json('DELETE', `/v1/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Ends this session and forgets the keys held in memory. */
+  async logout(): Promise<void> {
+    try {
+      await this.http.json('POST', '/v1/auth/logout');
+    } finally {
+      this.http.token = undefined;
+      this.s.memzero(this.me.masterKey);
+      this.s.memzero(this.me.privateKeys.signSecretKey);
+      this.s.memzero(this.me.privateKeys.boxSecretKey);
+    }
+  }
+
+  /** Administrators: a single-use invite code for REGISTRATION=invite. */
+  async createInvite(options: { expiresInSeconds?: number } = {}): Promise<{ code: string; expiresAt: Date }> {
+    const res = await this.http.json<{ code: string; expiresAt: string }>('POST', '/v1/invites', options);
+    return { code: res.code, expiresAt: new Date(res.expiresAt) };
+  }
+}

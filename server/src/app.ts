@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import type { Config } from './config.ts';
+import type { Database } from './db/schema.ts';
+import database from './plugins/database.ts';
+import errors from './plugins/errors.ts';
+import security from './plugins/security.ts';
+import openapi from './plugins/openapi.ts';
+import auth from './plugins/auth.ts';
+import health from './routes/health.ts';
+import authRoutes from './routes/auth.ts';
+import accountRoutes from './routes/account.ts';
+import sessionRoutes from './routes/sessions.ts';
+import inviteRoutes from './routes/invites.ts';
+// import recordRoutes from './routes/records/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Kysely<Database>;
+}
+
+/** The whole vault as one plugin: shared services first, then one plugin per URL prefix. */
+export const vaultApp = fp<AppOptions>(
+  async (app, { config, db }) => {
+    app.decorate('config', config);
+    await app.register(errors);
+    await app.register(database, { db });
+    await app.register(security);
+    await app.register(openapi);
+    await app.register(auth);
+
+    await app.register(health);
+    await app.register(authRoutes, { prefix: '/v1/auth' });
+    await app.register(accountRoutes, { prefix: '/v1/account' });
+    await app.register(sessionRoutes, { prefix: '/v1/sessions' });
+    await app.register(inviteRoutes, { prefix: '/v1/invites' });
+    // await app.register(recordRoutes, { prefix: '/v1/records' });
+  },
+  { name: 'vault' },
+);
+
+// Never log what a request carries: headers with credentials, and (pino's default)
+// no bodies at all. Responses are not logged either.
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-invite-code"]'];
+
+// Requests are logged by method, route and id only: no query string, no client address
+// (a seized log must not map who connected when), no headers.
+const serializers = {
+  req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+};
+
+export type LogOption = boolean | { stream: NodeJS.WritableStream };
+
+export function fastifyOptions(config: Config, logger: LogOption): FastifyServerOptions {
+  const stream = typeof logger === 'object' ? { stream: logger.stream } : {};
+  return {
+    logger: logger ? { level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' }, serializers, ...stream } : false,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 64 * 1024,
+    // Unknown fields are an error (schemas say additionalProperties: false), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+  };
+}
+
+export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(vaultApp, options);
+  await app.ready();
+  return app;
+}

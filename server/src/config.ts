@@ -1,0 +1,52 @@
+import envSchema from 'env-schema';
+import { Type, type Static } from 'typebox';
+
+// Everything the server reads from its environment, validated once at boot.
+// Nothing is chosen by NODE_ENV: every behaviour has its own variable.
+const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  VAULT_DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  REGISTRATION: Type.Union([Type.Literal('open'), Type.Literal('invite')], { default: 'invite' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  SESSION_TTL_SECONDS: Type.Integer({ default: 12 * 3600, minimum: 60, maximum: 30 * 24 * 3600 }),
+  INVITE_TTL_SECONDS: Type.Integer({ default: 7 * 24 * 3600, minimum: 60, maximum: 90 * 24 * 3600 }),
+  AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 20, minimum: 1 }),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  // The cheapest Argon2id the server accepts for a new verifier (clients have their own floor).
+  KDF_MIN_OPS: Type.Integer({ default: 3, minimum: 1 }),
+  KDF_MIN_MEM_BYTES: Type.Integer({ default: 256 * 1024 * 1024, minimum: 8192 }),
+  RECORD_MAX_BYTES: Type.Integer({ default: 1024 * 1024, minimum: 1024, maximum: 64 * 1024 * 1024 }),
+  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; throws ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') data[key] = value;
+  }
+  try {
+    return envSchema<Config>({ schema: ConfigSchema, data, dotenv: false });
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+  }
+}
+
+/** Defaults for everything, overridable; used by tests and tools. */
+export function configWith(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), ...overrides };
+}

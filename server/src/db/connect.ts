@@ -1,0 +1,41 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import { startEmbedded } from './embedded.ts';
+import type { Database } from './schema.ts';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'embedded';
+  /** Closes the pool, then the embedded database if there is one. */
+  close(): Promise<void>;
+}
+
+// int8 (counts, sums) as JavaScript numbers: every int8 this schema returns is far
+// below 2^53 (sizes in bytes, row counts).
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+export function kyselyFor(connectionString: string, poolMax: number): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolMax });
+  // An idle client that loses its connection (database restarted) must not crash the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** A real PostgreSQL when DATABASE_URL is set, otherwise the embedded one in VAULT_DATA_DIR. */
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) {
+    const db = kyselyFor(config.DATABASE_URL, config.DB_POOL_MAX);
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX);
+  const db = kyselyFor(embedded.connectionString, config.DB_POOL_MAX);
+  return {
+    db,
+    kind: 'embedded',
+    close: async () => {
+      await db.destroy();
+      await embedded.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+// One interface per table; the server stores ciphertext, public keys and metadata only.
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface AccountTable {
+  id: Generated<string>;
+  handle: string;
+  is_admin: boolean;
+  kdf_algorithm: string;
+  kdf_salt: Buffer;
+  kdf_ops_limit: number;
+  kdf_mem_limit: number;
+  login_verifier: string;
+  wrapped_master_key: Buffer;
+  recovery_verifier: string;
+  recovery_wrapped_master_key: Buffer;
+  sign_public_key: Buffer;
+  box_public_key: Buffer;
+  identity_signature: Buffer;
+  wrapped_private_keys: Buffer;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface SessionTable {
+  id: Generated<string>;
+  account_id: string;
+  token_hash: Buffer;
+  device: string | null;
+  created_at: CreatedAt;
+  last_used_at: ColumnType<Date, Date | undefined, Date>;
+  expires_at: Date;
+}
+
+export interface InviteTable {
+  id: Generated<string>;
+  code_hash: Buffer;
+  created_by: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by: string | null;
+}
+
+export interface ServerSecretTable {
+  name: string;
+  value: Buffer;
+}
+
+export interface RecordTable {
+  id: string;
+  owner_id: string;
+  current_version: number;
+  current_key_version: number;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface RecordVersionTable {
+  record_id: string;
+  version: number;
+  key_version: number;
+  author_id: string;
+  body: Buffer;
+  signature: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface RecordKeyTable {
+  record_id: string;
+  key_version: number;
+  recipient_id: string;
+  sealed_key: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  accounts: AccountTable;
+  sessions: SessionTable;
+  invites: InviteTable;
+  server_secrets: ServerSecretTable;
+  records: RecordTable;
+  record_versions: RecordVersionTable;
+  record_keys: RecordKeyTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type Session = Selectable<SessionTable>;

@@ -1,0 +1,32 @@
+import createError from '@fastify/error';
+
+// [Note: error codes]
+// Every error the API returns is made here, with a stable code (VAULT_ERR_*) and a
+// status. Clients branch on `code`, never on the message. test/errors.test.ts checks
+// that every code is documented in docs/ERRORS.md.
+
+export const ERR = {
+  VALIDATION: createError('VAULT_ERR_VALIDATION', 'request is invalid: %s', 400),
+  BAD_ENCODING: createError('VAULT_ERR_BAD_ENCODING', 'field %s is not valid base64url of the expected size', 400),
+  BODY_TOO_LARGE: createError('VAULT_ERR_BODY_TOO_LARGE', 'request body is too large', 413),
+  UNSUPPORTED_MEDIA_TYPE: createError('VAULT_ERR_UNSUPPORTED_MEDIA_TYPE', 'unsupported content type', 415),
+  UNAUTHENTICATED: createError('VAULT_ERR_UNAUTHENTICATED', 'a valid session is required', 401),
+  BAD_CREDENTIALS: createError('VAULT_ERR_BAD_CREDENTIALS', 'handle or passphrase is wrong', 401),
+  FORBIDDEN: createError('VAULT_ERR_FORBIDDEN', 'not allowed', 403),
+  NOT_FOUND: createError('VAULT_ERR_NOT_FOUND', 'not found', 404),
+  ROUTE_NOT_FOUND: createError('VAULT_ERR_ROUTE_NOT_FOUND', 'no such route', 404),
+  METHOD_NOT_ALLOWED: createError('VAULT_ERR_METHOD_NOT_ALLOWED', 'method not allowed', 405),
+  HANDLE_TAKEN: createError('VAULT_ERR_HANDLE_TAKEN', 'handle is already registered', 409),
+  INVITE_REQUIRED: createError('VAULT_ERR_INVITE_REQUIRED', 'registration needs a valid invite code', 403),
+  INVITE_INVALID: createError('VAULT_ERR_INVITE_INVALID', 'invite code is unknown, used or expired', 403),
+  WEAK_KDF: createError('VAULT_ERR_WEAK_KDF', 'key derivation parameters are below the minimum', 400),
+  SIGNATURE_INVALID: createError('VAULT_ERR_SIGNATURE_INVALID', 'signature does not verify', 400),
+  VERSION_CONFLICT: createError('VAULT_ERR_VERSION_CONFLICT', 'version %s is not the next version', 409),
+  KEY_VERSION_CONFLICT: createError('VAULT_ERR_KEY_VERSION_CONFLICT', 'key version does not match the record', 409),
+  RECORD_EXISTS: createError('VAULT_ERR_RECORD_EXISTS', 'a record with this id exists', 409),
+  RATE_LIMITED: createError('VAULT_ERR_RATE_LIMITED', 'too many requests, retry later', 429),
+  NOT_READY: createError('VAULT_ERR_NOT_READY', 'service is not ready', 503),
+  INTERNAL: createError('VAULT_ERR_INTERNAL', 'internal error', 500),
+} as const;
+
+export type ErrorCode = ReturnType<(typeof ERR)[keyof typeof ERR]>['code'];

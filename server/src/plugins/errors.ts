@@ -1,0 +1,52 @@
+import fp from 'fastify-plugin';
+import type { FastifyError } from 'fastify';
+import { ERR } from '../errors.ts';
+
+// [Note: one error handler]
+// Logs the whole error (server side only) and answers with the stable code and a safe
+// message: never a stack trace, never a value the client sent.
+
+const FASTIFY_TO_VAULT: Record<string, () => FastifyError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new ERR.BODY_TOO_LARGE(),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new ERR.UNSUPPORTED_MEDIA_TYPE(),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new ERR.VALIDATION('content-length does not match the body'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new ERR.VALIDATION('body is empty'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new ERR.VALIDATION('body is not valid JSON'),
+  FST_ERR_BAD_URL: () => new ERR.VALIDATION('malformed URL'),
+  FST_ERR_ASYNC_CONSTRAINT: () => new ERR.VALIDATION('malformed request'),
+  FST_ERR_CTP_INVALID_TYPE: () => new ERR.UNSUPPORTED_MEDIA_TYPE(),
+};
+
+// Connection-level database failures: the request may be retried once it is back.
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+export function toVaultError(err: FastifyError): FastifyError {
+  if (err.validation) {
+    const first = err.validation[0];
+    const where = `${err.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+    return new ERR.VALIDATION(`${where} ${first?.message ?? 'is invalid'}`);
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('VAULT_ERR_')) return err;
+  const mapped = FASTIFY_TO_VAULT[err.code];
+  if (mapped) return mapped();
+  if (DB_UNAVAILABLE.has(err.code) || /Connection terminated|connection timeout/i.test(err.message)) return new ERR.NOT_READY();
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ERR.VALIDATION('malformed request');
+  return new ERR.INTERNAL();
+}
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const safe = toVaultError(err);
+      const status = safe.statusCode ?? 500;
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      else request.log.info({ code: safe.code }, 'request refused');
+      return reply.status(status).send({ statusCode: status, code: safe.code, message: safe.message });
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const e = new ERR.ROUTE_NOT_FOUND();
+      return reply.status(404).send({ statusCode: 404, code: e.code, message: e.message });
+    });
+  },
+  { name: 'errors' },
+);

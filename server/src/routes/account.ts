@@ -1,0 +1,74 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findAccountById } from '../accounts/repository.ts';
+import { checkVerifier, makeVerifier } from '../accounts/verifier.ts';
+import { ERR } from '../errors.ts';
+import { Bytes, Handle, Kdf, Strict, Timestamp, Uuid, decodeBytes, errors } from '../http/schemas.ts';
+import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { callerOf } from '../plugins/auth.ts';
+import { endOtherSessions } from '../sessions/repository.ts';
+import { checkKdfFloor } from './auth-shared.ts';
+
+const account: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['account'];
+  const security = [{ session: [] }];
+  app.addHook('preHandler', app.authenticate);
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'The account of the current session',
+        tags,
+        security,
+        response: { 200: Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean(), createdAt: Timestamp }), ...errors(401) },
+      },
+    },
+    async (request) => {
+      const row = await findAccountById(app.db, callerOf(request).accountId);
+      if (!row) throw new ERR.UNAUTHENTICATED();
+      return { id: row.id, handle: row.handle, isAdmin: row.is_admin, createdAt: row.created_at.toISOString() };
+    },
+  );
+
+  app.post(
+    '/passphrase',
+    {
+      config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_MAX, timeWindow: app.config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000 } },
+      schema: {
+        summary: 'Replace the passphrase: new salt, verifier and wrapped master key; ends the other sessions',
+        tags,
+        security,
+        body: Strict({ currentLoginKey: Bytes(32), kdf: Kdf, loginKey: Bytes(32), wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }),
+        response: { 204: Type.Null(), ...errors(401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const body = request.body;
+      checkKdfFloor(app.config, body.kdf);
+      const row = await findAccountById(app.db, caller.accountId);
+      if (!row || !(await checkVerifier(row.login_verifier, decodeBytes('currentLoginKey', body.currentLoginKey, 32)))) {
+        throw new ERR.BAD_CREDENTIALS();
+      }
+      const verifier = await makeVerifier(decodeBytes('loginKey', body.loginKey, 32));
+      await app.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('accounts')
+          .set({
+            kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
+            kdf_ops_limit: body.kdf.opsLimit,
+            kdf_mem_limit: body.kdf.memLimit,
+            login_verifier: verifier,
+            wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
+            updated_at: new Date(),
+          })
+          .where('id', '=', caller.accountId)
+          .execute();
+        await endOtherSessions(trx, caller.accountId, caller.sessionId);
+      });
+      return reply.status(204).send(null);
+    },
+  );
+};
+
+export default account;

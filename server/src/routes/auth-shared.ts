@@ -1,0 +1,34 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.ts';
+import type { Account } from '../db/schema.ts';
+import { identityOf } from '../accounts/repository.ts';
+import { ERR } from '../errors.ts';
+import { Bytes, Handle, Identity, Timestamp, Uuid, b64 } from '../http/schemas.ts';
+import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+
+/** The server refuses to store a verifier made with a derivation cheaper than its floor. */
+export function checkKdfFloor(config: Config, kdf: { opsLimit: number; memLimit: number }) {
+  if (kdf.opsLimit < config.KDF_MIN_OPS || kdf.memLimit < config.KDF_MIN_MEM_BYTES) throw new ERR.WEAK_KDF();
+}
+
+export const LoginResponse = Type.Object({
+  token: Type.String({ description: 'session token: send as "Authorization: Bearer <token>"' }),
+  sessionId: Uuid,
+  expiresAt: Timestamp,
+  account: Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() }),
+  keys: Type.Object({ wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES), wrappedPrivateKeys: Bytes(WRAPPED_PRIVATE_KEYS_BYTES), identity: Identity }),
+});
+
+export function loginResponse(account: Account, session: { token: string; id: string; expiresAt: Date }) {
+  return {
+    token: session.token,
+    sessionId: session.id,
+    expiresAt: session.expiresAt.toISOString(),
+    account: { id: account.id, handle: account.handle, isAdmin: account.is_admin },
+    keys: {
+      wrappedMasterKey: b64(account.wrapped_master_key),
+      wrappedPrivateKeys: b64(account.wrapped_private_keys),
+      identity: identityOf(account),
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { identityStatement } from '../../../client-lib/src/protocol/statements.ts';
+import { findAccountByHandle, insertAccount } from '../accounts/repository.ts';
+import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
+import { preloginParams } from '../accounts/prelogin.ts';
+import { checkDummy, checkVerifier, makeVerifier } from '../accounts/verifier.ts';
+import { verifyEd25519 } from '../crypto/ed25519.ts';
+import { ERR } from '../errors.ts';
+import { Bytes, Handle, Kdf, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { createSession, endSession } from '../sessions/repository.ts';
+import { callerOf } from '../plugins/auth.ts';
+import { checkKdfFloor, loginResponse, LoginResponse } from './auth-shared.ts';
+
+const Account = Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() });
+
+const RegisterBody = Strict({
+  handle: Handle,
+  inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  kdf: Kdf,
+  loginKey: Bytes(32),
+  wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES),
+  recoveryAuthKey: Bytes(32),
+  recoveryWrappedMasterKey: Bytes(WRAPPED_KEY_BYTES),
+  identity: Strict({ signPublicKey: Bytes(32), boxPublicKey: Bytes(32), signature: Bytes(64) }),
+  wrappedPrivateKeys: Bytes(WRAPPED_PRIVATE_KEYS_BYTES),
+});
+
+const auth: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app;
+  const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000 };
+  const limited = { config: { rateLimit } };
+  const tags = ['authentication'];
+
+  app.post(
+    '/prelogin',
+    {
+      ...limited,
+      schema: {
+        summary: "A handle's key-derivation parameters (made-up but stable ones for unknown handles)",
+        tags,
+        body: Strict({ handle: Handle }),
+        response: { 200: Type.Object({ kdf: Kdf }), ...errors(429) },
+      },
+    },
+    async (request) => {
+      const kdf = await preloginParams(app.db, request.body.handle);
+      return { kdf: { ...kdf, salt: b64(kdf.salt) } };
+    },
+  );
+
+  app.post(
+    '/register',
+    { ...limited, schema: { summary: 'Create an account', tags, body: RegisterBody, response: { 201: Type.Object({ account: Account }), ...errors(403, 409, 429) } } },
+    async (request, reply) => {
+      const body = request.body;
+      checkKdfFloor(config, body.kdf);
+      const signPk = decodeBytes('identity.signPublicKey', body.identity.signPublicKey, 32);
+      const boxPk = decodeBytes('identity.boxPublicKey', body.identity.boxPublicKey, 32);
+      const signature = decodeBytes('identity.signature', body.identity.signature, 64);
+      if (!verifyEd25519(signPk, identityStatement(body.handle, signPk, boxPk), signature)) throw new ERR.SIGNATURE_INVALID();
+      const values = {
+        handle: body.handle,
+        kdf_algorithm: body.kdf.algorithm,
+        kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
+        kdf_ops_limit: body.kdf.opsLimit,
+        kdf_mem_limit: body.kdf.memLimit,
+        login_verifier: await makeVerifier(decodeBytes('loginKey', body.loginKey, 32)),
+        wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
+        recovery_verifier: await makeVerifier(decodeBytes('recoveryAuthKey', body.recoveryAuthKey, 32)),
+        recovery_wrapped_master_key: decodeBytes('recoveryWrappedMasterKey', body.recoveryWrappedMasterKey, WRAPPED_KEY_BYTES),
+        sign_public_key: signPk,
+        box_public_key: boxPk,
+        identity_signature: signature,
+        wrapped_private_keys: decodeBytes('wrappedPrivateKeys', body.wrappedPrivateKeys, WRAPPED_PRIVATE_KEYS_BYTES),
+      };
+      const account = await app.db.transaction().execute(async (trx) => {
+        let inviteId: string | undefined;
+        const first = (await trx.selectFrom('accounts').select('id').limit(1).executeTakeFirst()) === undefined;
+        if (config.REGISTRATION === 'invite' && !first) {
+          if (!body.inviteCode) throw new ERR.INVITE_REQUIRED();
+          inviteId = await consumeInvite(trx, body.inviteCode);
+          if (!inviteId) throw new ERR.INVITE_INVALID();
+        }
+        const row = await insertAccount(trx, values);
+        if (!row) throw new ERR.HANDLE_TAKEN();
+        if (inviteId) await markInviteUsedBy(trx, inviteId, row.id);
+        return row;
+      });
+      reply.status(201);
+      return { account: { id: account.id, handle: account.handle, isAdmin: account.is_admin } };
+    },
+  );
+
+  app.post(
+    '/login',
+    {
+      ...limited,
+      schema: {
+        summary: 'Exchange a login key for a session token and the wrapped key bundle',
+        tags,
+        body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(Type.String({ maxLength: 100 })) }),
+        response: { 200: LoginResponse, ...errors(401, 429) },
+      },
+    },
+    async (request) => {
+      const { handle, loginKey, device } = request.body;
+      const key = decodeBytes('loginKey', loginKey, 32);
+      const account = await findAccountByHandle(app.db, handle);
+      const ok = account ? await checkVerifier(account.login_verifier, key) : await checkDummy(key);
+      if (!account || !ok) throw new ERR.BAD_CREDENTIALS();
+      const session = await createSession(app.db, account.id, config.SESSION_TTL_SECONDS, device ?? null);
+      return loginResponse(account, session);
+    },
+  );
+
+  app.post(
+    '/logout',
+    { preHandler: app.authenticate, schema: { summary: 'End the current session', tags, security: [{ session: [] }], response: { 204: Type.Null(), ...errors(401) } } },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      await endSession(app.db, caller.accountId, caller.sessionId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/recover/start',
+    {
+      ...limited,
+      schema: {
+        summary: 'Prove the recovery key and receive the master key wrapped under it',
+        tags,
+        body: Strict({ handle: Handle, recoveryAuthKey: Bytes(32) }),
+        response: { 200: Type.Object({ recoveryWrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }), ...errors(401, 429) },
+      },
+    },
+    async (request) => {
+      const account = await checkRecovery(request.body.handle, request.body.recoveryAuthKey);
+      return { recoveryWrappedMasterKey: b64(account.recovery_wrapped_master_key) };
+    },
+  );
+
+  app.post(
+    '/recover/finish',
+    {
+      ...limited,
+      schema: {
+        summary: 'Set a new passphrase with the recovery key; ends every session',
+        tags,
+        body: Strict({ handle: Handle, recoveryAuthKey: Bytes(32), kdf: Kdf, loginKey: Bytes(32), wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }),
+        response: { 204: Type.Null(), ...errors(401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      checkKdfFloor(config, body.kdf);
+      const account = await checkRecovery(body.handle, body.recoveryAuthKey);
+      const verifier = await makeVerifier(decodeBytes('loginKey', body.loginKey, 32));
+      await app.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('accounts')
+          .set({
+            kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
+            kdf_ops_limit: body.kdf.opsLimit,
+            kdf_mem_limit: body.kdf.memLimit,
+            login_verifier: verifier,
+            wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
+            updated_at: new Date(),
+          })
+          .where('id', '=', account.id)
+          .execute();
+        await trx.deleteFrom('sessions').where('account_id', '=', account.id).execute();
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  async function checkRecovery(handle: string, authKey: string) {
+    const key = decodeBytes('recoveryAuthKey', authKey, 32);
+    const account = await findAccountByHandle(app.db, handle);
+    const ok = account ? await checkVerifier(account.recovery_verifier, key) : await checkDummy(key);
+    if (!account || !ok) throw new ERR.BAD_CREDENTIALS();
+    return account;
+  }
+};
+
+export default auth;

@@ -1,0 +1,45 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/connect.ts';
+import { MigrationError, migrateToLatest } from './db/migrate.ts';
+
+// The only file that starts a process: configuration → database → migrations → listen,
+// and on SIGTERM/SIGINT: stop accepting, drain requests, close the pool and the database.
+
+function fail(message: string): never {
+  console.error(`testimony-vault: ${message}`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  fail(err instanceof ConfigError ? err.message : String(err));
+}
+
+const database = await openDatabase(config).catch((err: Error) => fail(`cannot open the database: ${err.message}`));
+try {
+  await migrateToLatest(database.db);
+} catch (err) {
+  await database.close().catch(() => {});
+  fail(err instanceof MigrationError ? err.message : `cannot migrate the database: ${(err as Error).message}`);
+}
+
+const app = await buildApp({ config, db: database.db, logger: true });
+
+closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+  await database.close();
+});
+
+try {
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  console.log(`testimony-vault listening on ${address} (database: ${database.kind})`);
+} catch (err) {
+  await database.close().catch(() => {});
+  fail(`cannot listen on ${config.HOST}:${config.PORT}: ${(err as Error).message}`);
+}

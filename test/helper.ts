@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Kysely, sql } from 'kysely';
+import { buildApp, type LogOption } from '../server/src/app.ts';
+import { configWith, type Config } from '../server/src/config.ts';
+import { kyselyFor } from '../server/src/db/connect.ts';
+import { startEmbedded } from '../server/src/db/embedded.ts';
+import { migrateToLatest } from '../server/src/db/migrate.ts';
+import type { Database } from '../server/src/db/schema.ts';
+import type { KdfLimits } from '../client-lib/src/index.ts';
+
+// [Note: test databases]
+// With DATABASE_URL set, every test file gets its own database on that server (created
+// here, dropped in teardown), so files run in parallel. Without it, every file gets its
+// own in-memory embedded PostgreSQL (PGlite behind the socket server, as in production).
+
+type Tap = { teardown(fn: () => unknown): void };
+
+export interface TestDatabase {
+  db: Kysely<Database>;
+  url: string;
+  kind: 'postgres' | 'embedded';
+}
+
+export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  let result: TestDatabase;
+  const admin = process.env.DATABASE_URL;
+  if (admin) {
+    const name = `tv_test_${randomBytes(6).toString('hex')}`;
+    const root = kyselyFor(admin, 1);
+    await sql`create database ${sql.id(name)}`.execute(root);
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    result = { db: kyselyFor(url.toString(), 10), url: url.toString(), kind: 'postgres' };
+    t.teardown(async () => {
+      await result.db.destroy();
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(root);
+      await root.destroy();
+    });
+  } else {
+    const embedded = await startEmbedded('memory://', 10);
+    result = { db: kyselyFor(embedded.connectionString, 10), url: embedded.connectionString, kind: 'embedded' };
+    t.teardown(async () => {
+      await result.db.destroy();
+      await embedded.close();
+    });
+  }
+  if (options.migrate !== false) await migrateToLatest(result.db);
+  return result;
+}
+
+/**
+ * Argon2id cost for tests: libsodium's minimum. Client and server floors are lowered to
+ * match only in tests that are not about the floor (test/kdf-floor.test.ts uses the real one).
+ */
+export const TEST_KDF: KdfLimits = { opsLimit: 1, memLimit: 8192 };
+export const testClient = { kdf: TEST_KDF, kdfFloor: TEST_KDF };
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  db: Kysely<Database>;
+  config: Config;
+  database: TestDatabase;
+}
+
+/** A migrated database and a server listening on a free loopback port; closed in teardown. */
+export async function build(t: Tap, overrides: Partial<Config> = {}, logger: LogOption = false): Promise<TestServer> {
+  const database = await testDatabase(t);
+  const config = configWith({
+    REGISTRATION: 'open',
+    KDF_MIN_OPS: TEST_KDF.opsLimit,
+    KDF_MIN_MEM_BYTES: TEST_KDF.memLimit,
+    AUTH_RATE_LIMIT_MAX: 1000,
+    ...overrides,
+  });
+  const app = await buildApp({ config, db: database.db, logger });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => app.close());
+  return { app, url, db: database.db, config, database };
+}
+
+/** A fetch that remembers the method and path of every request, for asserting what was sent. */
+export function recordingFetch(): { fetch: typeof fetch; calls: { method: string; path: string; body: string }[] } {
+  const calls: { method: string; path: string; body: string }[] = [];
+  const wrapped: typeof fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    calls.push({ method: init?.method ?? 'GET', path: url.pathname, body: typeof init?.body === 'string' ? init.body : '' });
+    return fetch(input, init);
+  };
+  return { fetch: wrapped, calls };
+}
+
+let counter = 0;
+/** A fresh valid handle per call (handles are unique per server). */
+export function handle(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}${counter}-${randomBytes(3).toString('hex')}`;
+}
