@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { Kysely, sql } from 'kysely';
 import { buildApp, type LogOption } from '../server/src/app.ts';
 import { configWith, type Config } from '../server/src/config.ts';
 import { kyselyFor } from '../server/src/db/connect.ts';
-import { startEmbedded } from '../server/src/db/embedded.ts';
+import { serveOverSocket, startEmbedded } from '../server/src/db/embedded.ts';
 import { migrateToLatest } from '../server/src/db/migrate.ts';
 import type { Database } from '../server/src/db/schema.ts';
 import type { KdfLimits } from '../client-lib/src/index.ts';
@@ -38,7 +41,7 @@ export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}):
       await root.destroy();
     });
   } else {
-    const embedded = await startEmbedded('memory://', 10);
+    const embedded = await startEmbedded('memory://', 10, options.migrate === false ? undefined : await migratedTemplate());
     result = { db: kyselyFor(embedded.connectionString, 10), url: embedded.connectionString, kind: 'embedded' };
     t.teardown(async () => {
       await result.db.destroy();
@@ -47,6 +50,34 @@ export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}):
   }
   if (options.migrate !== false) await migrateToLatest(result.db);
   return result;
+}
+
+/**
+ * A migrated embedded database, dumped once and cached on disk under .tap/ (keyed by a
+ * hash of the migrations), so each test file loads it instead of running initdb.
+ */
+async function migratedTemplate(): Promise<Blob> {
+  const dir = path.resolve(import.meta.dirname, '../migrations');
+  const hash = createHash('sha256');
+  for (const f of (await readdir(dir)).sort()) hash.update(f).update(await readFile(path.join(dir, f)));
+  const file = path.resolve(import.meta.dirname, `../.tap/pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  try {
+    return new Blob([await readFile(file)]);
+  } catch {
+    const pglite = await PGlite.create('memory://');
+    const served = await serveOverSocket(pglite, 2);
+    const db = kyselyFor(served.connectionString, 2);
+    await migrateToLatest(db);
+    await db.destroy();
+    await served.close();
+    const dump = await pglite.dumpDataDir('none');
+    await pglite.close();
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, Buffer.from(await dump.arrayBuffer()));
+    await rename(tmp, file);
+    return dump;
+  }
 }
 
 /**

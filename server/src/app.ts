@@ -54,7 +54,7 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers[
 // Requests are logged by method, route and id only: no query string, no client address
 // (a seized log must not map who connected when), no headers.
 const serializers = {
-  req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+  req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] ?? '' }),
 };
 
 export type LogOption = boolean | { stream: NodeJS.WritableStream };

@@ -5,6 +5,6 @@
  * what it claimed", and the message says which check failed.
  */
 export class MerkleProofError extends Error {
-  override readonly name = 'MerkleProofError'
-  readonly code = 'VAULT_ERR_MERKLE_PROOF'
+  override readonly name = 'MerkleProofError';
+  readonly code = 'VAULT_ERR_MERKLE_PROOF';
 }

@@ -1,22 +1,22 @@
 // Builds the roots and proofs of RFC 9162 §2.1 (MTH, PATH, PROOF/SUBPROOF)
 // that the client checks with client-lib/src/merkle.
-import { emptyRootHash, hashChildren } from '../../../client-lib/src/merkle/index.ts'
+import { emptyRootHash, hashChildren } from '../../../client-lib/src/merkle/index.ts';
 
 /**
  * The leaf hashes of a tree, in log order, read through an accessor so that a
  * store can serve them without loading the whole log.
  */
 export interface LeafHashSource {
-  readonly size: number
-  leafHash(index: number): Uint8Array
+  readonly size: number;
+  leafHash(index: number): Uint8Array;
   /**
    * Optional hash of the subtree over leaves [start, end), or undefined to have
    * it computed. See [Note: subtree hashes].
    */
-  storedSubtreeHash?(start: number, end: number): Uint8Array | undefined
+  storedSubtreeHash?(start: number, end: number): Uint8Array | undefined;
 }
 
-export type LeafHashes = readonly Uint8Array[] | LeafHashSource
+export type LeafHashes = readonly Uint8Array[] | LeafHashSource;
 
 // [Note: subtree hashes]
 // Every root and every proof element is the hash of a range of leaves
@@ -28,58 +28,58 @@ export type LeafHashes = readonly Uint8Array[] | LeafHashSource
 
 function asSource(leaves: LeafHashes): LeafHashSource {
   if ('leafHash' in leaves) {
-    checkCount('tree size', leaves.size)
-    return leaves
+    checkCount('tree size', leaves.size);
+    return leaves;
   }
   return {
     size: leaves.length,
     leafHash(index) {
-      const hash = leaves[index]
-      if (hash === undefined) throw new RangeError(`no leaf hash at index ${index}`)
-      return hash
+      const hash = leaves[index];
+      if (hash === undefined) throw new RangeError(`no leaf hash at index ${index}`);
+      return hash;
     },
-  }
+  };
 }
 
 function checkCount(what: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${what} must be an integer from 0 to 2^53 - 1, got ${value}`)
+    throw new RangeError(`${what} must be an integer from 0 to 2^53 - 1, got ${value}`);
   }
 }
 
 /** The largest power of two strictly below n (n >= 2): where RFC 9162 splits a tree. */
 function splitPoint(n: number): number {
   // Arithmetic rather than bit shifts, which would truncate sizes above 2^31.
-  let k = 1
-  while (k * 2 < n) k *= 2
-  return k
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
 }
 
 /** MTH(D[start:end]) for a non-empty range. */
 function subtreeHash(source: LeafHashSource, start: number, end: number): Uint8Array {
-  const stored = source.storedSubtreeHash?.(start, end)
-  if (stored !== undefined) return stored
-  if (end - start === 1) return source.leafHash(start)
-  const mid = start + splitPoint(end - start)
-  return hashChildren(subtreeHash(source, start, mid), subtreeHash(source, mid, end))
+  const stored = source.storedSubtreeHash?.(start, end);
+  if (stored !== undefined) return stored;
+  if (end - start === 1) return source.leafHash(start);
+  const mid = start + splitPoint(end - start);
+  return hashChildren(subtreeHash(source, start, mid), subtreeHash(source, mid, end));
 }
 
 /** The root hash (MTH) of the tree. */
 export function rootHash(leaves: LeafHashes): Uint8Array {
-  const source = asSource(leaves)
-  return source.size === 0 ? emptyRootHash() : subtreeHash(source, 0, source.size)
+  const source = asSource(leaves);
+  return source.size === 0 ? emptyRootHash() : subtreeHash(source, 0, source.size);
 }
 
 /** PATH(index, D[n]): the siblings on the way from the leaf to the root, leaf first. */
 export function inclusionProof(index: number, leaves: LeafHashes): Uint8Array[] {
-  const source = asSource(leaves)
-  checkCount('index', index)
+  const source = asSource(leaves);
+  checkCount('index', index);
   if (index >= source.size) {
-    throw new RangeError(`index ${index} is outside a tree of size ${source.size}`)
+    throw new RangeError(`index ${index} is outside a tree of size ${source.size}`);
   }
-  const proof: Uint8Array[] = []
-  appendPath(source, index, 0, source.size, proof)
-  return proof
+  const proof: Uint8Array[] = [];
+  appendPath(source, index, 0, source.size, proof);
+  return proof;
 }
 
 function appendPath(
@@ -89,15 +89,15 @@ function appendPath(
   end: number,
   proof: Uint8Array[],
 ): void {
-  if (end - start === 1) return
-  const mid = start + splitPoint(end - start)
+  if (end - start === 1) return;
+  const mid = start + splitPoint(end - start);
   // Recurse first: the deeper siblings come before the shallower ones.
   if (index < mid) {
-    appendPath(source, index, start, mid, proof)
-    proof.push(subtreeHash(source, mid, end))
+    appendPath(source, index, start, mid, proof);
+    proof.push(subtreeHash(source, mid, end));
   } else {
-    appendPath(source, index, mid, end, proof)
-    proof.push(subtreeHash(source, start, mid))
+    appendPath(source, index, mid, end, proof);
+    proof.push(subtreeHash(source, start, mid));
   }
 }
 
@@ -107,15 +107,15 @@ function appendPath(
  * or n, as RFC 9162 §2.1.4 requires.
  */
 export function consistencyProof(size1: number, leaves: LeafHashes): Uint8Array[] {
-  const source = asSource(leaves)
-  checkCount('size1', size1)
+  const source = asSource(leaves);
+  checkCount('size1', size1);
   if (size1 > source.size) {
-    throw new RangeError(`size1 ${size1} is larger than the tree size ${source.size}`)
+    throw new RangeError(`size1 ${size1} is larger than the tree size ${source.size}`);
   }
-  const proof: Uint8Array[] = []
-  if (size1 === 0 || size1 === source.size) return proof
-  appendSubproof(source, size1, 0, source.size, true, proof)
-  return proof
+  const proof: Uint8Array[] = [];
+  if (size1 === 0 || size1 === source.size) return proof;
+  appendSubproof(source, size1, 0, source.size, true, proof);
+  return proof;
 }
 
 /**
@@ -132,16 +132,16 @@ function appendSubproof(
   proof: Uint8Array[],
 ): void {
   if (oldEnd === end) {
-    if (!holdsOldRoot) proof.push(subtreeHash(source, start, end))
-    return
+    if (!holdsOldRoot) proof.push(subtreeHash(source, start, end));
+    return;
   }
-  const mid = start + splitPoint(end - start)
+  const mid = start + splitPoint(end - start);
   if (oldEnd <= mid) {
-    appendSubproof(source, oldEnd, start, mid, holdsOldRoot, proof)
-    proof.push(subtreeHash(source, mid, end))
+    appendSubproof(source, oldEnd, start, mid, holdsOldRoot, proof);
+    proof.push(subtreeHash(source, mid, end));
   } else {
     // The left half is complete in both trees; only the right half changed.
-    appendSubproof(source, oldEnd, mid, end, false, proof)
-    proof.push(subtreeHash(source, start, mid))
+    appendSubproof(source, oldEnd, mid, end, false, proof);
+    proof.push(subtreeHash(source, start, mid));
   }
 }

@@ -11,7 +11,7 @@ import { checkKdfFloor } from './auth-shared.ts';
 const account: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['account'];
   const security = [{ session: [] }];
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.get(
     '/',

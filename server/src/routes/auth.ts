@@ -116,7 +116,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/logout',
-    { preHandler: app.authenticate, schema: { summary: 'End the current session', tags, security: [{ session: [] }], response: { 204: Type.Null(), ...errors(401) } } },
+    { onRequest: app.authenticate, schema: { summary: 'End the current session', tags, security: [{ session: [] }], response: { 204: Type.Null(), ...errors(401) } } },
     async (request, reply) => {
       const caller = callerOf(request);
       await endSession(app.db, caller.accountId, caller.sessionId);

@@ -7,7 +7,7 @@ const invites: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         summary: 'Administrators: make a single-use invite code (shown once)',
         tags: ['invites'],

@@ -16,7 +16,7 @@ const Session = Type.Object({
 const sessions: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['sessions'];
   const security = [{ session: [] }];
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.get(
     '/',

@@ -1,0 +1,18 @@
+import { startEmbedded } from '/work/main/server/src/db/embedded.ts';
+import { kyselyFor } from '/work/main/server/src/db/connect.ts';
+import { migrateToLatest } from '/work/main/server/src/db/migrate.ts';
+import { PGlite } from '@electric-sql/pglite';
+let t = Date.now();
+const e = await startEmbedded('memory://', 10);
+console.log('start', Date.now() - t); t = Date.now();
+const db = kyselyFor(e.connectionString, 10);
+await migrateToLatest(db);
+console.log('migrate', Date.now() - t); t = Date.now();
+await db.destroy(); await e.close();
+t = Date.now();
+const p = await PGlite.create('memory://');
+console.log('second create', Date.now() - t); t = Date.now();
+const dump = await p.dumpDataDir('none');
+console.log('dump', Date.now() - t, dump.size); t = Date.now();
+const q = await PGlite.create({ loadDataDir: dump });
+console.log('load', Date.now() - t);

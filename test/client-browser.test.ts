@@ -1,0 +1,37 @@
+import { builtinModules } from 'node:module';
+import t from 'tap';
+import { build } from 'esbuild';
+
+// The client core must bundle for browsers: no Node built-in may be reachable from index.ts.
+
+t.test('the client core bundles for the browser without Node built-ins', async (t) => {
+  const result = await build({
+    entryPoints: [new URL('../client-lib/src/index.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: [],
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const nodeImports = Object.values(result.metafile.inputs)
+    .flatMap((i) => i.imports.map((imp) => imp.path))
+    .filter((p) => p.startsWith('node:') || builtinModules.includes(p));
+  t.same(nodeImports, [], 'no Node built-in imported');
+  t.ok(inputs.some((i) => i.includes('libsodium')), 'libsodium is bundled');
+  t.notOk(inputs.some((i) => i.includes('/node/')), 'the Node entry point is not pulled in');
+});
+
+t.test('the check can fail: the Node entry point does import Node built-ins', async (t) => {
+  await t.rejects(
+    build({
+      entryPoints: [new URL('../client-lib/src/node/index.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    }),
+  );
+});

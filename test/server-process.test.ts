@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { Vault } from '../client-lib/src/index.ts';
+import { testClient } from './helper.ts';
+
+// The README's start command, as a newcomer runs it: no DATABASE_URL, the embedded
+// database in a data folder; then SIGTERM, a restart, and the data is still there.
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function start(dataDir: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192' };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const address = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+      const m = /testimony-vault listening on (http:\/\/\S+)/.exec(output);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, address, exited, output: () => output };
+}
+
+t.test('starts on the embedded database, serves /ready, stops cleanly and keeps its data', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+
+  const first = start(dataDir);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  const url = await first.address;
+  const ready = await fetch(`${url}/ready`);
+  t.equal(ready.status, 200, '/ready answers 200');
+  t.same(await ready.json(), { status: 'ready' });
+  t.match(first.output(), /database: embedded/);
+  await Vault.register({ server: url, handle: 'persisted', passphrase: 'kept across restarts', ...testClient });
+
+  first.child.kill('SIGTERM');
+  t.equal(await first.exited, 0, 'exits 0 on SIGTERM');
+
+  const second = start(dataDir);
+  t.teardown(() => second.child.kill('SIGKILL'));
+  const url2 = await second.address;
+  const vault = await Vault.login({ server: url2, handle: 'persisted', passphrase: 'kept across restarts', ...testClient });
+  t.equal(vault.handle, 'persisted', 'the account survived the restart');
+  second.child.kill('SIGTERM');
+  t.equal(await second.exited, 0);
+});
+
+t.test('a bad configuration stops start-up with a clear message and a non-zero exit', async (t) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: 'not-a-port' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  t.equal(code, 1);
+  t.match(err, /invalid configuration.*PORT/);
+});
