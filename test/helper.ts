@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Kysely, sql } from 'kysely';
 import { buildApp, type LogOption } from '../server/src/app.ts';
 import { configWith, type Config } from '../server/src/config.ts';
-import { kyselyFor } from '../server/src/db/connect.ts';
+import { EMBEDDED_POOL_MAX, kyselyFor } from '../server/src/db/connect.ts';
 import { serveOverSocket, startEmbedded } from '../server/src/db/embedded.ts';
 import { migrateToLatest } from '../server/src/db/migrate.ts';
 import type { Database } from '../server/src/db/schema.ts';
@@ -42,7 +42,7 @@ export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}):
     });
   } else {
     const embedded = await startEmbedded('memory://', 10, options.migrate === false ? undefined : await migratedTemplate());
-    result = { db: kyselyFor(embedded.connectionString, 10), url: embedded.connectionString, kind: 'embedded' };
+    result = { db: kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX), url: embedded.connectionString, kind: 'embedded' };
     t.teardown(async () => {
       await result.db.destroy();
       await embedded.close();
@@ -127,4 +127,18 @@ let counter = 0;
 export function handle(prefix = 'user'): string {
   counter += 1;
   return `${prefix}${counter}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A fetch that remembers every request body and the session tokens the server hands out. */
+export function capturingFetch() {
+  const tokens: string[] = [];
+  const requests: { method: string; path: string; body: string }[] = [];
+  const wrapped: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    requests.push({ method: init?.method ?? 'GET', path: url.pathname + url.search, body: typeof init?.body === 'string' ? init.body : '' });
+    const res = await fetch(input, init);
+    if (url.pathname === '/v1/auth/login' && res.ok) tokens.push(((await res.clone().json()) as { token: string }).token);
+    return res;
+  };
+  return { fetch: wrapped, tokens, requests };
 }

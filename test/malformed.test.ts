@@ -29,7 +29,7 @@ const cases: { name: string; method: 'GET' | 'POST' | 'DELETE'; url: string; bod
 
 for (const c of cases) {
   t.test(c.name, async (t) => {
-    const res = await server.app.inject({ method: c.method, url: c.url, payload: c.body, headers: c.headers ?? {} });
+    const res = await server.app.inject({ method: c.method, url: c.url, headers: c.headers ?? {}, ...(c.body === undefined ? {} : { payload: c.body }) });
     t.equal(res.statusCode, c.status, 'status');
     const body = res.json() as { code: string; message: string; stack?: unknown };
     t.equal(body.code, c.code, 'code');

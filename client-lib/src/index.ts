@@ -5,3 +5,4 @@ export * from './errors.ts';
 export { MemoryStateStore, type StateStore } from './state/store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
 export { KDF_FLOOR } from './protocol/limits.ts';
+export type { RecordFields, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';

@@ -9,7 +9,9 @@ import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.
 import { sodiumReady, type Sodium } from './crypto/sodium.ts';
 import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './errors.ts';
 import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
-import type { StateStore } from './state/store.ts';
+import { MemoryStateStore, type StateStore } from './state/store.ts';
+import { RecordsClient } from './records/client.ts';
+import type { RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 
 export interface ConnectOptions {
   /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
@@ -71,12 +73,16 @@ async function prelogin(http: Http, handle: string) {
 
 /** An unlocked account on one server. Keys live in this object's memory only. */
 export class Vault {
+  private readonly records: RecordsClient;
+
   private constructor(
     private readonly s: Sodium,
     private readonly http: Http,
     private me: Unlocked,
     private readonly options: ConnectOptions,
-  ) {}
+  ) {
+    this.records = new RecordsClient(s, http, () => this.me, options.state ?? new MemoryStateStore());
+  }
 
   static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {
     const s = await sodiumReady();
@@ -206,6 +212,36 @@ export class Vault {
       this.s.memzero(this.me.privateKeys.signSecretKey);
       this.s.memzero(this.me.privateKeys.boxSecretKey);
     }
+  }
+
+  /** Encrypts, signs and stores a new testimony; returns its id and version (1). */
+  createRecord(fields: RecordFields): Promise<{ id: string; version: number }> {
+    return this.records.create(fields);
+  }
+
+  /** The latest (or a given) version, decrypted after every check in PROTOCOL.md passed. */
+  getRecord(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
+    return this.records.get(id, options);
+  }
+
+  /** Writes a new version with `changes` applied; earlier versions stay as they were. */
+  updateRecord(id: string, changes: Partial<RecordFields>): Promise<{ id: string; version: number }> {
+    return this.records.update(id, changes);
+  }
+
+  /** Every version of a record, oldest first, each verified. */
+  recordVersions(id: string): Promise<VaultRecord[]> {
+    return this.records.versions(id);
+  }
+
+  /** The records this account can read, newest change first, a page at a time. */
+  listRecords(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
+    return this.records.list(options);
+  }
+
+  /** Destroys the record's ciphertext and every sealed key for it. */
+  deleteRecord(id: string): Promise<void> {
+    return this.records.delete(id);
   }
 
   /** Administrators: a single-use invite code for REGISTRATION=invite. */

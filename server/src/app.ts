@@ -14,7 +14,7 @@ import authRoutes from './routes/auth.ts';
 import accountRoutes from './routes/account.ts';
 import sessionRoutes from './routes/sessions.ts';
 import inviteRoutes from './routes/invites.ts';
-// import recordRoutes from './routes/records/index.ts';
+import recordRoutes from './routes/records/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,7 +42,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(accountRoutes, { prefix: '/v1/account' });
     await app.register(sessionRoutes, { prefix: '/v1/sessions' });
     await app.register(inviteRoutes, { prefix: '/v1/invites' });
-    // await app.register(recordRoutes, { prefix: '/v1/records' });
+    await app.register(recordRoutes, { prefix: '/v1/records' });
   },
   { name: 'vault' },
 );

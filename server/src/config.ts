@@ -10,7 +10,15 @@ const ConfigSchema = Type.Object({
   VAULT_DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REGISTRATION: Type.Union([Type.Literal('open'), Type.Literal('invite')], { default: 'invite' }),
   LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
     { default: 'info' },
   ),
   SESSION_TTL_SECONDS: Type.Integer({ default: 12 * 3600, minimum: 60, maximum: 30 * 24 * 3600 }),

@@ -11,8 +11,12 @@ export const TAG_BYTES = 16;
 export const WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 /** version byte + nonce + (Ed25519 secret 64 + X25519 secret 32) + tag */
 export const WRAPPED_PRIVATE_KEYS_BYTES = 1 + NONCE_BYTES + 64 + 32 + TAG_BYTES;
-/** crypto_box_seal of (version byte + record id + key version + key): 48 bytes of overhead */
-export const SEALED_RECORD_KEY_BYTES = 48 + 1 + 16 + 4 + KEY_BYTES;
+/** crypto_box_seal (48 bytes of overhead) of: label + record id + key version + key */
+export const SEALED_RECORD_KEY_BYTES = 48 + 'tvault/v1/record-key'.length + 16 + 4 + KEY_BYTES;
+/** Smallest record body envelope: version byte + nonce + tag (an empty plaintext). */
+export const MIN_ENVELOPE_BYTES = 1 + NONCE_BYTES + TAG_BYTES;
+/** Padded record bodies are never shorter than this. */
+export const RECORD_PAD_FLOOR = 256;
 
 export const KDF_ALGORITHM = 'argon2id13';
 

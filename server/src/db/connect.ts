@@ -15,6 +15,16 @@ export interface DatabaseHandle {
 // below 2^53 (sizes in bytes, row counts).
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
+// [Note: embedded pool]
+// PGlite is one PostgreSQL session. pglite-socket's multiplexer pins a connection to that
+// session only while a transaction is open, so extended-protocol batches (Parse/Bind/
+// Execute/Sync) of two connections outside a transaction can interleave and bind against
+// each other's statements (electric-sql/pglite#1046, open as of pglite-socket 0.2.17).
+// One pool connection per process avoids it and costs no concurrency: the single session
+// runs one statement at a time anyway, and the multiplexer already makes every other
+// connection wait while a transaction is open.
+export const EMBEDDED_POOL_MAX = 1;
+
 export function kyselyFor(connectionString: string, poolMax: number): Kysely<Database> {
   const pool = new pg.Pool({ connectionString, max: poolMax });
   // An idle client that loses its connection (database restarted) must not crash the process.
@@ -29,7 +39,7 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX);
-  const db = kyselyFor(embedded.connectionString, config.DB_POOL_MAX);
+  const db = kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX);
   return {
     db,
     kind: 'embedded',

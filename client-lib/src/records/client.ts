@@ -1,0 +1,148 @@
+import type { Http } from '../api/http.ts';
+import type { Unlocked } from '../account/session.ts';
+import { toBase64Url as b64 } from '../crypto/encoding.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { RollbackError } from '../errors.ts';
+import { recordVersionStatement } from '../protocol/statements.ts';
+import type { StateStore } from '../state/store.ts';
+import { encryptBody, validateFields } from './body.ts';
+import { sealRecordKey } from './record-key.ts';
+import type { Attachment, RecordBodyV1, RecordFields, RecordPage, VaultRecord } from './types.ts';
+import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
+
+function uuidV4(s: Sodium): string {
+  const b = s.randombytes_buf(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = s.to_hex(b);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const path = (id: string) => `/v1/records/${encodeURIComponent(id)}`;
+
+/** Records: the client side of docs/PROTOCOL.md "Records". */
+export class RecordsClient {
+  constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private readonly me: () => Unlocked,
+    private readonly state: StateStore,
+  ) {}
+
+  // [Note: rollback]
+  // The client remembers the highest version it has verified of each record (in its
+  // StateStore: memory by default, a file with the Node entry point). A server that later
+  // presents an older version as the latest, or claims a lower latest version, is caught.
+  // A client that never saw the newer version cannot tell; the audit log closes that gap.
+  private seenKey(id: string) {
+    return `seen:${this.me().accountId}:${id}`;
+  }
+
+  private async seen(id: string): Promise<number> {
+    return Number((await this.state.get(this.seenKey(id))) ?? 0);
+  }
+
+  private async accept(w: WireRecordVersion, asLatest: boolean): Promise<Opened> {
+    const opened = verifyAndOpen(this.s, this.me(), w);
+    const seen = await this.seen(w.id);
+    if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.version < seen)) {
+      throw new RollbackError(`record ${w.id}: server presents version ${w.version} (latest ${w.latestVersion}) but version ${seen} was seen`);
+    }
+    if (w.version > seen) await this.state.set(this.seenKey(w.id), String(w.version));
+    return opened;
+  }
+
+  private sign(id: string, version: number, keyVersion: number, body: Uint8Array): Uint8Array {
+    const statement = recordVersionStatement(id, version, keyVersion, this.s.crypto_hash_sha256(body));
+    return this.s.crypto_sign_detached(statement, this.me().privateKeys.signSecretKey);
+  }
+
+  async create(fields: RecordFields): Promise<{ id: string; version: number }> {
+    const s = this.s;
+    const me = this.me();
+    const id = uuidV4(s);
+    const key = s.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const now = new Date().toISOString();
+    const plain: RecordBodyV1 = { v: 1, fields: validateFields(fields), attachments: [], createdAt: now, writtenAt: now };
+    const body = encryptBody(s, key, id, 1, 1, plain);
+    await this.http.json('POST', '/v1/records', {
+      id,
+      version: 1,
+      keyVersion: 1,
+      body: b64(body),
+      signature: b64(this.sign(id, 1, 1, body)),
+      sealedKeys: [{ recipientId: me.accountId, sealedKey: b64(sealRecordKey(s, key, id, 1, me.identity.boxPublicKey)) }],
+    });
+    s.memzero(key);
+    await this.state.set(this.seenKey(id), '1');
+    return { id, version: 1 };
+  }
+
+  async get(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
+    const query = options.version === undefined ? '' : `?version=${options.version}`;
+    const w = await this.http.json<WireRecordVersion>('GET', `${path(id)}${query}`);
+    if (w.id !== id || (options.version !== undefined && w.version !== options.version)) {
+      throw new RollbackError(`record ${id}: server answered with another record or version`);
+    }
+    return (await this.accept(w, options.version === undefined)).record;
+  }
+
+  /** Writes the next version: the latest fields with `changes` applied (undefined removes a field). */
+  async update(id: string, changes: Partial<RecordFields>, attachments?: (current: Attachment[]) => Attachment[]): Promise<{ id: string; version: number }> {
+    const w = await this.http.json<WireRecordVersion>('GET', path(id));
+    if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
+    const { record, recordKey } = await this.accept(w, true);
+    const fields = validateFields(Object.fromEntries(Object.entries({ ...record.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields);
+    const version = record.version + 1;
+    const plain: RecordBodyV1 = {
+      v: 1,
+      fields,
+      attachments: attachments ? attachments(record.attachments) : record.attachments,
+      createdAt: record.createdAt.toISOString(),
+      writtenAt: new Date().toISOString(),
+    };
+    const body = encryptBody(this.s, recordKey, id, version, record.keyVersion, plain);
+    await this.http.json('POST', `${path(id)}/versions`, {
+      version,
+      keyVersion: record.keyVersion,
+      body: b64(body),
+      signature: b64(this.sign(id, version, record.keyVersion, body)),
+    });
+    this.s.memzero(recordKey);
+    await this.state.set(this.seenKey(id), String(version));
+    return { id, version };
+  }
+
+  async versions(id: string): Promise<VaultRecord[]> {
+    const out: VaultRecord[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await this.http.json<{ versions: WireRecordVersion[]; next: number | null }>('GET', `${path(id)}/versions?after=${after}`);
+      for (const w of page.versions) {
+        if (w.id !== id || w.version !== out.length + 1) throw new RollbackError(`record ${id}: versions are missing or out of order`);
+        out.push((await this.accept(w, false)).record);
+      }
+      if (page.next === null) break;
+      after = page.next;
+    }
+    const last = out[out.length - 1];
+    if (!last || last.version < last.latestVersion || last.version < (await this.seen(id))) {
+      throw new RollbackError(`record ${id}: the version list ends before the latest version`);
+    }
+    return out;
+  }
+
+  async list(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
+    const q = new URLSearchParams();
+    if (options.cursor) q.set('cursor', options.cursor);
+    if (options.limit) q.set('limit', String(options.limit));
+    const page = await this.http.json<{ records: WireRecordVersion[]; nextCursor: string | null }>('GET', `/v1/records?${q}`);
+    const records: VaultRecord[] = [];
+    for (const w of page.records) records.push((await this.accept(w, true)).record);
+    return { records, nextCursor: page.nextCursor };
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.http.json('DELETE', path(id));
+  }
+}

@@ -1,0 +1,64 @@
+// Types of the records API (no logic here).
+
+/** The known fields of a testimony; any other JSON-serialisable field may be added. */
+export interface RecordFields {
+  title: string;
+  narrative: string;
+  /** When the events happened (ISO 8601 date or date-time). */
+  occurredAt?: string;
+  place?: string;
+  /** BCP 47 language tag of the narrative, e.g. "es", "en", "ht". */
+  language?: string;
+  tags?: string[];
+  [extra: string]: unknown;
+}
+
+/** An evidence file in the record's encrypted manifest (filled in by the files capability). */
+export interface Attachment {
+  fileId: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  key: string;
+  chunkSize: number;
+  uploadedAt: string;
+}
+
+export interface RecordAuthor {
+  handle: string;
+  /** Safety number of the author's keys. */
+  fingerprint: string;
+}
+
+/** A decrypted, verified version of a record. */
+export interface VaultRecord {
+  id: string;
+  version: number;
+  keyVersion: number;
+  /** The latest version the server reported when this one was fetched. */
+  latestVersion: number;
+  owner: string;
+  author: RecordAuthor;
+  /** When version 1 was written (signed by the author, not the server's clock). */
+  createdAt: Date;
+  /** When this version was written (signed by the author). */
+  writtenAt: Date;
+  fields: RecordFields;
+  attachments: Attachment[];
+}
+
+export interface RecordPage {
+  records: VaultRecord[];
+  /** Pass to listRecords to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The plaintext inside a record version's envelope, before padding. */
+export interface RecordBodyV1 {
+  v: 1;
+  fields: RecordFields;
+  attachments: Attachment[];
+  createdAt: string;
+  writtenAt: string;
+}

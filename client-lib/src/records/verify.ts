@@ -1,0 +1,90 @@
+import { equalBytes } from '../protocol/bytes.ts';
+import { recordVersionStatement } from '../protocol/statements.ts';
+import type { WireIdentity } from '../api/wire.ts';
+import { fromBase64Url } from '../crypto/encoding.ts';
+import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { IntegrityError, SignatureError } from '../errors.ts';
+import type { Unlocked } from '../account/session.ts';
+import { identityFromWire } from '../account/session.ts';
+import { decryptBody } from './body.ts';
+import { openRecordKey } from './record-key.ts';
+import type { VaultRecord } from './types.ts';
+
+export interface WireRecordVersion {
+  id: string;
+  version: number;
+  keyVersion: number;
+  latestVersion: number;
+  body: string;
+  signature: string;
+  sealedKey: string;
+  createdAt: string;
+  owner: string;
+  author: WireIdentity;
+}
+
+function bytes(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    throw new IntegrityError(`${what} is not base64url`);
+  }
+}
+
+/**
+ * The author of a version must be a key this client trusts for that handle. Today only
+ * owners write, and a client reads its own records: the author must be this account,
+ * with exactly the keys it unlocked. (Shared records add pinned contacts.)
+ */
+function checkAuthor(me: Unlocked, owner: string, author: PublicIdentity): void {
+  if (author.handle !== owner) throw new SignatureError(`version written by ${author.handle}, who does not own the record`);
+  if (
+    author.handle !== me.handle ||
+    !equalBytes(author.signPublicKey, me.identity.signPublicKey) ||
+    !equalBytes(author.boxPublicKey, me.identity.boxPublicKey)
+  ) {
+    throw new SignatureError(`version signed by a key that is not ${me.handle}'s`);
+  }
+}
+
+export interface Opened {
+  record: VaultRecord;
+  recordKey: Uint8Array;
+}
+
+/** Verifies, in order: author identity, signature over the exact bytes, sealed key, body. */
+export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Opened {
+  const author = identityFromWire(w.author);
+  verifyIdentity(s, author);
+  checkAuthor(me, w.owner, author);
+
+  const body = bytes(w.body, 'record body');
+  const signature = bytes(w.signature, 'record signature');
+  const statement = recordVersionStatement(w.id, w.version, w.keyVersion, s.crypto_hash_sha256(body));
+  let valid = false;
+  try {
+    valid = signature.length === 64 && s.crypto_sign_verify_detached(signature, statement, author.signPublicKey);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new SignatureError(`record ${w.id} v${w.version}: signature does not verify`);
+
+  const recordKey = openRecordKey(s, bytes(w.sealedKey, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
+  const plain = decryptBody(s, recordKey, w.id, w.version, w.keyVersion, body);
+  return {
+    recordKey,
+    record: {
+      id: w.id,
+      version: w.version,
+      keyVersion: w.keyVersion,
+      latestVersion: w.latestVersion,
+      owner: w.owner,
+      author: { handle: author.handle, fingerprint: fingerprint(s, author) },
+      createdAt: new Date(plain.createdAt),
+      writtenAt: new Date(plain.writtenAt),
+      fields: plain.fields,
+      attachments: plain.attachments,
+    },
+  };
+}

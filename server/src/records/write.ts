@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { recordVersionStatement } from '../../../client-lib/src/protocol/statements.ts';
+import { verifyEd25519 } from '../crypto/ed25519.ts';
+import { ERR } from '../errors.ts';
+
+export interface VersionWrite {
+  recordId: string;
+  version: number;
+  keyVersion: number;
+  body: Buffer;
+  signature: Buffer;
+  sealedKeys: { recipientId: string; sealedKey: Buffer }[];
+}
+
+/**
+ * The author must have signed exactly this record id, version, key version and body.
+ * The server cannot read the body, but it can refuse writes that no client would accept
+ * (and writes by a stolen session token without the signing key).
+ */
+export function checkVersionSignature(w: VersionWrite, signPublicKey: Buffer): void {
+  const bodyHash = createHash('sha256').update(w.body).digest();
+  const statement = recordVersionStatement(w.recordId, w.version, w.keyVersion, bodyHash);
+  if (!verifyEd25519(signPublicKey, statement, w.signature)) throw new ERR.SIGNATURE_INVALID();
+}
+
+export async function insertVersion(trx: Transaction<Database>, w: VersionWrite, authorId: string, now: Date) {
+  await trx
+    .insertInto('record_versions')
+    .values({ record_id: w.recordId, version: w.version, key_version: w.keyVersion, author_id: authorId, body: w.body, signature: w.signature, created_at: now })
+    .execute();
+  if (w.sealedKeys.length > 0) {
+    await trx
+      .insertInto('record_keys')
+      .values(w.sealedKeys.map((k) => ({ record_id: w.recordId, key_version: w.keyVersion, recipient_id: k.recipientId, sealed_key: k.sealedKey, created_at: now })))
+      .execute();
+  }
+}
