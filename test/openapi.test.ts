@@ -1,0 +1,32 @@
+import t from 'tap';
+import { build } from './helper.ts';
+
+t.test('the OpenAPI document describes every route with its schemas', async (t) => {
+  const server = await build(t);
+  const res = await server.app.inject({ method: 'GET', url: '/openapi.json' });
+  t.equal(res.statusCode, 200);
+  const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { responses?: Record<string, unknown>; requestBody?: unknown; parameters?: unknown[] }>> };
+  t.match(doc.openapi, /^3\./);
+
+  const expected: [string, string][] = [
+    ['get', '/health'], ['get', '/ready'],
+    ['post', '/v1/auth/prelogin'], ['post', '/v1/auth/register'], ['post', '/v1/auth/login'], ['post', '/v1/auth/logout'],
+    ['post', '/v1/auth/recover/start'], ['post', '/v1/auth/recover/finish'],
+    ['get', '/v1/account/'], ['post', '/v1/account/passphrase'],
+    ['get', '/v1/sessions/'], ['delete', '/v1/sessions/{id}'],
+    ['post', '/v1/invites/'],
+    ['post', '/v1/records/'], ['get', '/v1/records/'], ['get', '/v1/records/{id}'], ['delete', '/v1/records/{id}'],
+    ['get', '/v1/records/{id}/versions'], ['post', '/v1/records/{id}/versions'],
+  ];
+  for (const [method, path] of expected) {
+    const op = doc.paths[path]?.[method];
+    t.ok(op, `${method.toUpperCase()} ${path} is documented`);
+    if (!op) continue;
+    const statuses = Object.keys(op.responses ?? {});
+    t.ok(statuses.some((s) => s.startsWith('2')), `${method} ${path}: success response described`);
+    if (path !== '/health') t.ok(statuses.some((s) => s.startsWith('4') || s.startsWith('5')), `${method} ${path}: error responses described`);
+    if (method === 'post' && !path.endsWith('logout') && !path.startsWith('/v1/invites')) t.ok(op.requestBody, `${method} ${path}: body schema`);
+  }
+  const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+  t.equal(documented.length, expected.length, 'no route is missing from this test');
+});
