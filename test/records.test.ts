@@ -48,9 +48,9 @@ t.test('create, read, update (versions kept), delete', async (t) => {
 
   await vault.deleteRecord(id);
   await t.rejects(vault.getRecord(id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
-  await t.rejects(vault.recordVersions(id), { status: 404 });
-  await t.rejects(vault.updateRecord(id, { title: 'x' }), { status: 404 });
-  await t.rejects(vault.deleteRecord(id), { status: 404 });
+  await t.rejects(vault.recordVersions(id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
+  await t.rejects(vault.updateRecord(id, { title: 'x' }), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
+  await t.rejects(vault.deleteRecord(id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   const rows = await server.db.selectFrom('record_versions').select('record_id').where('record_id', '=', id).execute();
   const keys = await server.db.selectFrom('record_keys').select('record_id').where('record_id', '=', id).execute();
   t.same([rows.length, keys.length], [0, 0], 'ciphertext and sealed keys are gone from the database');

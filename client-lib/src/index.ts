@@ -5,6 +5,6 @@ export * from './errors.ts';
 export { MemoryStateStore, type StateStore } from './state/store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
 export { KDF_FLOOR } from './protocol/limits.ts';
-export type { RecordFields, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';
+export type { RecordFields, RecordChanges, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from './merkle/index.ts';

@@ -11,7 +11,7 @@ import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './e
 import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient } from './records/client.ts';
-import type { RecordFields, RecordPage, VaultRecord } from './records/types.ts';
+import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 
 export interface ConnectOptions {
   /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
@@ -225,7 +225,7 @@ export class Vault {
   }
 
   /** Writes a new version with `changes` applied; earlier versions stay as they were. */
-  updateRecord(id: string, changes: Partial<RecordFields>): Promise<{ id: string; version: number }> {
+  updateRecord(id: string, changes: RecordChanges): Promise<{ id: string; version: number }> {
     return this.records.update(id, changes);
   }
 

@@ -7,7 +7,7 @@ import { recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
 import { sealRecordKey } from './record-key.ts';
-import type { Attachment, RecordBodyV1, RecordFields, RecordPage, VaultRecord } from './types.ts';
+import type { Attachment, RecordBodyV1, RecordChanges, RecordFields, RecordPage, VaultRecord } from './types.ts';
 import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
 
 function uuidV4(s: Sodium): string {
@@ -88,7 +88,7 @@ export class RecordsClient {
   }
 
   /** Writes the next version: the latest fields with `changes` applied (undefined removes a field). */
-  async update(id: string, changes: Partial<RecordFields>, attachments?: (current: Attachment[]) => Attachment[]): Promise<{ id: string; version: number }> {
+  async update(id: string, changes: RecordChanges, attachments?: (current: Attachment[]) => Attachment[]): Promise<{ id: string; version: number }> {
     const w = await this.http.json<WireRecordVersion>('GET', path(id));
     if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
     const { record, recordKey } = await this.accept(w, true);

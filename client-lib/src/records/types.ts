@@ -13,6 +13,9 @@ export interface RecordFields {
   [extra: string]: unknown;
 }
 
+/** Changes for a new version: a field set to undefined is removed. */
+export type RecordChanges = { [K in keyof RecordFields]?: RecordFields[K] | undefined };
+
 /** An evidence file in the record's encrypted manifest (filled in by the files capability). */
 export interface Attachment {
   fileId: string;
