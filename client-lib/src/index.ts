@@ -1,5 +1,7 @@
 // Public surface of @testimony-vault/client. Runs in browsers and Node (no Node built-ins).
 export { Vault } from './vault.ts';
+export type { AttachOptions, AttachResult } from './files/upload.ts';
+export type { FileSource } from './files/sources.ts';
 export type { ConnectOptions, RegisterOptions, LoginOptions, RecoverOptions, SessionInfo } from './vault.ts';
 export * from './errors.ts';
 export { MemoryStateStore, type StateStore } from './state/store.ts';

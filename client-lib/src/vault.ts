@@ -10,7 +10,11 @@ import { sodiumReady, type Sodium } from './crypto/sodium.ts';
 import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './errors.ts';
 import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
-import { RecordsClient } from './records/client.ts';
+import { RecordsClient, uuidV4 } from './records/client.ts';
+import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
+import { decryptFile } from './files/download.ts';
+import { platform } from './files/platform.ts';
+import type { FileSource } from './files/sources.ts';
 import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 
 export interface ConnectOptions {
@@ -74,6 +78,7 @@ async function prelogin(http: Http, handle: string) {
 /** An unlocked account on one server. Keys live in this object's memory only. */
 export class Vault {
   private readonly records: RecordsClient;
+  private readonly uploader: Uploader;
 
   private constructor(
     private readonly s: Sodium,
@@ -82,6 +87,7 @@ export class Vault {
     private readonly options: ConnectOptions,
   ) {
     this.records = new RecordsClient(s, http, () => this.me, options.state ?? new MemoryStateStore());
+    this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
   }
 
   static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {
@@ -244,9 +250,65 @@ export class Vault {
     return this.records.delete(id);
   }
 
+  /**
+   * Encrypts and uploads an evidence file into a record, streaming (memory stays flat),
+   * and adds it to the record's manifest in a new version. `source`: a file path (Node
+   * entry point), a web ReadableStream, a Blob, bytes, or a Node Readable.
+   */
+  attachFile(recordId: string, source: FileSource, options: AttachOptions): Promise<AttachResult> {
+    return this.uploader.attach(recordId, source, options);
+  }
+
+  /** Finishes an interrupted upload from any process or device of the owner, sending only what the server lacks. */
+  resumeUpload(recordId: string, fileId: string, source: FileSource, options: Omit<AttachOptions, 'fileId' | 'chunkSize'>): Promise<AttachResult> {
+    return this.uploader.resume(recordId, fileId, source, options);
+  }
+
+  /** The decrypted bytes of an attached file as a web stream, verified as they arrive; errors on any tampering. */
+  async openFile(recordId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
+    const record = await this.records.get(recordId);
+    const att = record.attachments.find((a) => a.fileId === fileId);
+    if (!att) throw new ApiError(404, 'VAULT_ERR_NOT_FOUND', `record ${recordId} has no file ${fileId}`);
+    const it = decryptFile(this.s, this.http, att);
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await it.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await it.return(undefined);
+      },
+    });
+  }
+
+  /** Writes a file to `path` (Node entry point): only after every check passed, else nothing is left behind. */
+  async downloadFile(recordId: string, fileId: string, path: string): Promise<void> {
+    if (!platform.writeFileAtomically) throw new VaultError('downloadFile needs the Node entry point: import "@testimony-vault/client/node"');
+    const stream = await this.openFile(recordId, fileId);
+    await platform.writeFileAtomically(path, streamIterable(stream));
+  }
+
   /** Administrators: a single-use invite code for REGISTRATION=invite. */
   async createInvite(options: { expiresInSeconds?: number } = {}): Promise<{ code: string; expiresAt: Date }> {
     const res = await this.http.json<{ code: string; expiresAt: string }>('POST', '/v1/invites', options);
     return { code: res.code, expiresAt: new Date(res.expiresAt) };
+  }
+}
+
+async function* streamIterable(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }

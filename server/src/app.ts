@@ -9,12 +9,14 @@ import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
 import openapi from './plugins/openapi.ts';
 import auth from './plugins/auth.ts';
+import maintenance from './plugins/maintenance.ts';
 import health from './routes/health.ts';
 import authRoutes from './routes/auth.ts';
 import accountRoutes from './routes/account.ts';
 import sessionRoutes from './routes/sessions.ts';
 import inviteRoutes from './routes/invites.ts';
 import recordRoutes from './routes/records/index.ts';
+import fileRoutes from './routes/files.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,6 +38,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(security);
     await app.register(openapi);
     await app.register(auth);
+    await app.register(maintenance);
 
     await app.register(health);
     await app.register(authRoutes, { prefix: '/v1/auth' });
@@ -43,6 +46,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(sessionRoutes, { prefix: '/v1/sessions' });
     await app.register(inviteRoutes, { prefix: '/v1/invites' });
     await app.register(recordRoutes, { prefix: '/v1/records' });
+    await app.register(fileRoutes, { prefix: '/v1' });
   },
   { name: 'vault' },
 );

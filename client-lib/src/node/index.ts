@@ -1,3 +1,6 @@
-// Node-only conveniences of @testimony-vault/client (file paths, Node streams, files on disk).
+// Node-only conveniences of @testimony-vault/client: importing this entry point installs
+// file-path sources, native SHA-256 and atomic downloads into the core library.
+import './files.ts';
 export * from '../index.ts';
 export { FileStateStore } from './file-state-store.ts';
+export { toNodeReadable } from './files.ts';

@@ -12,6 +12,8 @@ export const LABEL = {
   recordBody: 'tvault/v1/record-body',
   recordKeySeal: 'tvault/v1/record-key',
   recordVersionSignature: 'tvault/v1/record-version',
+  fileChunk: 'tvault/v1/file-chunk',
+  fileKeySeal: 'tvault/v1/file-key',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */

@@ -27,3 +27,17 @@ export const KDF_ALGORITHM = 'argon2id13';
 export const KDF_FLOOR = { opsLimit: 3, memLimit: 256 * 1024 * 1024 } as const;
 /** A ceiling too, so a hostile server cannot make a client allocate without bound. */
 export const KDF_CEILING = { opsLimit: 20, memLimit: 2 * 1024 * 1024 * 1024 - 1 } as const;
+
+/** crypto_secretstream_xchacha20poly1305: header bytes and per-chunk overhead (tag byte + MAC). */
+export const STREAM_HEADER_BYTES = 24;
+export const CHUNK_OVERHEAD = 17;
+/** Plaintext chunk sizes a server accepts; the client's default is FILE_CHUNK_SIZE. */
+export const MIN_CHUNK_SIZE = 64 * 1024;
+export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
+export const FILE_CHUNK_SIZE = 1024 * 1024;
+/** Chunks per uploaded part: a part is committed in one transaction. */
+export const PART_CHUNKS = 8;
+export const MAX_PART_CHUNKS = 16;
+export const MAX_PART_PLAINTEXT = 32 * 1024 * 1024;
+/** crypto_box_seal (48) of: label + file id + key */
+export const SEALED_FILE_KEY_BYTES = 48 + 'tvault/v1/file-key'.length + 16 + KEY_BYTES;

@@ -2,7 +2,7 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import { toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { RollbackError } from '../errors.ts';
+import { ApiError, RollbackError } from '../errors.ts';
 import { recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
@@ -10,7 +10,7 @@ import { sealRecordKey } from './record-key.ts';
 import type { Attachment, RecordBodyV1, RecordChanges, RecordFields, RecordPage, VaultRecord } from './types.ts';
 import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
 
-function uuidV4(s: Sodium): string {
+export function uuidV4(s: Sodium): string {
   const b = s.randombytes_buf(16);
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
@@ -111,6 +111,17 @@ export class RecordsClient {
     this.s.memzero(recordKey);
     await this.state.set(this.seenKey(id), String(version));
     return { id, version };
+  }
+
+  /** Adds (or replaces) a file in the manifest: a new version, retried if another writer came first. */
+  async addAttachment(id: string, entry: Attachment): Promise<{ id: string; version: number }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.update(id, {}, (current) => [...current.filter((a) => a.fileId !== entry.fileId), entry]);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'VAULT_ERR_VERSION_CONFLICT') || attempt >= 5) throw err;
+      }
+    }
   }
 
   async versions(id: string): Promise<VaultRecord[]> {

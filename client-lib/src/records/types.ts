@@ -19,12 +19,21 @@ export type RecordChanges = { [K in keyof RecordFields]?: RecordFields[K] | unde
 /** An evidence file in the record's encrypted manifest (filled in by the files capability). */
 export interface Attachment {
   fileId: string;
+  /** Original file name, as given at intake. */
   name: string;
+  /** Media type, e.g. image/jpeg. */
   type: string;
+  /** Plaintext size in bytes. */
   size: number;
+  /** SHA-256 (hex) of the original bytes, computed at intake: the chain-of-custody anchor. */
   sha256: string;
+  /** File key (base64url) and secretstream header (base64url): only ever inside the encrypted body. */
   key: string;
+  header: string;
+  /** Plaintext bytes per encrypted chunk. */
   chunkSize: number;
+  /** Number of encrypted chunks. */
+  chunks: number;
   uploadedAt: string;
 }
 

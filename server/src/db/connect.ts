@@ -25,11 +25,22 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 // connection wait while a transaction is open.
 export const EMBEDDED_POOL_MAX = 1;
 
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
 export function kyselyFor(connectionString: string, poolMax: number): Kysely<Database> {
   const pool = new pg.Pool({ connectionString, max: poolMax });
   // An idle client that loses its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pg pool behind a Kysely instance, for queries kysely cannot express (binary results). */
+export function poolOf(db: Kysely<Database>): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Kysely instance was not made by kyselyFor');
+  return pool;
 }
 
 /** A real PostgreSQL when DATABASE_URL is set, otherwise the embedded one in VAULT_DATA_DIR. */

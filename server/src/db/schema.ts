@@ -76,6 +76,28 @@ export interface RecordKeyTable {
   created_at: CreatedAt;
 }
 
+export interface FileTable {
+  id: string;
+  record_id: string;
+  owner_id: string;
+  chunk_size: number;
+  part_chunks: number;
+  header: Buffer;
+  sealed_key: Buffer;
+  declared_size: number | null;
+  stored_bytes: ColumnType<number, number | undefined, number>;
+  total_chunks: number | null;
+  completed_at: Date | null;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+}
+
+export interface FileChunkTable {
+  file_id: string;
+  idx: number;
+  data: Buffer;
+}
+
 export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
@@ -84,6 +106,8 @@ export interface Database {
   records: RecordTable;
   record_versions: RecordVersionTable;
   record_keys: RecordKeyTable;
+  files: FileTable;
+  file_chunks: FileChunkTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -1,0 +1,31 @@
+/**
+ * Re-cuts a byte stream into chunks of exactly `size` bytes (the last may be shorter or
+ * empty) and says which one is last, so it can carry the final tag. One chunk is held
+ * back until the next byte proves it is not the last.
+ */
+export async function* chunksOf(source: AsyncIterable<Uint8Array>, size: number): AsyncIterable<{ chunk: Uint8Array; last: boolean }> {
+  let buffer = new Uint8Array(size);
+  let filled = 0;
+  let held: Uint8Array | undefined;
+  for await (const piece of source) {
+    let offset = 0;
+    while (offset < piece.length) {
+      const n = Math.min(size - filled, piece.length - offset);
+      buffer.set(piece.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === size) {
+        if (held) yield { chunk: held, last: false };
+        held = buffer;
+        buffer = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) {
+    if (held) yield { chunk: held, last: false };
+    yield { chunk: buffer.subarray(0, filled), last: true };
+  } else {
+    yield { chunk: held ?? new Uint8Array(0), last: true };
+  }
+}

@@ -1,0 +1,105 @@
+import type { Http } from '../api/http.ts';
+import { CHUNK_OVERHEAD } from '../protocol/limits.ts';
+import { fromBase64Url } from '../crypto/encoding.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { DecryptionError, IntegrityError, NetworkError } from '../errors.ts';
+import type { Attachment } from '../records/types.ts';
+import { chunkAd } from './file-key.ts';
+import { platform } from './platform.ts';
+import { backoff, retryable, sleep } from './retry.ts';
+
+/** Collects pieces of a byte stream and hands out runs of exactly n bytes. */
+class ByteQueue {
+  private pieces: Uint8Array[] = [];
+  length = 0;
+  push(piece: Uint8Array) {
+    this.pieces.push(piece);
+    this.length += piece.length;
+  }
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.pieces[0]!;
+      const k = Math.min(n - filled, head.length);
+      out.set(head.subarray(0, k), filled);
+      filled += k;
+      if (k === head.length) this.pieces.shift();
+      else this.pieces[0] = head.subarray(k);
+    }
+    this.length -= n;
+    return out;
+  }
+}
+
+/**
+ * The plaintext of a file, verified as it goes: every chunk authenticates under the file
+ * key with the file's associated data, in order (secretstream's counter); the stream must
+ * end exactly at the chunk tagged final; the chunk count, size and SHA-256 must match the
+ * signed manifest. A dropped connection resumes with a chunk-aligned Range request.
+ */
+export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRetries = 8): AsyncGenerator<Uint8Array> {
+  const state = s.crypto_secretstream_xchacha20poly1305_init_pull(fromBase64Url(att.header), fromBase64Url(att.key));
+  const ad = chunkAd(att.fileId);
+  const stride = att.chunkSize + CHUNK_OVERHEAD;
+  const hasher = platform.sha256();
+  const FINAL = s.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  let done = 0; // chunks decrypted
+  let size = 0;
+  let finalSeen = false;
+  let attempt = 0;
+
+  const open = (ct: Uint8Array) => {
+    if (finalSeen) throw new IntegrityError(`file ${att.fileId}: data after the final chunk`);
+    let res: { message: Uint8Array; tag: number } | false;
+    try {
+      res = s.crypto_secretstream_xchacha20poly1305_pull(state as never, ct, ad) as { message: Uint8Array; tag: number } | false;
+    } catch {
+      res = false;
+    }
+    if (!res) throw new DecryptionError(`file ${att.fileId}: chunk ${done} does not authenticate`);
+    done += 1;
+    size += res.message.length;
+    hasher.update(res.message);
+    if (res.tag === FINAL) finalSeen = true;
+    return res.message;
+  };
+
+  while (!finalSeen) {
+    const queue = new ByteQueue();
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      const headers: Record<string, string> = done > 0 ? { range: `bytes=${done * stride}-` } : {};
+      const res = await http.send(`/v1/files/${encodeURIComponent(att.fileId)}`, { method: 'GET', headers });
+      if (!res.body) throw new IntegrityError(`file ${att.fileId}: empty response`);
+      reader = res.body.getReader();
+    } catch (err) {
+      if (!retryable(err) || attempt++ >= maxRetries) throw err;
+      await sleep(backoff(attempt));
+      continue;
+    }
+    try {
+      for (;;) {
+        const { done: ended, value } = await reader.read();
+        if (ended) break;
+        queue.push(value);
+        while (queue.length >= stride) yield open(queue.take(stride));
+      }
+    } catch (err) {
+      if (err instanceof IntegrityError || !retryable(asNetwork(err)) || attempt++ >= maxRetries) throw err;
+      await sleep(backoff(attempt));
+      continue; // resume from chunk `done`; a partial chunk in the queue is fetched again
+    }
+    if (queue.length > 0) yield open(queue.take(queue.length));
+    if (!finalSeen) throw new IntegrityError(`file ${att.fileId}: truncated, no final chunk after ${done} chunks`);
+  }
+  if (done !== att.chunks || size !== att.size) {
+    throw new IntegrityError(`file ${att.fileId}: ${done} chunks and ${size} bytes, manifest says ${att.chunks} and ${att.size}`);
+  }
+  if (hasher.hex() !== att.sha256) throw new IntegrityError(`file ${att.fileId}: SHA-256 differs from the one recorded at intake`);
+}
+
+// A body stream that breaks mid-way rejects with a TypeError from fetch: treat it as network.
+function asNetwork(err: unknown): unknown {
+  return err instanceof TypeError || (err as Error)?.name === 'AbortError' ? new NetworkError((err as Error).message) : err;
+}

@@ -1,0 +1,224 @@
+import { Readable } from 'node:stream';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, SEALED_FILE_KEY_BYTES, STREAM_HEADER_BYTES,
+} from '../../../client-lib/src/protocol/limits.ts';
+import { ERR } from '../errors.ts';
+import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { callerOf } from '../plugins/auth.ts';
+import { readableRecord } from '../records/repository.ts';
+import { ownFile, readableFile, storedBytesOf } from '../files/repository.ts';
+import { PostgresChunkStore } from '../files/store.ts';
+import { checkCompletion, splitPart } from '../files/parts.ts';
+import { parseChunkRange } from '../files/range.ts';
+
+const FileId = Strict({ fileId: Uuid });
+const UploadStatus = Type.Object({
+  fileId: Uuid,
+  chunkSize: Type.Integer(),
+  partChunks: Type.Integer(),
+  header: Bytes(STREAM_HEADER_BYTES),
+  sealedKey: Bytes(SEALED_FILE_KEY_BYTES),
+  storedChunks: Type.Array(Type.Integer(), { description: 'indices of the chunks the server holds' }),
+  storedBytes: Type.Integer(),
+  complete: Type.Boolean(),
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+const DOWNLOAD_BATCH = 4;
+
+const files: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['files'];
+  const security = [{ session: [] }];
+  const store = new PostgresChunkStore(app.db);
+  const { FILE_MAX_BYTES, USER_QUOTA_BYTES, UPLOAD_TTL_SECONDS } = app.config;
+  const maxPartBytes = MAX_PART_PLAINTEXT + MAX_PART_CHUNKS * CHUNK_OVERHEAD;
+  app.addHook('onRequest', app.authenticate);
+  // Parts are opaque ciphertext; buffered per part (bounded), never a whole file.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxPartBytes }, (_req, body, done) => done(null, body));
+
+  async function status(fileId: string, callerId: string) {
+    const file = await ownFile(app.db, fileId, callerId);
+    if (!file) throw new ERR.NOT_FOUND();
+    const chunks = await store.chunkIndices(fileId);
+    return {
+      fileId,
+      chunkSize: file.chunk_size,
+      partChunks: file.part_chunks,
+      header: b64(file.header),
+      sealedKey: b64(file.sealed_key),
+      storedChunks: chunks.map((c) => c.idx),
+      storedBytes: Number(file.stored_bytes),
+      complete: file.completed_at !== null,
+      expiresAt: file.expires_at?.toISOString() ?? null,
+    };
+  }
+
+  app.post(
+    '/records/:id/files',
+    {
+      schema: {
+        summary: 'Start an upload of an encrypted file into a record (owner only)',
+        tags,
+        security,
+        params: Strict({ id: Uuid }),
+        body: Strict({
+          fileId: Uuid,
+          chunkSize: Type.Integer({ minimum: MIN_CHUNK_SIZE, maximum: MAX_CHUNK_SIZE }),
+          partChunks: Type.Integer({ minimum: 1, maximum: MAX_PART_CHUNKS }),
+          header: Bytes(STREAM_HEADER_BYTES, 'secretstream header'),
+          sealedKey: Bytes(SEALED_FILE_KEY_BYTES, "the file key sealed to the owner's X25519 key"),
+          size: Type.Optional(Type.Integer({ minimum: 0, description: 'plaintext size, when known: checked against limits at once' })),
+        }),
+        response: { 201: UploadStatus, ...errors(401, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const { fileId, chunkSize, partChunks, header, sealedKey, size } = request.body;
+      if (chunkSize * partChunks > MAX_PART_PLAINTEXT) throw new ERR.VALIDATION('a part may hold at most 32 MiB');
+      const record = await readableRecord(app.db, request.params.id, caller.accountId);
+      if (!record) throw new ERR.NOT_FOUND();
+      if (size !== undefined) {
+        const encrypted = size + (Math.floor(size / chunkSize) + 1) * CHUNK_OVERHEAD;
+        if (encrypted > FILE_MAX_BYTES) throw new ERR.FILE_TOO_LARGE();
+        if ((await storedBytesOf(app.db, caller.accountId)) + encrypted > USER_QUOTA_BYTES) throw new ERR.QUOTA_EXCEEDED();
+      }
+      const inserted = await app.db
+        .insertInto('files')
+        .values({
+          id: fileId,
+          record_id: record.id,
+          owner_id: caller.accountId,
+          chunk_size: chunkSize,
+          part_chunks: partChunks,
+          header: decodeBytes('header', header, STREAM_HEADER_BYTES),
+          sealed_key: decodeBytes('sealedKey', sealedKey, SEALED_FILE_KEY_BYTES),
+          declared_size: size ?? null,
+          expires_at: new Date(Date.now() + UPLOAD_TTL_SECONDS * 1000),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) throw new ERR.RECORD_EXISTS();
+      reply.status(201);
+      return status(fileId, caller.accountId);
+    },
+  );
+
+  app.get(
+    '/files/:fileId/upload',
+    { schema: { summary: 'Which chunks of an upload the server holds (to resume)', tags, security, params: FileId, response: { 200: UploadStatus, ...errors(401, 404) } } },
+    async (request) => status(request.params.fileId, callerOf(request).accountId),
+  );
+
+  app.put(
+    '/files/:fileId/parts/:part',
+    {
+      schema: {
+        summary: 'Store one part: whole encrypted chunks, committed together (idempotent)',
+        tags,
+        security,
+        params: Strict({ fileId: Uuid, part: Type.Integer({ minimum: 0, maximum: 10_000_000 }) }),
+        consumes: ['application/octet-stream'],
+        response: { 200: Type.Object({ part: Type.Integer(), chunks: Type.Integer(), storedBytes: Type.Integer() }), ...errors(401, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) throw new ERR.UNSUPPORTED_MEDIA_TYPE();
+      const { fileId, part } = request.params;
+      return app.db.transaction().execute(async (trx) => {
+        const file = await trx.selectFrom('files').selectAll().where('id', '=', fileId).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
+        if (!file) throw new ERR.NOT_FOUND();
+        if (file.completed_at) throw new ERR.UPLOAD_COMPLETE();
+        const chunks = splitPart(body, file.chunk_size, file.part_chunks);
+        const first = part * file.part_chunks;
+        const removed = await store.putChunks(trx, fileId, first, first + file.part_chunks, chunks);
+        const storedBytes = Number(file.stored_bytes) - removed + body.length;
+        if (storedBytes > FILE_MAX_BYTES) throw new ERR.FILE_TOO_LARGE();
+        if ((await storedBytesOf(trx, caller.accountId)) - Number(file.stored_bytes) + storedBytes > USER_QUOTA_BYTES) throw new ERR.QUOTA_EXCEEDED();
+        await trx.updateTable('files').set({ stored_bytes: storedBytes }).where('id', '=', fileId).execute();
+        return { part, chunks: chunks.length, storedBytes };
+      });
+    },
+  );
+
+  app.post(
+    '/files/:fileId/complete',
+    {
+      schema: {
+        summary: 'Finish an upload: every chunk present, only the last one short',
+        tags,
+        security,
+        params: FileId,
+        body: Strict({ totalChunks: Type.Integer({ minimum: 1 }), encryptedSize: Type.Integer({ minimum: CHUNK_OVERHEAD }) }),
+        response: { 200: UploadStatus, ...errors(401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const { fileId } = request.params;
+      await app.db.transaction().execute(async (trx) => {
+        const file = await trx.selectFrom('files').selectAll().where('id', '=', fileId).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
+        if (!file) throw new ERR.NOT_FOUND();
+        if (file.completed_at) return;
+        checkCompletion(await store.chunkIndices(fileId, trx), file.chunk_size, request.body.totalChunks, request.body.encryptedSize);
+        await trx.updateTable('files').set({ completed_at: new Date(), total_chunks: request.body.totalChunks, expires_at: null }).where('id', '=', fileId).execute();
+      });
+      return status(fileId, caller.accountId);
+    },
+  );
+
+  app.delete(
+    '/files/:fileId',
+    { schema: { summary: 'Abandon an upload, or delete a file (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404) } } },
+    async (request, reply) => {
+      const res = await app.db.deleteFrom('files').where('id', '=', request.params.fileId).where('owner_id', '=', callerOf(request).accountId).executeTakeFirst();
+      if (res.numDeletedRows === 0n) throw new ERR.NOT_FOUND();
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/files/:fileId',
+    {
+      schema: {
+        summary: 'Download the encrypted chunks of a complete file; a chunk-aligned Range resumes',
+        tags,
+        security,
+        params: FileId,
+        response: { 200: Type.String({ format: 'binary' }), 206: Type.String({ format: 'binary' }), ...errors(401, 404, 416) },
+      },
+    },
+    async (request, reply) => {
+      const file = await readableFile(app.db, request.params.fileId, callerOf(request).accountId);
+      if (!file?.completed_at || file.total_chunks === null) throw new ERR.NOT_FOUND();
+      const total = Number(file.stored_bytes);
+      const stride = file.chunk_size + CHUNK_OVERHEAD;
+      const range = parseChunkRange(request.headers.range, stride, total);
+      const firstChunk = range ? range.start / stride : 0;
+      const totalChunks = file.total_chunks;
+      const fileId = file.id;
+      async function* chunks() {
+        // A few chunks per query: the connection is never held while the client reads.
+        for (let i = firstChunk; i < totalChunks; i += DOWNLOAD_BATCH) {
+          for (const c of await store.readChunks(fileId, i, DOWNLOAD_BATCH)) yield c;
+        }
+      }
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('accept-ranges', 'bytes');
+      reply.header('x-chunk-size', String(file.chunk_size));
+      reply.header('content-length', String(total - (range?.start ?? 0)));
+      if (range) {
+        reply.status(206);
+        reply.header('content-range', `bytes ${range.start}-${total - 1}/${total}`);
+      }
+      // A stream body: the response schema above documents it; serialization does not apply.
+      return reply.send(Readable.from(chunks(), { objectMode: false }) as unknown as string);
+    },
+  );
+};
+
+export default files;
