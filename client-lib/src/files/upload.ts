@@ -6,6 +6,7 @@ import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';
+import { ApiError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { chunkAd, openFileKey, sealFileKey } from './file-key.ts';
 import { platform } from './platform.ts';
@@ -132,7 +133,7 @@ export class Uploader {
         partPlain = 0;
         // One part travels while the next is encrypted; never more than two in memory.
         await inflight;
-        if (failure) throw failure;
+        if (failure) break;
         const alreadyStored = Array.from({ length: end - first }, (_, i) => first + i).every((i) => st.stored.has(i));
         inflight = (alreadyStored ? Promise.resolve() : this.sendPart(st.fileId, part, body, first, end, maxRetries)).then(
           () => {
@@ -149,7 +150,14 @@ export class Uploader {
       // so a later resumeUpload finds a settled server.
       await inflight;
     }
-    if (failure) throw failure;
+    if (failure) {
+      // Refused for size or quota: it can never complete, so it should not hold quota
+      // until it expires. Other failures keep what was stored, for resumeUpload.
+      if (failure instanceof ApiError && failure.status === 413) {
+        await this.http.json('DELETE', `/v1/files/${encodeURIComponent(st.fileId)}`).catch(() => {});
+      }
+      throw failure;
+    }
 
     await this.http.json('POST', `/v1/files/${encodeURIComponent(st.fileId)}/complete`, { totalChunks: index, encryptedSize });
     const sha256 = hasher.hex();
