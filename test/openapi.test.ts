@@ -17,6 +17,8 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['post', '/v1/invites/'],
     ['post', '/v1/records/'], ['get', '/v1/records/'], ['get', '/v1/records/{id}'], ['delete', '/v1/records/{id}'],
     ['get', '/v1/records/{id}/versions'], ['post', '/v1/records/{id}/versions'],
+    ['post', '/v1/records/{id}/files'], ['get', '/v1/files/{fileId}/upload'], ['put', '/v1/files/{fileId}/parts/{part}'],
+    ['post', '/v1/files/{fileId}/complete'], ['delete', '/v1/files/{fileId}'], ['get', '/v1/files/{fileId}'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];

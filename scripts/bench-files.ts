@@ -1,0 +1,227 @@
+// npm run bench:files [-- --size-mib 256 --big-mib 2048]
+// Encrypted vs plain transfer through the same server routes and storage, peak memory of
+// server and client while moving a big file, and the client's encryption speed against
+// libsodium's own. The server runs in its own process (DATABASE_URL if set, else embedded).
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { Vault, toNodeReadable } from '../client-lib/src/node/index.ts';
+import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
+import { chunksOf } from '../client-lib/src/files/chunker.ts';
+import { chunkAd } from '../client-lib/src/files/file-key.ts';
+import { platform } from '../client-lib/src/files/platform.ts';
+import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '../client-lib/src/protocol/limits.ts';
+
+const MiB = 1024 * 1024;
+const { values: args } = parseArgs({
+  options: { 'size-mib': { type: 'string', default: '256' }, 'big-mib': { type: 'string', default: '2048' }, child: { type: 'string' }, server: { type: 'string' } },
+});
+const KDF = { opsLimit: 1, memLimit: 8192 };
+
+/** Deterministic pseudo-random bytes without holding them: a random 16 MiB block, re-keyed per block index. */
+function source(size: number): Readable {
+  const block = randomBytes(16 * MiB);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const n = Math.min(MiB, size - sent);
+      const off = sent % block.length;
+      const piece = Buffer.from(block.subarray(off, off + n));
+      piece.writeUInt32BE(sent / MiB, 0); // no two MiB alike
+      sent += n;
+      this.push(piece);
+    },
+  });
+}
+
+async function session(server: string) {
+  const tokens: string[] = [];
+  const capture: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (String(input).endsWith('/v1/auth/login') && res.ok) tokens.push(((await res.clone().json()) as { token: string }).token);
+    return res;
+  };
+  const vault = (await Vault.register({ server, handle: `bench-${randomUUID().slice(0, 8)}`, passphrase: 'bench', kdf: KDF, kdfFloor: KDF, fetch: capture })).vault;
+  const { id } = await vault.createRecord({ title: 'bench', narrative: 'bench' });
+  return { vault, recordId: id, token: tokens[0]! };
+}
+
+/** The baseline: the same routes and storage, plaintext bytes cut to the same chunk stride, no crypto, no hashing. */
+async function plainUpload(server: string, token: string, recordId: string, size: number): Promise<string> {
+  const auth = { authorization: `Bearer ${token}` };
+  const fileId = randomUUID();
+  const stride = FILE_CHUNK_SIZE + CHUNK_OVERHEAD;
+  const create = await fetch(`${server}/v1/records/${recordId}/files`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ fileId, chunkSize: FILE_CHUNK_SIZE, partChunks: PART_CHUNKS, header: 'A'.repeat(32), sealedKey: 'A'.repeat(152) }),
+  });
+  if (!create.ok) throw new Error(`plain create: ${create.status} ${await create.text()}`);
+  let part = 0;
+  let chunks = 0;
+  let bytes = 0;
+  let pending: Buffer[] = [];
+  let inflight: Promise<unknown> = Promise.resolve();
+  const send = async (body: Buffer, n: number) => {
+    await inflight;
+    inflight = fetch(`${server}/v1/files/${fileId}/parts/${n}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) }).then((r) => {
+      if (!r.ok) throw new Error(`plain part: ${r.status}`);
+    });
+  };
+  for await (const { chunk } of chunksOf(source(size), stride)) {
+    pending.push(Buffer.from(chunk));
+    chunks += 1;
+    bytes += chunk.length;
+    if (pending.length === PART_CHUNKS) {
+      await send(Buffer.concat(pending), part++);
+      pending = [];
+    }
+  }
+  if (pending.length) await send(Buffer.concat(pending), part++);
+  await inflight;
+  const done = await fetch(`${server}/v1/files/${fileId}/complete`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ totalChunks: chunks, encryptedSize: bytes }) });
+  if (!done.ok) throw new Error(`plain complete: ${done.status} ${await done.text()}`);
+  return fileId;
+}
+
+async function plainDownload(server: string, token: string, fileId: string): Promise<number> {
+  const res = await fetch(`${server}/v1/files/${fileId}`, { headers: { authorization: `Bearer ${token}` } });
+  let n = 0;
+  for await (const piece of Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream<Uint8Array>)) n += (piece as Uint8Array).length;
+  return n;
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<{ bytes: number; sha256: string }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const piece of toNodeReadable(stream)) {
+    h.update(piece as Buffer);
+    bytes += (piece as Buffer).length;
+  }
+  return { bytes, sha256: h.digest('hex') };
+}
+
+const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t0) / 1000];
+};
+
+/** Raw client encryption (chunker + secretstream + SHA-256, as attachFile does) vs libsodium alone. */
+async function encryptionSpeed(size: number) {
+  const s = await sodiumReady();
+  const key = s.crypto_secretstream_xchacha20poly1305_keygen();
+  const ad = chunkAd(randomUUID());
+  const data = randomBytes(FILE_CHUNK_SIZE);
+  const chunks = Math.floor(size / FILE_CHUNK_SIZE);
+  const [, bare] = await timed(async () => {
+    const { state } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    for (let i = 0; i < chunks; i++) s.crypto_secretstream_xchacha20poly1305_push(state, data, ad, 0);
+  });
+  const [, client] = await timed(async () => {
+    const { state } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const h = platform.sha256();
+    async function* src() {
+      for (let i = 0; i < chunks; i++) yield data;
+    }
+    for await (const { chunk, last } of chunksOf(src(), FILE_CHUNK_SIZE)) {
+      h.update(chunk);
+      s.crypto_secretstream_xchacha20poly1305_push(state, chunk, ad, last ? 3 : 0);
+    }
+    h.hex();
+  });
+  const mb = (chunks * FILE_CHUNK_SIZE) / 1e6;
+  return { libsodium: mb / bare, client: mb / client };
+}
+
+function vmHwmMiB(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
+}
+
+/** Child mode: move one big file up and down, report this process's peak RSS. */
+async function child(server: string, mib: number) {
+  const { vault, recordId } = await session(server);
+  const size = mib * MiB;
+  const [{ fileId }, up] = await timed(() => vault.attachFile(recordId, source(size), { name: 'big.mp4', type: 'video/mp4' }));
+  const [got, down] = await timed(async () => drain(await vault.openFile(recordId, fileId)));
+  if (got.bytes !== size) throw new Error('big file size mismatch');
+  console.log(JSON.stringify({ up: size / 1e6 / up, down: size / 1e6 / down, rssMiB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void>; kind: string }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-bench-'));
+  const env = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3) };
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return {
+    url,
+    pid: proc.pid!,
+    kind: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded (PGlite)',
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (args.child) {
+  await child(args.server!, Number(args.child));
+} else {
+  const sizeMiB = Number(args['size-mib']);
+  const bigMiB = Number(args['big-mib']);
+  const size = sizeMiB * MiB;
+  const server = await startServer();
+  try {
+    const { vault, recordId, token } = await session(server.url);
+    // Warm-up (JIT, connections), not measured.
+    await plainUpload(server.url, token, recordId, 16 * MiB);
+    await vault.attachFile(recordId, source(16 * MiB), { name: 'warm', type: 'x' });
+
+    const [plainId, plainUp] = await timed(() => plainUpload(server.url, token, recordId, size));
+    const [enc, encUp] = await timed(() => vault.attachFile(recordId, source(size), { name: 'bench.bin', type: 'application/octet-stream' }));
+    const [plainBytes, plainDown] = await timed(() => plainDownload(server.url, token, plainId));
+    const [got, encDown] = await timed(async () => drain(await vault.openFile(recordId, enc.fileId)));
+    if (got.sha256 !== enc.sha256 || plainBytes < size) throw new Error('round trip mismatch');
+    const speed = await encryptionSpeed(size);
+
+    const big = await new Promise<{ up: number; down: number; rssMiB: number }>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-files.ts', '--child', String(bigMiB), '--server', server.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d));
+      c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`child exited ${code}`))));
+    });
+    const serverPeak = await vmHwmMiB(server.pid);
+
+    const mbps = (secs: number) => (size / 1e6 / secs).toFixed(1);
+    const rows: [string, string, string, string][] = [
+      [`upload ${sizeMiB} MiB (MB/s)`, mbps(encUp), mbps(plainUp), (plainUp / encUp).toFixed(2)],
+      [`download ${sizeMiB} MiB (MB/s)`, mbps(encDown), mbps(plainDown), (plainDown / encDown).toFixed(2)],
+      [`encrypt in client, ${FILE_CHUNK_SIZE / MiB} MiB chunks (MB/s)`, speed.client.toFixed(1), `${speed.libsodium.toFixed(1)} (libsodium alone)`, (speed.client / speed.libsodium).toFixed(2)],
+    ];
+    console.log(`\nFiles benchmark — database: ${server.kind}; chunk ${FILE_CHUNK_SIZE / MiB} MiB, ${PART_CHUNKS} chunks per part; ${new Date().toISOString()}\n`);
+    console.log('| measure | encrypted | plain baseline | ratio |\n| --- | ---: | ---: | ---: |');
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    console.log(`\n| moving a ${bigMiB} MiB file | value |\n| --- | ---: |`);
+    console.log(`| upload, encrypted (MB/s) | ${big.up.toFixed(1)} |`);
+    console.log(`| download, decrypted (MB/s) | ${big.down.toFixed(1)} |`);
+    console.log(`| client peak RSS (MiB) | ${big.rssMiB.toFixed(0)} |`);
+    console.log(`| server peak RSS over the whole run (MiB) | ${serverPeak.toFixed(0)} |`);
+  } finally {
+    await server.stop();
+  }
+}
