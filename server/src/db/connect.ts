@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
-import { startEmbedded } from './embedded.ts';
 import type { Database } from './schema.ts';
 
 export interface DatabaseHandle {
@@ -49,6 +48,9 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
     const db = kyselyFor(config.DATABASE_URL, config.DB_POOL_MAX);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
+  // Loaded only when needed: PGlite and its WASM would otherwise cost memory on a server
+  // that talks to a real PostgreSQL.
+  const { startEmbedded } = await import('./embedded.ts');
   const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX);
   const db = kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX);
   return {

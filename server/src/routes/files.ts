@@ -25,7 +25,9 @@ const UploadStatus = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 
-const DOWNLOAD_BATCH = 4;
+// One chunk per query: bytea arrives as hex text, so a chunk in flight costs about three
+// times its size (hex bytes, string, buffer); batching multiplies that per download.
+const DOWNLOAD_BATCH = 1;
 
 const files: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['files'];
