@@ -63,6 +63,18 @@ t.test('changing the passphrase keeps the keys and ends the other sessions', asy
   t.equal(after.fingerprint(), before, 'same identity keys after the change');
 });
 
+t.test('changing the passphrase keeps the account\'s Argon2id cost unless told otherwise', async (t) => {
+  const h = handle();
+  const cost = { opsLimit: testClient.kdf.opsLimit + 1, memLimit: testClient.kdf.memLimit * 2 };
+  const { vault } = await Vault.register({ ...connect(h), passphrase: 'one', kdf: cost });
+  const stored = () => server.db.selectFrom('accounts').select(['kdf_ops_limit', 'kdf_mem_limit']).where('handle', '=', h).executeTakeFirstOrThrow();
+  await vault.changePassphrase('one', 'two');
+  t.same(await stored(), { kdf_ops_limit: cost.opsLimit, kdf_mem_limit: cost.memLimit }, 'not dropped to the floor');
+  await vault.changePassphrase('two', 'three', testClient.kdf);
+  t.same(await stored(), { kdf_ops_limit: testClient.kdf.opsLimit, kdf_mem_limit: testClient.kdf.memLimit }, 'an explicit cost is used');
+  await Vault.login({ ...connect(h), passphrase: 'three' });
+});
+
 t.test('recovery with the recovery words sets a new passphrase and keeps the keys', async (t) => {
   const h = handle();
   const { vault, recoveryKey } = await Vault.register({ ...connect(h), passphrase: 'forgotten' });

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import t from 'tap';
 import { Vault } from '../client-lib/src/index.ts';
+import { REGISTRATION_LOCK } from '../server/src/accounts/repository.ts';
 import { build, handle, testClient } from './helper.ts';
 
 t.test('invite-only registration', async (t) => {
@@ -43,12 +45,35 @@ t.test('open registration needs no invite, and the first account is still the ad
   t.notOk(second.isAdmin);
 });
 
-t.test('concurrent first registrations make exactly one administrator', async (t) => {
+t.test('concurrent first registrations make exactly one account, the administrator', async (t) => {
   const server = await build(t, { REGISTRATION: 'invite' });
-  const results = await Promise.allSettled(
-    [1, 2, 3, 4].map(() => Vault.register({ server: server.url, handle: handle(), passphrase: 'x', ...testClient })),
+  const racers = 8;
+  // On PostgreSQL, another session holds the registration lock until every racer waits on
+  // it, so all of them are inside their transactions at once: a server that decided "first
+  // account?" before taking the lock lets them all in without an invite. (The embedded
+  // database has a pool of one connection, which runs the transactions one after another.)
+  const holder = server.database.kind === 'postgres' ? new pg.Client({ connectionString: server.database.url }) : undefined;
+  await holder?.connect();
+  await holder?.query('select pg_advisory_lock(hashtext($1))', [REGISTRATION_LOCK]);
+  const results = Promise.allSettled(
+    Array.from({ length: racers }, () => Vault.register({ server: server.url, handle: handle(), passphrase: 'x', ...testClient })),
   );
-  const admins = await server.db.selectFrom('accounts').select('is_admin').where('is_admin', '=', true).execute();
-  t.equal(admins.length, 1, 'one administrator');
-  t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'the others needed an invite');
+  if (holder) {
+    const waitersSql = `select count(*) as n from pg_locks l join pg_database d on d.oid = l.database
+                        where d.datname = current_database() and l.locktype = 'advisory' and not l.granted`;
+    const waiting = async () => Number((await holder.query(waitersSql)).rows[0].n);
+    for (let i = 0; i < 200 && (await waiting()) < racers; i++) await new Promise((r) => setTimeout(r, 50));
+    t.equal(await waiting(), racers, 'every racer waits on the lock');
+    await holder.query('select pg_advisory_unlock(hashtext($1))', [REGISTRATION_LOCK]);
+    await holder.end();
+  }
+  const settled = await results;
+  const accounts = await server.db.selectFrom('accounts').select('is_admin').execute();
+  t.same(accounts, [{ is_admin: true }], 'one account, the administrator');
+  t.equal(settled.filter((r) => r.status === 'fulfilled').length, 1, 'one registration succeeded');
+  t.same(
+    settled.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : [])),
+    Array(racers - 1).fill('VAULT_ERR_INVITE_REQUIRED'),
+    'the others needed an invite',
+  );
 });

@@ -29,6 +29,8 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     if (path !== '/health') t.ok(statuses.some((s) => s.startsWith('4') || s.startsWith('5')), `${method} ${path}: error responses described`);
     if (method === 'post' && !path.endsWith('logout') && !path.startsWith('/v1/invites')) t.ok(op.requestBody, `${method} ${path}: body schema`);
   }
+  const del = doc.paths['/v1/records/{id}']?.delete as { requestBody?: { content?: Record<string, { schema?: { required?: string[] } }> } } | undefined;
+  t.same(del?.requestBody?.content?.['application/json']?.schema?.required, ['version', 'signature'], 'deleting a record takes a signed body');
   const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
   t.equal(documented.length, expected.length, 'no route is missing from this test');
 });

@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { Vault } from '../client-lib/src/index.ts';
+import type { Unlocked } from '../client-lib/src/account/session.ts';
+import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
+import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
+import { recordVersionStatement } from '../client-lib/src/protocol/statements.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // Record writes replayed with one thing wrong each: 4xx with a code, never 500, nothing stored.
 
 const server = await build(t, { RECORD_MAX_BYTES: 4096 });
+const db = server.db;
 const cap = capturingFetch();
 const vault = (await Vault.register({ server: server.url, handle: handle(), passphrase: 'p', fetch: cap.fetch, ...testClient })).vault;
 const other = capturingFetch();
@@ -22,6 +28,7 @@ const send = (method: string, path: string, body: unknown, token = cap.tokens[0]
   }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { code: string }).code }));
 
 const fresh = '11111111-1111-4111-8111-111111111111';
+const cursor = (text: string) => Buffer.from(text).toString('base64url');
 const cases: [string, string, string, unknown, number, string][] = [
   ['replay of a create under another id (the signature names the first)', 'POST', '/v1/records', { ...create, id: fresh }, 400, 'VAULT_ERR_SIGNATURE_INVALID'],
   ['replay of the same create', 'POST', '/v1/records', create, 409, 'VAULT_ERR_RECORD_EXISTS'],
@@ -47,6 +54,12 @@ const cases: [string, string, string, unknown, number, string][] = [
   ['read with version 0', 'GET', `/v1/records/${id}?version=0`, undefined, 400, 'VAULT_ERR_VALIDATION'],
   ['read of a version that does not exist', 'GET', `/v1/records/${id}?version=99`, undefined, 404, 'VAULT_ERR_NOT_FOUND'],
   ['path traversal in the id', 'GET', '/v1/records/..%2F..%2Fetc%2Fpasswd', undefined, 400, 'VAULT_ERR_VALIDATION'],
+  // Numbers and ids that PostgreSQL would refuse (int4, uuid) are refused by the schema first.
+  ['version pages after 2^31', 'GET', `/v1/records/${id}/versions?after=2147483648`, undefined, 400, 'VAULT_ERR_VALIDATION'],
+  ['version pages after 1e300', 'GET', `/v1/records/${id}/versions?after=1e300`, undefined, 400, 'VAULT_ERR_VALIDATION'],
+  ['version pages after a 20-digit number', 'GET', `/v1/records/${id}/versions?after=99999999999999999999`, undefined, 400, 'VAULT_ERR_VALIDATION'],
+  ['a cursor whose id is 36 dashes', 'GET', `/v1/records?cursor=${cursor(`123.${'-'.repeat(36)}`)}`, undefined, 400, 'VAULT_ERR_VALIDATION'],
+  ['a cursor whose id is hex in the wrong places', 'GET', `/v1/records?cursor=${cursor(`123.${'0'.repeat(34)}ab`)}`, undefined, 400, 'VAULT_ERR_VALIDATION'],
 ];
 
 for (const [name, method, path, body, status, code] of cases) {
@@ -60,6 +73,63 @@ t.test("another account's valid signature does not let it write here", async (t)
   // The other account replays the owner's genuine create with a fresh id: sealed to someone else.
   t.same(await send('POST', '/v1/records', { ...create, id: fresh }, other.tokens[0]!), { status: 400, code: 'VAULT_ERR_VALIDATION' });
   t.same(await send('POST', `/v1/records/${id}/versions`, { ...update, version: 3 }, other.tokens[0]!), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
+});
+
+t.test('a stolen session token alone cannot delete a testimony', async (t) => {
+  const token = cap.tokens[0]!;
+  const del = (init: RequestInit) => fetch(`${server.url}/v1/records/${id}`, { method: 'DELETE', ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } })
+    .then(async (r) => ({ status: r.status, code: r.status === 204 ? 'deleted' : ((await r.json()) as { code: string }).code }));
+  const asJson = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  t.same(await del({}), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'the token alone, no body');
+  t.same(await del(asJson({ version: 2 })), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'no signature');
+  t.same(await del(asJson({ version: 2, signature: 'A'.repeat(86) })), { status: 400, code: 'VAULT_ERR_SIGNATURE_INVALID' }, 'a made-up signature');
+  t.same(await del(asJson({ version: 2, signature: update.signature })), { status: 400, code: 'VAULT_ERR_SIGNATURE_INVALID' }, "the owner's signature of version 2 (another statement)");
+  t.equal((await vault.getRecord(id)).version, 2, 'the record is still there');
+});
+
+t.test('a captured deletion is refused once the record changed, and on any other record', async (t) => {
+  // A network position that holds the owner's DELETE back (answering 204 itself) and
+  // replays it later, with the owner's token.
+  let held: string | undefined;
+  const holding: typeof fetch = async (input, init) => {
+    if (init?.method === 'DELETE') {
+      held = String(init.body);
+      return new Response(null, { status: 204 });
+    }
+    return cap.fetch(input, init);
+  };
+  const owner = await Vault.login({ server: server.url, handle: vault.handle, passphrase: 'p', fetch: holding, ...testClient });
+  const { id: target } = await owner.createRecord({ title: 'to be deleted later', narrative: 'x' });
+  const { id: bystander } = await owner.createRecord({ title: 'another testimony', narrative: 'y' });
+  await owner.deleteRecord(target);
+  t.ok(held, 'the signed deletion was captured');
+  t.same(await send('DELETE', `/v1/records/${bystander}`, held, cap.tokens.at(-1)!), { status: 400, code: 'VAULT_ERR_SIGNATURE_INVALID' }, 'on another record');
+  await owner.updateRecord(target, { title: 'corrected' });
+  t.same(await send('DELETE', `/v1/records/${target}`, held, cap.tokens.at(-1)!), { status: 409, code: 'VAULT_ERR_VERSION_CONFLICT' }, 'after an update');
+  t.equal((await owner.getRecord(target)).version, 2);
+  t.equal((await owner.getRecord(bystander)).version, 1);
+  // The owner's own client (not held back) deletes both: a fresh signature each.
+  await vault.deleteRecord(target);
+  await vault.deleteRecord(bystander);
+  t.same(await db.selectFrom('records').select('id').where('id', 'in', [target, bystander]).execute(), [], 'deleted by a signed request');
+});
+
+t.test('a new record key for unknown or repeated recipients is refused before anything is stored', async (t) => {
+  // Sent by the owner's own (buggy or modified) client: signed correctly, so only the
+  // recipient list is wrong. These reached the database's keys and gave a 500.
+  const s = await sodiumReady();
+  const me = (vault as unknown as { me: Unlocked }).me;
+  const body = s.randombytes_buf(MIN_ENVELOPE_BYTES + 256);
+  body[0] = 1;
+  const signature = s.crypto_sign_detached(recordVersionStatement(id, 3, 2, s.crypto_hash_sha256(body)), me.privateKeys.signSecretKey);
+  const sealed = (recipientId: string) => ({ recipientId, sealedKey: Buffer.from(s.randombytes_buf(SEALED_RECORD_KEY_BYTES)).toString('base64url') });
+  const rotate = (recipients: string[]) =>
+    send('POST', `/v1/records/${id}/versions`, { version: 3, keyVersion: 2, body: Buffer.from(body).toString('base64url'), signature: Buffer.from(signature).toString('base64url'), sealedKeys: recipients.map(sealed) });
+  const ownerId = (await db.selectFrom('accounts').select('id').where('handle', '=', vault.handle).executeTakeFirstOrThrow()).id;
+  t.same(await rotate([ownerId, randomUUID()]), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'a recipient that is no account');
+  t.same(await rotate([ownerId, ownerId]), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'the owner twice');
+  const keys = await db.selectFrom('record_keys').select('key_version').where('record_id', '=', id).execute();
+  t.same(keys.map((k) => k.key_version), [1], 'no sealed key of key version 2 was stored');
 });
 
 t.test('after all of it, the record is intact', async (t) => {

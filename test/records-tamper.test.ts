@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { sql } from 'kysely';
-import { DecryptionError, IntegrityError, RollbackError, SignatureError, Vault } from '../client-lib/src/index.ts';
+import { DecryptionError, IntegrityError, MemoryStateStore, RollbackError, SignatureError, Vault } from '../client-lib/src/index.ts';
 import { build, handle, testClient } from './helper.ts';
 
 // A hostile operator edits the database directly. The client must refuse, with an
@@ -127,4 +128,64 @@ t.test("the author's public keys replaced by the operator", async (t) => {
   await sql`update accounts v set sign_public_key = o.sign_public_key, box_public_key = o.box_public_key, identity_signature = o.identity_signature
             from accounts o where v.handle = ${vault.handle} and o.handle = ${other.handle}`.execute(db);
   await t.rejects(vault.getRecord(id), SignatureError);
+});
+
+t.test('a server that names another account id at login does not switch rollback detection off', async (t) => {
+  // The client's memory of versions seen is shared between logins (one state store, as the
+  // Node FileStateStore is). The login answer's account id is the server's word only.
+  const state = new MemoryStateStore();
+  const h = handle('renamed');
+  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state, ...testClient });
+  const { id } = await vault.createRecord({ title: 'v1', narrative: 'x' });
+  await vault.updateRecord(id, { title: 'v2: the correction naming the perpetrator' });
+  await db.deleteFrom('record_versions').where('record_id', '=', id).where('version', '=', 2).execute();
+  await db.updateTable('records').set({ current_version: 1 }).where('id', '=', id).execute();
+
+  const renaming: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (new URL(String(input)).pathname !== '/v1/auth/login' || !res.ok) return res;
+    const answer = (await res.json()) as { account: { id: string } };
+    answer.account.id = randomUUID();
+    return Response.json(answer);
+  };
+  const fooled = await Vault.login({ server: server.url, handle: h, passphrase: 'p', state, fetch: renaming, ...testClient });
+  await t.rejects(fooled.getRecord(id), RollbackError, 'version 1 presented as the latest');
+  await t.rejects(fooled.listRecords(), RollbackError, 'listing too');
+  await t.rejects(fooled.recordVersions(id), RollbackError, 'a history that stops at 1');
+});
+
+t.test('version pages that do not advance are refused, not followed for ever', async (t) => {
+  const vault = await newVault();
+  const { id } = await vault.createRecord({ title: 'v1', narrative: 'x' });
+  await vault.updateRecord(id, { title: 'v2' });
+  let token = '';
+  const real = async (after: number) =>
+    (await (await fetch(`${server.url}/v1/records/${id}/versions?after=${after}&limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      versions: unknown[];
+      next: number | null;
+    };
+  // Each hostile pager gets the query's `after`; the wrapper gives up after 50 pages, so a
+  // client that keeps following fails with a NetworkError instead of hanging the test.
+  const pagers: [string, (after: number) => Promise<unknown>][] = [
+    ['empty pages pointing back to the start', async () => ({ versions: [], next: 0 })],
+    ['empty pages that always move on', async (after) => ({ versions: [], next: after + 1 })],
+    ['a real page whose next names an earlier version', async (after) => ({ ...(await real(after)), next: 0 })],
+    ['a real page whose next skips ahead', async (after) => ({ ...(await real(after)), next: after + 5 })],
+  ];
+  for (const [name, pager] of pagers) {
+    let pages = 0;
+    const hostile: typeof fetch = async (input, init) => {
+      const url = new URL(String(input));
+      if (url.pathname === '/v1/auth/login') {
+        const res = await fetch(input, init);
+        token = ((await res.clone().json()) as { token: string }).token;
+        return res;
+      }
+      if (!url.pathname.endsWith('/versions') || (init?.method ?? 'GET') !== 'GET') return fetch(input, init);
+      if (++pages > 50) throw new Error('the client is still following pages');
+      return Response.json(await pager(Number(url.searchParams.get('after'))));
+    };
+    const client = await Vault.login({ server: server.url, handle: vault.handle, passphrase: 'p', fetch: hostile, ...testClient });
+    await t.rejects(client.recordVersions(id), RollbackError, name);
+  }
 });

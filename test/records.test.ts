@@ -119,7 +119,7 @@ t.test('another account gets the same 404 as for a record that does not exist, a
   for (const [method, suffix, body] of [
     ['GET', '', undefined],
     ['GET', '/versions', undefined],
-    ['DELETE', '', undefined],
+    ['DELETE', '', { version: 1, signature: 'A'.repeat(86) }],
     ['POST', '/versions', { version: 2, keyVersion: 1, body: 'A'.repeat(60), signature: 'A'.repeat(86) }],
   ] as const) {
     const real = await ask(method, `/v1/records/${id}${suffix}`, body);

@@ -26,7 +26,10 @@ t.test('no passphrase, key or token is stored or logged in the clear', async (t)
   const { vault, recoveryKey } = await Vault.register({ server: server.url, handle: h, passphrase, fetch: capture, ...testClient });
   const invite = await vault.createInvite();
   await vault.changePassphrase(passphrase, `${passphrase}-2`, TEST_KDF);
-  await Vault.login({ server: server.url, handle: h, passphrase: `${passphrase}-2`, fetch: capture, ...testClient });
+  const again = await Vault.login({ server: server.url, handle: h, passphrase: `${passphrase}-2`, fetch: capture, ...testClient });
+  const { id: recordId } = await again.createRecord({ title: 'a testimony', narrative: 'x' });
+  await again.getRecord(recordId);
+  await again.recordVersions(recordId);
 
   // Re-derive every secret the way the client does, to know what to look for.
   const s = await sodiumReady();
@@ -64,4 +67,6 @@ t.test('no passphrase, key or token is stored or logged in the clear', async (t)
   t.ok(requestLines.length > 5, 'requests were logged');
   t.same(requestLines.filter((l) => /remoteAddress|remotePort|"host"|user-agent/.test(l)), [], 'no client address or headers in request logs');
   t.comment(requestLines[0] ?? '');
+  t.ok(requestLines.some((l) => l.includes('/v1/records/:id')), 'requests are logged by route pattern');
+  t.same(log.filter((l) => l.includes(recordId)), [], 'no record id in the log: it would date each read of a testimony');
 });

@@ -50,6 +50,11 @@ export interface RecoverOptions extends ConnectOptions {
   /** The 24 recovery words shown at registration. */
   recoveryKey: string;
   newPassphrase: string;
+  /**
+   * Argon2id cost for the new passphrase. Defaults to the floor: recovery starts from no
+   * session, so the account's current cost is not known to this client (the server's
+   * pre-login answer could name any cost). Pass the cost again if the account used more.
+   */
   kdf?: KdfLimits;
 }
 
@@ -166,9 +171,17 @@ export class Vault {
     return fingerprint(this.s, this.me.identity);
   }
 
-  /** Re-wraps the master key under a new passphrase and ends every other session. */
+  /**
+   * Re-wraps the master key under a new passphrase and ends every other session. `cost`
+   * defaults to the account's current Argon2id cost (never below the floor), so a change
+   * of passphrase does not quietly make guessing it cheaper.
+   */
   async changePassphrase(current: string, next: string, cost?: KdfLimits): Promise<void> {
     const floor = this.options.kdfFloor ?? KDF_FLOOR;
+    const kdf = cost ?? {
+      opsLimit: Math.max(this.me.kdf.opsLimit, floor.opsLimit),
+      memLimit: Math.max(this.me.kdf.memLimit, floor.memLimit),
+    };
     const old = derivePassphraseKeys(this.s, current, this.me.kdf, floor);
     try {
       openMasterKey(this.s, old.keyEncryptionKey, this.me.handle, this.me.wrappedMasterKey);
@@ -176,7 +189,7 @@ export class Vault {
       if (err instanceof DecryptionError) throw new WrongPassphraseError('current passphrase is wrong');
       throw err;
     }
-    const material = passphraseMaterial(this.s, this.me.handle, next, this.me.masterKey, cost ?? floor, floor);
+    const material = passphraseMaterial(this.s, this.me.handle, next, this.me.masterKey, kdf, floor);
     try {
       await this.http.json('POST', '/v1/account/passphrase', {
         currentLoginKey: b64(old.loginKey),

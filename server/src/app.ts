@@ -1,11 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
 import database from './plugins/database.ts';
-import errors from './plugins/errors.ts';
+import errors, { sendError } from './plugins/errors.ts';
 import security from './plugins/security.ts';
 import openapi from './plugins/openapi.ts';
 import auth from './plugins/auth.ts';
@@ -55,11 +55,20 @@ export const vaultApp = fp<AppOptions>(
 // no bodies at all. Responses are not logged either.
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-invite-code"]'];
 
-// Requests are logged by method, route and id only: no query string, no client address
-// (a seized log must not map who connected when), no headers.
+// Requests are logged by method, route pattern and id only: no client address (a seized
+// log must not map who connected when), no headers, and not the URL itself, whose record
+// and file ids would turn the log into a list of which testimony was opened when.
 const serializers = {
-  req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] ?? '' }),
+  req: (req: FastifyRequest) => ({ id: req.id, method: req.method, route: routeOf(req) }),
 };
+
+function routeOf(req: FastifyRequest): string {
+  try {
+    return req.routeOptions.url ?? '(no route)';
+  } catch {
+    return '(no route)'; // a request refused before routing (malformed URL)
+  }
+}
 
 export type LogOption = boolean | { stream: NodeJS.WritableStream };
 
@@ -72,6 +81,9 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyServer
     // Unknown fields are an error (schemas say additionalProperties: false), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     return503OnClosing: true,
+    // Errors raised before routing (bad percent-encoding, an over-long path parameter) go
+    // through the same handler as the rest, instead of Fastify's answer that echoes the URL.
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
   };
 }
 

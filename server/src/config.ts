@@ -52,7 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') data[key] = value;
   }
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data, dotenv: false });
+    // env: false: only `env` counts (env-schema would otherwise merge process.env under it).
+    return envSchema<Config>({ schema: ConfigSchema, data, dotenv: false, env: false });
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }

@@ -9,6 +9,12 @@ import { openMasterKey } from './material.ts';
 
 /** What an unlocked client holds in memory (and nowhere else). */
 export interface Unlocked {
+  /**
+   * The server's name for this account, as the login answer claims it: an address to put
+   * in requests (the server checks it against the session), never the basis of a security
+   * decision on this side. What identifies the account to the client is its verified
+   * identity (`identity.signPublicKey`).
+   */
   accountId: string;
   handle: string;
   isAdmin: boolean;

@@ -12,6 +12,7 @@ export const LABEL = {
   recordBody: 'tvault/v1/record-body',
   recordKeySeal: 'tvault/v1/record-key',
   recordVersionSignature: 'tvault/v1/record-version',
+  recordDeleteSignature: 'tvault/v1/record-delete',
   fileChunk: 'tvault/v1/file-chunk',
   fileKeySeal: 'tvault/v1/file-key',
 } as const;

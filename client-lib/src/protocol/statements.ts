@@ -26,3 +26,13 @@ export function recordVersionStatement(
 ): Uint8Array {
   return concat(utf8(LABEL.recordVersionSignature), uuidBytes(recordId), u32be(version), u32be(keyVersion), field(bodyHash));
 }
+
+/**
+ * What the owner signs to delete a record: the record and the latest version the owner
+ * verified. The server deletes only when that version is still the current one, so a
+ * stolen session token cannot delete, and a captured deletion cannot be replayed after
+ * the record has changed.
+ */
+export function recordDeleteStatement(recordId: string, latestVersion: number): Uint8Array {
+  return concat(utf8(LABEL.recordDeleteSignature), uuidBytes(recordId), u32be(latestVersion));
+}

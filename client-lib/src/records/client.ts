@@ -3,7 +3,7 @@ import type { Unlocked } from '../account/session.ts';
 import { toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, RollbackError } from '../errors.ts';
-import { recordVersionStatement } from '../protocol/statements.ts';
+import { recordDeleteStatement, recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
 import { sealRecordKey } from './record-key.ts';
@@ -34,8 +34,12 @@ export class RecordsClient {
   // StateStore: memory by default, a file with the Node entry point). A server that later
   // presents an older version as the latest, or claims a lower latest version, is caught.
   // A client that never saw the newer version cannot tell; the audit log closes that gap.
+  // The state is keyed by the account's own signing key (which this client verified at
+  // login), never by the account id the server names: a server that reported another id
+  // would otherwise point the client at an empty memory and switch the check off.
   private seenKey(id: string) {
-    return `seen:${this.me().accountId}:${id}`;
+    const account = this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey));
+    return `seen:${account}:${id}`;
   }
 
   private async seen(id: string): Promise<number> {
@@ -134,6 +138,12 @@ export class RecordsClient {
         out.push((await this.accept(w, false)).record);
       }
       if (page.next === null) break;
+      // Every page must hold versions and the next one must start right after its last
+      // (versions are contiguous from 1, so that is out.length): a server that answers
+      // empty pages, or points back, would otherwise keep this loop going for ever.
+      if (page.versions.length === 0 || page.next !== out.length) {
+        throw new RollbackError(`record ${id}: the server's version pages do not advance`);
+      }
       after = page.next;
     }
     const last = out[out.length - 1];
@@ -153,7 +163,17 @@ export class RecordsClient {
     return { records, nextCursor: page.nextCursor };
   }
 
+  /**
+   * Deletes a record with a signed request naming the latest version this client verified
+   * (docs/PROTOCOL.md "Deletion"): the server refuses if the record changed since.
+   */
   async delete(id: string): Promise<void> {
-    await this.http.json('DELETE', path(id));
+    const w = await this.http.json<WireRecordVersion>('GET', path(id));
+    if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
+    const { record, recordKey } = await this.accept(w, true);
+    this.s.memzero(recordKey);
+    const version = record.latestVersion;
+    const signature = this.s.crypto_sign_detached(recordDeleteStatement(id, version), this.me().privateKeys.signSecretKey);
+    await this.http.json('DELETE', path(id), { version, signature: b64(signature) });
   }
 }

@@ -1,5 +1,7 @@
 // What a client remembers between calls: versions seen (rollback detection) and,
-// later, pinned keys and checkpoints. Only public or integrity data, never secrets.
+// later, pinned keys and checkpoints. No secret key and no plaintext, but not nothing:
+// record ids and version counts, under keys derived from the account's public signing
+// key, all in the clear (docs/THREAT-MODEL.md, "A device is seized").
 
 export interface StateStore {
   get(key: string): Promise<string | undefined>;

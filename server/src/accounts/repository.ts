@@ -11,16 +11,26 @@ export function findAccountById(db: Db, id: string) {
   return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The advisory lock key that serialises registrations (see [Note: registration lock]). */
+export const REGISTRATION_LOCK = 'tvault:register';
+
 /**
- * Inserts an account; the first account of the server becomes its administrator.
- * The advisory lock serialises registrations so two "first" accounts cannot race.
+ * Takes the registration lock until the transaction ends. Every read that decides how an
+ * account is registered (is it the first? is the invite unused?) must come after this.
  */
-export async function insertAccount(trx: Transaction<Database>, account: Omit<NewAccount, 'is_admin'>) {
-  await sql`select pg_advisory_xact_lock(hashtext('tvault:register'))`.execute(trx);
-  const existing = await trx.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
+export async function lockRegistrations(trx: Transaction<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${REGISTRATION_LOCK}))`.execute(trx);
+}
+
+export async function anyAccountExists(db: Db): Promise<boolean> {
+  return (await db.selectFrom('accounts').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Inserts an account; undefined when the handle is taken. Call under lockRegistrations. */
+export function insertAccount(trx: Transaction<Database>, account: NewAccount) {
   return trx
     .insertInto('accounts')
-    .values({ ...account, is_admin: existing === undefined })
+    .values(account)
     .onConflict((oc) => oc.column('handle').doNothing())
     .returning(['id', 'handle', 'is_admin'])
     .executeTakeFirst();

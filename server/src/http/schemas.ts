@@ -27,7 +27,25 @@ export function decodeBytes(name: string, text: string, exact?: number): Buffer 
 export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 
 export const Handle = Type.String({ pattern: HANDLE_PATTERN, description: 'lower-case handle' });
-export const Uuid = Type.String({ format: 'uuid', pattern: '^[0-9a-f-]{36}$', description: 'lower-case UUID' });
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'lower-case UUID',
+});
+
+// Control characters (C0, DEL, C1), line and paragraph separators and bidirectional
+// overrides: none belongs in a label a person reads, and PostgreSQL refuses NUL in text.
+const PLAIN_TEXT = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$';
+
+/** Free text a person typed (a device label): printable characters only. */
+export function PlainText(maxLength: number, description?: string) {
+  return Type.String({ maxLength, pattern: PLAIN_TEXT, ...(description ? { description } : {}) });
+}
+
+/** Opaque base64url text the server made (invite codes, cursors). */
+export function Token(maxLength: number) {
+  return Type.String({ minLength: 1, maxLength, pattern: B64_PATTERN });
+}
 export const Timestamp = Type.String({ format: 'date-time' });
 
 export const Kdf = Type.Object(

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERR } from '../errors.ts';
 
 // [Note: one error handler]
@@ -13,12 +13,30 @@ const FASTIFY_TO_VAULT: Record<string, () => FastifyError> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new ERR.VALIDATION('body is empty'),
   FST_ERR_CTP_INVALID_JSON_BODY: () => new ERR.VALIDATION('body is not valid JSON'),
   FST_ERR_BAD_URL: () => new ERR.VALIDATION('malformed URL'),
+  FST_ERR_MAX_PARAM_LENGTH: () => new ERR.VALIDATION('a path parameter is too long'),
   FST_ERR_ASYNC_CONSTRAINT: () => new ERR.VALIDATION('malformed request'),
   FST_ERR_CTP_INVALID_TYPE: () => new ERR.UNSUPPORTED_MEDIA_TYPE(),
 };
 
 // Connection-level database failures: the request may be retried once it is back.
 const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+// [Note: database refusals]
+// Routes check their input before writing, but a value the database refuses must still be
+// the client's 4xx, not a 500: a duplicate key is a conflict; a missing referenced row, a
+// malformed or out-of-range value, a NUL or invalid byte, or a failed check is bad input.
+const DB_REFUSED: Record<string, () => FastifyError> = {
+  '23505': () => new ERR.CONFLICT(), // unique_violation
+  '23503': () => new ERR.VALIDATION('the request names something that does not exist'), // foreign_key_violation
+  '23514': () => new ERR.VALIDATION('a value is out of range'), // check_violation
+  '22P02': () => new ERR.VALIDATION('a value is malformed'), // invalid_text_representation
+  '22003': () => new ERR.VALIDATION('a number is out of range'), // numeric_value_out_of_range
+  '22008': () => new ERR.VALIDATION('a date is out of range'), // datetime_field_overflow
+  '22001': () => new ERR.VALIDATION('a value is too long'), // string_data_right_truncation
+  '22021': () => new ERR.VALIDATION('a text value holds an invalid byte (NUL)'), // character_not_in_repertoire
+};
+
+const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 export function toVaultError(err: FastifyError): FastifyError {
   if (err.validation) {
@@ -27,22 +45,28 @@ export function toVaultError(err: FastifyError): FastifyError {
     return new ERR.VALIDATION(`${where} ${first?.message ?? 'is invalid'}`);
   }
   if (typeof err.code === 'string' && err.code.startsWith('VAULT_ERR_')) return err;
-  const mapped = FASTIFY_TO_VAULT[err.code];
+  const mapped = own(FASTIFY_TO_VAULT, err.code) ?? own(DB_REFUSED, err.code);
   if (mapped) return mapped();
   if (DB_UNAVAILABLE.has(err.code) || /Connection terminated|connection timeout/i.test(err.message)) return new ERR.NOT_READY();
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ERR.VALIDATION('malformed request');
   return new ERR.INTERNAL();
 }
 
+/**
+ * Logs and answers one error. Also used for the errors Fastify raises before routing (a
+ * malformed URL: see `frameworkErrors` in app.ts), whose own answer would echo the URL.
+ */
+export function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const safe = toVaultError(err);
+  const status = safe.statusCode ?? 500;
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: safe.code }, 'request refused');
+  return reply.status(status).send({ statusCode: status, code: safe.code, message: safe.message });
+}
+
 export default fp(
   async (app) => {
-    app.setErrorHandler((err: FastifyError, request, reply) => {
-      const safe = toVaultError(err);
-      const status = safe.statusCode ?? 500;
-      if (status >= 500) request.log.error({ err }, 'request failed');
-      else request.log.info({ code: safe.code }, 'request refused');
-      return reply.status(status).send({ statusCode: status, code: safe.code, message: safe.message });
-    });
+    app.setErrorHandler(sendError);
     app.setNotFoundHandler((request, reply) => {
       const e = new ERR.ROUTE_NOT_FOUND();
       return reply.status(404).send({ statusCode: 404, code: e.code, message: e.message });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { recordVersionStatement } from '../../../client-lib/src/protocol/statements.ts';
+import { recordDeleteStatement, recordVersionStatement } from '../../../client-lib/src/protocol/statements.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
 
@@ -23,6 +23,23 @@ export function checkVersionSignature(w: VersionWrite, signPublicKey: Buffer): v
   const bodyHash = createHash('sha256').update(w.body).digest();
   const statement = recordVersionStatement(w.recordId, w.version, w.keyVersion, bodyHash);
   if (!verifyEd25519(signPublicKey, statement, w.signature)) throw new ERR.SIGNATURE_INVALID();
+}
+
+/** The owner must have signed the deletion of exactly this record at exactly this version. */
+export function checkDeleteSignature(recordId: string, version: number, signature: Buffer, signPublicKey: Buffer): void {
+  if (!verifyEd25519(signPublicKey, recordDeleteStatement(recordId, version), signature)) throw new ERR.SIGNATURE_INVALID();
+}
+
+/**
+ * Each recipient of a new record key once, and each an account: refused here with a 400
+ * rather than by the database's keys (a 500 before errors.ts mapped them).
+ */
+export async function checkRecipients(db: Kysely<Database> | Transaction<Database>, sealedKeys: VersionWrite['sealedKeys']): Promise<void> {
+  const ids = sealedKeys.map((k) => k.recipientId);
+  if (ids.length === 0) return;
+  if (new Set(ids).size !== ids.length) throw new ERR.VALIDATION('a recipient is named more than once');
+  const found = await db.selectFrom('accounts').select('id').where('id', 'in', ids).execute();
+  if (found.length !== ids.length) throw new ERR.VALIDATION('a recipient is not an account on this server');
 }
 
 export async function insertVersion(trx: Transaction<Database>, w: VersionWrite, authorId: string, now: Date) {

@@ -1,12 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { identityStatement } from '../../../client-lib/src/protocol/statements.ts';
-import { findAccountByHandle, insertAccount } from '../accounts/repository.ts';
+import { anyAccountExists, findAccountByHandle, insertAccount, lockRegistrations } from '../accounts/repository.ts';
 import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
 import { preloginParams } from '../accounts/prelogin.ts';
 import { checkDummy, checkVerifier, makeVerifier } from '../accounts/verifier.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
-import { Bytes, Handle, Kdf, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { Bytes, Handle, Kdf, PlainText, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { createSession, endSession } from '../sessions/repository.ts';
 import { callerOf } from '../plugins/auth.ts';
@@ -16,7 +16,7 @@ const Account = Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() 
 
 const RegisterBody = Strict({
   handle: Handle,
-  inviteCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  inviteCode: Type.Optional(Token(64)),
   kdf: Kdf,
   loginKey: Bytes(32),
   wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES),
@@ -74,15 +74,20 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         identity_signature: signature,
         wrapped_private_keys: decodeBytes('wrappedPrivateKeys', body.wrappedPrivateKeys, WRAPPED_PRIVATE_KEYS_BYTES),
       };
+      // [Note: registration lock]
+      // In this order, in one transaction: the lock, the "first account?" check, the invite,
+      // the insert. Deciding "first" before the lock would let registrations that race the
+      // very first one skip the invite (and each become an administrator).
       const account = await app.db.transaction().execute(async (trx) => {
+        await lockRegistrations(trx);
+        const first = !(await anyAccountExists(trx));
         let inviteId: string | undefined;
-        const first = (await trx.selectFrom('accounts').select('id').limit(1).executeTakeFirst()) === undefined;
         if (config.REGISTRATION === 'invite' && !first) {
           if (!body.inviteCode) throw new ERR.INVITE_REQUIRED();
           inviteId = await consumeInvite(trx, body.inviteCode);
           if (!inviteId) throw new ERR.INVITE_INVALID();
         }
-        const row = await insertAccount(trx, values);
+        const row = await insertAccount(trx, { ...values, is_admin: first });
         if (!row) throw new ERR.HANDLE_TAKEN();
         if (inviteId) await markInviteUsedBy(trx, inviteId, row.id);
         return row;
@@ -99,7 +104,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Exchange a login key for a session token and the wrapped key bundle',
         tags,
-        body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(Type.String({ maxLength: 100 })) }),
+        body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(PlainText(100, 'a label for the session list, e.g. "laptop"')) }),
         response: { 200: LoginResponse, ...errors(401, 429) },
       },
     },

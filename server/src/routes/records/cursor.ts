@@ -3,7 +3,8 @@ import { ERR } from '../../errors.ts';
 // An opaque page cursor: base64url of "<updated_at in ms>.<record id>". Timestamps are
 // written by the server with millisecond precision, so the cursor is exact.
 
-const CURSOR = /^(\d{1,15})\.([0-9a-f-]{36})$/;
+// The id must be a canonical UUID: anything looser would reach PostgreSQL's uuid parser.
+const CURSOR = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export function encodeCursor(updatedAt: Date, id: string): string {
   return Buffer.from(`${updatedAt.getTime()}.${id}`).toString('base64url');

@@ -1,13 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findAccountById } from '../../accounts/repository.ts';
 import { ERR } from '../../errors.ts';
-import { Strict, Uuid, decodeBytes, errors } from '../../http/schemas.ts';
+import { Strict, Token, Uuid, decodeBytes, errors } from '../../http/schemas.ts';
 import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '../../../../client-lib/src/protocol/limits.ts';
 import { callerOf, type Caller } from '../../plugins/auth.ts';
 import { getVersion, listLatest, listVersions, readableRecord, type VersionRow } from '../../records/repository.ts';
-import { checkVersionSignature, insertVersion, type VersionWrite } from '../../records/write.ts';
+import { checkDeleteSignature, checkRecipients, checkVersionSignature, insertVersion, type VersionWrite } from '../../records/write.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { Created, RecordVersion, Version, schemasFor, toWire } from './schemas.ts';
+import { Created, DeleteRecord, RecordVersion, Version, schemasFor, toWire } from './schemas.ts';
 
 const records: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['records'];
@@ -76,7 +76,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The latest version of each record the caller can read, newest change first',
         tags,
         security,
-        querystring: Strict({ cursor: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
+        querystring: Strict({ cursor: Type.Optional(Token(200)), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
         response: { 200: Type.Object({ records: Type.Array(RecordVersion), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors(401) },
       },
     },
@@ -124,7 +124,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         params: IdParams,
-        querystring: Strict({ after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+        querystring: Strict({ after: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
         response: { 200: Type.Object({ versions: Type.Array(RecordVersion), next: Type.Union([Type.Integer(), Type.Null()]) }), ...errors(401, 404) },
       },
     },
@@ -176,6 +176,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         if (rotating && !write.sealedKeys.some((k) => k.recipientId === caller.accountId)) {
           throw new ERR.VALIDATION('a new record key must be sealed to its owner');
         }
+        await checkRecipients(trx, write.sealedKeys);
         checkVersionSignature(write, signPk);
         await insertVersion(trx, write, caller.accountId, now);
         await trx
@@ -193,17 +194,28 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
-        summary: 'Delete a record: its versions and every sealed key are destroyed',
+        summary: "Delete a record (owner's signature required): its versions and every sealed key are destroyed",
         tags,
         security,
         params: IdParams,
-        response: { 204: Type.Null(), ...errors(401, 404) },
+        body: DeleteRecord,
+        response: { 204: Type.Null(), ...errors(401, 404, 409) },
       },
     },
     async (request, reply) => {
+      // A session token alone must not destroy testimony: the owner signs the deletion of
+      // this record at its current version (docs/PROTOCOL.md "Deletion").
       const caller = callerOf(request);
-      const res = await app.db.deleteFrom('records').where('id', '=', request.params.id).where('owner_id', '=', caller.accountId).executeTakeFirst();
-      if (res.numDeletedRows === 0n) throw new ERR.NOT_FOUND();
+      const { id } = request.params;
+      const signature = decodeBytes('signature', request.body.signature, 64);
+      const signPk = await signingKeyOf(caller);
+      await app.db.transaction().execute(async (trx) => {
+        const record = await trx.selectFrom('records').selectAll().where('id', '=', id).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
+        if (!record) throw new ERR.NOT_FOUND();
+        checkDeleteSignature(id, request.body.version, signature, signPk);
+        if (request.body.version !== record.current_version) throw new ERR.VERSION_CONFLICT(String(request.body.version));
+        await trx.deleteFrom('records').where('id', '=', id).execute();
+      });
       return reply.status(204).send(null);
     },
   );

@@ -29,6 +29,11 @@ export function schemasFor(maxBodyBytes: number) {
   };
 }
 
+export const DeleteRecord = Strict({
+  version: Version,
+  signature: Bytes(64, "Ed25519 by the owner over tvault/v1/record-delete ‖ record id ‖ u32be(version); version must be the record's current one"),
+});
+
 export const RecordVersion = Type.Object({
   id: Uuid,
   version: Version,
