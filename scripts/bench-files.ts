@@ -114,12 +114,12 @@ const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
 };
 
 /** Raw client encryption (chunker + secretstream + SHA-256, as attachFile does) vs libsodium alone. */
-async function encryptionSpeed(size: number) {
+async function encryptionSpeed(size: number, chunkSize = FILE_CHUNK_SIZE) {
   const s = await sodiumReady();
   const key = s.crypto_secretstream_xchacha20poly1305_keygen();
   const ad = chunkAd(randomUUID());
-  const data = randomBytes(FILE_CHUNK_SIZE);
-  const chunks = Math.floor(size / FILE_CHUNK_SIZE);
+  const data = randomBytes(chunkSize);
+  const chunks = Math.floor(size / chunkSize);
   const [, bare] = await timed(async () => {
     const { state } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
     for (let i = 0; i < chunks; i++) s.crypto_secretstream_xchacha20poly1305_push(state, data, ad, 0);
@@ -130,13 +130,13 @@ async function encryptionSpeed(size: number) {
     async function* src() {
       for (let i = 0; i < chunks; i++) yield data;
     }
-    for await (const { chunk, last } of chunksOf(src(), FILE_CHUNK_SIZE)) {
+    for await (const { chunk, last } of chunksOf(src(), chunkSize)) {
       h.update(chunk);
       s.crypto_secretstream_xchacha20poly1305_push(state, chunk, ad, last ? 3 : 0);
     }
     h.hex();
   });
-  const mb = (chunks * FILE_CHUNK_SIZE) / 1e6;
+  const mb = (chunks * chunkSize) / 1e6;
   return { libsodium: mb / bare, client: mb / client };
 }
 
@@ -198,6 +198,8 @@ if (args.child) {
     const [got, encDown] = await timed(async () => drain(await vault.openFile(recordId, enc.fileId)));
     if (got.sha256 !== enc.sha256 || plainBytes < size) throw new Error('round trip mismatch');
     const speed = await encryptionSpeed(size);
+    const sweep: [number, { libsodium: number; client: number }][] = [];
+    for (const kib of [64, 256, 1024, 4096]) sweep.push([kib, await encryptionSpeed(Math.min(size, 256 * MiB), kib * 1024)]);
 
     const big = await new Promise<{ up: number; down: number; rssMiB: number }>((resolve, reject) => {
       const c = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-files.ts', '--child', String(bigMiB), '--server', server.url], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -216,6 +218,8 @@ if (args.child) {
     console.log(`\nFiles benchmark — database: ${server.kind}; chunk ${FILE_CHUNK_SIZE / MiB} MiB, ${PART_CHUNKS} chunks per part; ${new Date().toISOString()}\n`);
     console.log('| measure | encrypted | plain baseline | ratio |\n| --- | ---: | ---: | ---: |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    console.log('\n| chunk size | client encrypt (MB/s) | libsodium alone (MB/s) |\n| --- | ---: | ---: |');
+    for (const [kib, sp] of sweep) console.log(`| ${kib} KiB | ${sp.client.toFixed(1)} | ${sp.libsodium.toFixed(1)} |`);
     console.log(`\n| moving a ${bigMiB} MiB file | value |\n| --- | ---: |`);
     console.log(`| upload, encrypted (MB/s) | ${big.up.toFixed(1)} |`);
     console.log(`| download, decrypted (MB/s) | ${big.down.toFixed(1)} |`);
