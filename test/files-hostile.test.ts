@@ -207,3 +207,22 @@ t.test('the server refuses a part that is not whole chunks, and completion with 
   t.same(err.attachments, [], 'nothing half-uploaded appears in the record');
   void ApiError;
 });
+
+t.test('a session token alone cannot destroy a complete file', async (t) => {
+  const cap = capturingFetch();
+  const vault = await newVault({ fetch: cap.fetch });
+  const { id, fileId, data } = await uploaded(vault, 1000);
+  const res = await fetch(`${server.url}/v1/files/${fileId}`, { method: 'DELETE', headers: { authorization: `Bearer ${cap.tokens[0]}` } });
+  t.equal(res.status, 409);
+  t.equal(((await res.json()) as { code: string }).code, 'VAULT_ERR_UPLOAD_COMPLETE');
+  const out = path.join(dir, 'kept.bin');
+  await vault.downloadFile(id, fileId, out);
+  const { readFile } = await import('node:fs/promises');
+  t.ok((await readFile(out)).equals(data), 'the file is intact');
+});
+
+t.test('a file id that exists is refused with its own code', async (t) => {
+  const vault = await newVault();
+  const { id, fileId } = await uploaded(vault, 10);
+  await t.rejects(vault.attachFile(id, new Uint8Array(5), { name: 'x', type: 'x', fileId, chunkSize: CHUNK }), { status: 409, code: 'VAULT_ERR_FILE_EXISTS' });
+});

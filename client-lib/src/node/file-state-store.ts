@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { StateStore } from '../state/store.ts';
 
 /**
- * Client state in one JSON file readable by its owner only. It holds no secrets
- * (versions seen, pinned public keys); writes go to a temporary file and are renamed
- * into place so a crash never leaves half a file.
+ * Client state in one JSON file readable by its owner only. It holds no key and no
+ * plaintext, but it is not nothing: it names the account (a hash of its public key) and
+ * the ids and version numbers of the records read (docs/THREAT-MODEL.md, device seizure).
+ * Writes go to a temporary file renamed into place, so a crash never leaves half a file.
  */
 export class FileStateStore implements StateStore {
   private cache: Record<string, string> | undefined;

@@ -19,12 +19,12 @@ export function splitPart(body: Buffer, chunkSize: number, partChunks: number): 
 /** All chunks 0..total-1 present, all full but the last, and the byte count as declared. */
 export function checkCompletion(stored: { idx: number; size: number }[], chunkSize: number, totalChunks: number, encryptedSize: number): void {
   const stride = chunkSize + CHUNK_OVERHEAD;
-  if (stored.length !== totalChunks) throw new ERR.UPLOAD_INCOMPLETE(`${stored.length} of ${totalChunks} chunks stored`);
+  if (stored.length !== totalChunks) throw new ERR.UPLOAD_INCOMPLETE(`${stored.length} chunks stored, not the number declared`);
   let bytes = 0;
   for (const [i, c] of stored.entries()) {
     if (c.idx !== i) throw new ERR.UPLOAD_INCOMPLETE(`chunk ${i} is missing`);
     if (i < totalChunks - 1 && c.size !== stride) throw new ERR.UPLOAD_INCOMPLETE(`chunk ${i} is short but not last`);
     bytes += c.size;
   }
-  if (bytes !== encryptedSize) throw new ERR.UPLOAD_INCOMPLETE(`${bytes} bytes stored, ${encryptedSize} declared`);
+  if (bytes !== encryptedSize) throw new ERR.UPLOAD_INCOMPLETE(`${bytes} bytes stored, not the size declared`);
 }

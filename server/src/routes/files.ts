@@ -70,7 +70,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           partChunks: Type.Integer({ minimum: 1, maximum: MAX_PART_CHUNKS }),
           header: Bytes(STREAM_HEADER_BYTES, 'secretstream header'),
           sealedKey: Bytes(SEALED_FILE_KEY_BYTES, "the file key sealed to the owner's X25519 key"),
-          size: Type.Optional(Type.Integer({ minimum: 0, description: 'plaintext size, when known: checked against limits at once' })),
+          size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'plaintext size, when known: checked against limits at once' })),
         }),
         response: { 201: UploadStatus, ...errors(401, 404, 409, 413) },
       },
@@ -102,7 +102,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         .onConflict((oc) => oc.column('id').doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (!inserted) throw new ERR.RECORD_EXISTS();
+      if (!inserted) throw new ERR.FILE_EXISTS();
       reply.status(201);
       return status(fileId, caller.accountId);
     },
@@ -155,7 +155,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         params: FileId,
-        body: Strict({ totalChunks: Type.Integer({ minimum: 1 }), encryptedSize: Type.Integer({ minimum: CHUNK_OVERHEAD }) }),
+        body: Strict({ totalChunks: Type.Integer({ minimum: 1, maximum: 2147483647 }), encryptedSize: Type.Integer({ minimum: CHUNK_OVERHEAD, maximum: Number.MAX_SAFE_INTEGER }) }),
         response: { 200: UploadStatus, ...errors(401, 404, 409) },
       },
     },
@@ -173,12 +173,17 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // Only an upload that never completed can be abandoned this way. A complete file is
+  // evidence in a signed manifest: it goes with its record's signed deletion, so a stolen
+  // session token alone cannot destroy it.
   app.delete(
     '/files/:fileId',
-    { schema: { summary: 'Abandon an upload, or delete a file (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404) } } },
+    { schema: { summary: 'Abandon an upload that was never completed (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404, 409) } } },
     async (request, reply) => {
-      const res = await app.db.deleteFrom('files').where('id', '=', request.params.fileId).where('owner_id', '=', callerOf(request).accountId).executeTakeFirst();
-      if (res.numDeletedRows === 0n) throw new ERR.NOT_FOUND();
+      const file = await ownFile(app.db, request.params.fileId, callerOf(request).accountId);
+      if (!file) throw new ERR.NOT_FOUND();
+      if (file.completed_at) throw new ERR.UPLOAD_COMPLETE();
+      await app.db.deleteFrom('files').where('id', '=', file.id).where('completed_at', 'is', null).execute();
       return reply.status(204).send(null);
     },
   );

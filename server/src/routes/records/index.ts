@@ -169,7 +169,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
           .forUpdate()
           .executeTakeFirst();
         if (!record) throw new ERR.NOT_FOUND();
-        if (write.version !== record.current_version + 1) throw new ERR.VERSION_CONFLICT(String(write.version));
+        if (write.version !== record.current_version + 1) throw new ERR.VERSION_CONFLICT();
         const rotating = write.keyVersion === record.current_key_version + 1;
         if (!rotating && write.keyVersion !== record.current_key_version) throw new ERR.KEY_VERSION_CONFLICT();
         if (!rotating && write.sealedKeys.length > 0) throw new ERR.VALIDATION('sealed keys are sent only when the key version changes');
@@ -213,7 +213,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         const record = await trx.selectFrom('records').selectAll().where('id', '=', id).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
         if (!record) throw new ERR.NOT_FOUND();
         checkDeleteSignature(id, request.body.version, signature, signPk);
-        if (request.body.version !== record.current_version) throw new ERR.VERSION_CONFLICT(String(request.body.version));
+        if (request.body.version !== record.current_version) throw new ERR.VERSION_CONFLICT();
         await trx.deleteFrom('records').where('id', '=', id).execute();
       });
       return reply.status(204).send(null);
