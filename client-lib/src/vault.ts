@@ -14,7 +14,7 @@ import { RecordsClient, uuidV4 } from './records/client.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
 import { decryptFile } from './files/download.ts';
 import { platform } from './files/platform.ts';
-import type { FileSource } from './files/sources.ts';
+import { fromWebStream, type FileSource } from './files/sources.ts';
 import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 
 export interface ConnectOptions {
@@ -303,25 +303,12 @@ export class Vault {
   async downloadFile(recordId: string, fileId: string, path: string): Promise<void> {
     if (!platform.writeFileAtomically) throw new VaultError('downloadFile needs the Node entry point: import "@testimony-vault/client/node"');
     const stream = await this.openFile(recordId, fileId);
-    await platform.writeFileAtomically(path, streamIterable(stream));
+    await platform.writeFileAtomically(path, fromWebStream(stream));
   }
 
   /** Administrators: a single-use invite code for REGISTRATION=invite. */
   async createInvite(options: { expiresInSeconds?: number } = {}): Promise<{ code: string; expiresAt: Date }> {
     const res = await this.http.json<{ code: string; expiresAt: string }>('POST', '/v1/invites', options);
     return { code: res.code, expiresAt: new Date(res.expiresAt) };
-  }
-}
-
-async function* streamIterable(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }

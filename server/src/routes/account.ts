@@ -1,11 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findAccountById } from '../accounts/repository.ts';
-import { checkVerifier, makeVerifier } from '../accounts/verifier.ts';
+import { checkVerifier } from '../accounts/verifier.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Kdf, Strict, Timestamp, Uuid, decodeBytes, errors } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { endOtherSessions } from '../sessions/repository.ts';
+import { replacePassphrase } from '../accounts/passphrase.ts';
 import { checkKdfFloor } from './auth-shared.ts';
 
 const account: FastifyPluginAsyncTypebox = async (app) => {
@@ -50,22 +50,7 @@ const account: FastifyPluginAsyncTypebox = async (app) => {
       if (!row || !(await checkVerifier(row.login_verifier, decodeBytes('currentLoginKey', body.currentLoginKey, 32)))) {
         throw new ERR.BAD_CREDENTIALS();
       }
-      const verifier = await makeVerifier(decodeBytes('loginKey', body.loginKey, 32));
-      await app.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('accounts')
-          .set({
-            kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
-            kdf_ops_limit: body.kdf.opsLimit,
-            kdf_mem_limit: body.kdf.memLimit,
-            login_verifier: verifier,
-            wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
-            updated_at: new Date(),
-          })
-          .where('id', '=', caller.accountId)
-          .execute();
-        await endOtherSessions(trx, caller.accountId, caller.sessionId);
-      });
+      await replacePassphrase(app.db, caller.accountId, body, caller.sessionId);
       return reply.status(204).send(null);
     },
   );

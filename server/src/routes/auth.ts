@@ -3,6 +3,7 @@ import { identityStatement } from '../../../client-lib/src/protocol/statements.t
 import { anyAccountExists, findAccountByHandle, insertAccount, lockRegistrations } from '../accounts/repository.ts';
 import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
 import { preloginParams } from '../accounts/prelogin.ts';
+import { replacePassphrase } from '../accounts/passphrase.ts';
 import { checkDummy, checkVerifier, makeVerifier } from '../accounts/verifier.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
@@ -161,22 +162,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       checkKdfFloor(config, body.kdf);
       const account = await checkRecovery(body.handle, body.recoveryAuthKey);
-      const verifier = await makeVerifier(decodeBytes('loginKey', body.loginKey, 32));
-      await app.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('accounts')
-          .set({
-            kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
-            kdf_ops_limit: body.kdf.opsLimit,
-            kdf_mem_limit: body.kdf.memLimit,
-            login_verifier: verifier,
-            wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
-            updated_at: new Date(),
-          })
-          .where('id', '=', account.id)
-          .execute();
-        await trx.deleteFrom('sessions').where('account_id', '=', account.id).execute();
-      });
+      await replacePassphrase(app.db, account.id, body, null);
       return reply.status(204).send(null);
     },
   );
