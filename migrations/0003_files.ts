@@ -11,8 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('chunk_size', 'integer', (c) => c.notNull())
     .addColumn('part_chunks', 'integer', (c) => c.notNull())
     .addColumn('header', 'bytea', (c) => c.notNull())
-    // The file key sealed to the owner, so an interrupted upload can resume from any process.
-    .addColumn('sealed_key', 'bytea', (c) => c.notNull())
+    // The file key and header wrapped under the owner's master key, so an interrupted
+    // upload can resume from any of the owner's processes or devices.
+    .addColumn('wrapped_key', 'bytea', (c) => c.notNull())
     .addColumn('declared_size', 'bigint')
     .addColumn('stored_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('total_chunks', 'integer')

@@ -60,7 +60,7 @@ async function plainUpload(server: string, token: string, recordId: string, size
   const create = await fetch(`${server}/v1/records/${recordId}/files`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ fileId, chunkSize: FILE_CHUNK_SIZE, partChunks: PART_CHUNKS, header: 'A'.repeat(32), sealedKey: 'A'.repeat(152) }),
+    body: JSON.stringify({ fileId, chunkSize: FILE_CHUNK_SIZE, partChunks: PART_CHUNKS, header: 'A'.repeat(32), wrappedKey: 'A'.repeat(140) }),
   });
   if (!create.ok) throw new Error(`plain create: ${create.status} ${await create.text()}`);
   let part = 0;

@@ -7,7 +7,7 @@ import { ApiError, DecryptionError, IntegrityError, Vault } from '../client-lib/
 import { buildApp } from '../server/src/app.ts';
 import { configWith } from '../server/src/config.ts';
 import { deleteExpiredUploads } from '../server/src/files/repository.ts';
-import { build, capturingFetch, handle, testClient, testDatabase, TEST_KDF } from './helper.ts';
+import { build, capturingFetch, handle, recordingFetch, testClient, testDatabase, TEST_KDF } from './helper.ts';
 import { dumpAllTables } from './scan.ts';
 
 const CHUNK = 64 * 1024;
@@ -153,7 +153,7 @@ t.test('another account gets 404 on every file route', async (t) => {
   t.equal(await call('PUT', `/v1/files/${fileId}/parts/0`, new Uint8Array(100), 'application/octet-stream'), 404, 'write a part');
   t.equal(await call('POST', `/v1/files/${fileId}/complete`, JSON.stringify({ totalChunks: 1, encryptedSize: 117 })), 404, 'complete');
   t.equal(await call('DELETE', `/v1/files/${fileId}`), 404, 'delete');
-  t.equal(await call('POST', `/v1/records/${id}/files`, JSON.stringify({ fileId: '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', chunkSize: CHUNK, partChunks: 8, header: 'A'.repeat(32), sealedKey: 'A'.repeat(Math.ceil(114 * 4 / 3)) })), 404, 'attach to their record');
+  t.equal(await call('POST', `/v1/records/${id}/files`, JSON.stringify({ fileId: '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', chunkSize: CHUNK, partChunks: 8, header: 'A'.repeat(32), wrappedKey: 'A'.repeat(140) })), 404, 'attach to their record');
   const err = await owner.downloadFile(id, fileId, path.join(dir, 'ok.bin')).catch((e: unknown) => e);
   t.notOk(err, 'the owner still downloads it');
 });
@@ -225,4 +225,51 @@ t.test('a file id that exists is refused with its own code', async (t) => {
   const vault = await newVault();
   const { id, fileId } = await uploaded(vault, 10);
   await t.rejects(vault.attachFile(id, new Uint8Array(5), { name: 'x', type: 'x', fileId, chunkSize: CHUNK }), { status: 409, code: 'VAULT_ERR_FILE_EXISTS' });
+});
+
+t.test('a hostile server cannot make a resumed upload use a key it knows', async (t) => {
+  const rec = recordingFetch();
+  const vault = await newVault({ fetch: rec.fetch });
+  const { id } = await vault.createRecord({ title: 'r', narrative: 'x' });
+  const other = await uploaded(vault, 10);
+  const fileId = '3d4e5f60-7182-493a-a4b5-c6d7e8f90a1b';
+  async function* dies() {
+    yield new Uint8Array(9 * CHUNK);
+    throw new Error('gone');
+  }
+  await t.rejects(vault.attachFile(id, dies(), { name: 'x', type: 'x', chunkSize: CHUNK, fileId }));
+  const data = new Uint8Array(12 * CHUNK);
+  // The operator swaps in another file's wrapped key (valid, but for another file), then random bytes.
+  const otherRow = await db.selectFrom('files').select('wrapped_key').where('id', '=', other.fileId).executeTakeFirstOrThrow();
+  for (const forged of [otherRow.wrapped_key, randomBytes(otherRow.wrapped_key.length)]) {
+    await db.updateTable('files').set({ wrapped_key: forged }).where('id', '=', fileId).execute();
+    const before = rec.calls.filter((c) => c.method === 'PUT').length;
+    await t.rejects(vault.resumeUpload(id, fileId, data, { name: 'x', type: 'x' }), DecryptionError);
+    t.equal(rec.calls.filter((c) => c.method === 'PUT').length, before, 'not one part was sent');
+  }
+});
+
+t.test('resume ignores chunking the server reports: it uses what the owner wrapped', async (t) => {
+  const lying: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith('/upload') || !res.ok) return res;
+    const body = (await res.json()) as Record<string, unknown>;
+    return new Response(JSON.stringify({ ...body, chunkSize: 0, partChunks: 1_000_000 }), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const vault = await newVault({ fetch: lying });
+  const { id } = await vault.createRecord({ title: 'r', narrative: 'x' });
+  const data = randomBytes(20 * CHUNK + 1);
+  const fileId = '4e5f6071-8293-4a4b-b5c6-d7e8f90a1b2c';
+  async function* dies() {
+    yield data.subarray(0, 12 * CHUNK);
+    throw new Error('gone');
+  }
+  await t.rejects(vault.attachFile(id, dies(), { name: 'x', type: 'x', chunkSize: CHUNK, fileId }));
+  const res = await vault.resumeUpload(id, fileId, new Uint8Array(data), { name: 'x', type: 'x' });
+  t.equal(res.size, data.length);
+  const out = path.join(dir, 'lying.bin');
+  await vault.downloadFile(id, fileId, out);
+  const { readFile } = await import('node:fs/promises');
+  t.ok((await readFile(out)).equals(data), 'byte-identical despite the lies');
+  t.equal((await vault.getRecord(id)).attachments.find((a) => a.fileId === fileId)?.chunkSize, CHUNK, 'the manifest has the real chunk size');
 });

@@ -4,6 +4,7 @@
  * back until the next byte proves it is not the last.
  */
 export async function* chunksOf(source: AsyncIterable<Uint8Array>, size: number): AsyncIterable<{ chunk: Uint8Array; last: boolean }> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError('chunk size must be a positive integer');
   let buffer = new Uint8Array(size);
   let filled = 0;
   let held: Uint8Array | undefined;

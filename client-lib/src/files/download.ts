@@ -4,7 +4,7 @@ import { fromBase64Url } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { DecryptionError, IntegrityError, NetworkError } from '../errors.ts';
 import type { Attachment } from '../records/types.ts';
-import { chunkAd } from './file-key.ts';
+import { checkChunking, chunkAd } from './file-key.ts';
 import { platform } from './platform.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 
@@ -39,6 +39,7 @@ class ByteQueue {
  * signed manifest. A dropped connection resumes with a chunk-aligned Range request.
  */
 export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRetries = 8): AsyncGenerator<Uint8Array> {
+  checkChunking(att.chunkSize, 1, `file ${att.fileId}`);
   const state = s.crypto_secretstream_xchacha20poly1305_init_pull(fromBase64Url(att.header), fromBase64Url(att.key));
   const ad = chunkAd(att.fileId);
   const stride = att.chunkSize + CHUNK_OVERHEAD;

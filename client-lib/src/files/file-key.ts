@@ -1,33 +1,52 @@
-import { concat, equalBytes, utf8, uuidBytes } from '../protocol/bytes.ts';
+import { concat, u32be, utf8, uuidBytes } from '../protocol/bytes.ts';
 import { LABEL } from '../protocol/labels.ts';
-import { KEY_BYTES } from '../protocol/limits.ts';
+import { KEY_BYTES, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES } from '../protocol/limits.ts';
+import { open, seal } from '../crypto/aead.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { DecryptionError } from '../errors.ts';
+import { IntegrityError } from '../errors.ts';
 
 /** Associated data of every chunk of a file: the chunks of one file cannot be spliced into another. */
 export function chunkAd(fileId: string): Uint8Array {
   return concat(utf8(LABEL.fileChunk), uuidBytes(fileId));
 }
 
-function context(fileId: string): Uint8Array {
-  return concat(utf8(LABEL.fileKeySeal), uuidBytes(fileId));
+function wrapAd(fileId: string): Uint8Array {
+  return concat(utf8(LABEL.fileKeyWrap), uuidBytes(fileId));
 }
 
-/** The file key sealed to the owner while an upload is open, so any of its devices can resume. */
-export function sealFileKey(s: Sodium, key: Uint8Array, fileId: string, ownerBoxPk: Uint8Array): Uint8Array {
-  return s.crypto_box_seal(concat(context(fileId), key), ownerBoxPk);
+// [Note: wrapped file keys]
+// The file key and stream header are kept with the file so any of the owner's devices can
+// resume an upload. They are wrapped under the owner's master key (secret-key AEAD), not
+// sealed to its public key: a sealed box can be made by anyone, so a hostile server could
+// substitute a key of its own and have the rest of the file (and the manifest) use it.
+
+export interface FileStreamParams {
+  key: Uint8Array;
+  header: Uint8Array;
+  chunkSize: number;
+  partChunks: number;
 }
 
-export function openFileKey(s: Sodium, sealed: Uint8Array, fileId: string, boxPk: Uint8Array, boxSk: Uint8Array): Uint8Array {
-  let plain: Uint8Array;
-  try {
-    plain = s.crypto_box_seal_open(sealed, boxPk, boxSk);
-  } catch {
-    throw new DecryptionError(`file key of ${fileId} cannot be opened with this account's key`);
-  }
-  const ctx = context(fileId);
-  if (plain.length !== ctx.length + KEY_BYTES || !equalBytes(plain.subarray(0, ctx.length), ctx)) {
-    throw new DecryptionError(`file key of ${fileId} was made for another file`);
-  }
-  return plain.slice(ctx.length);
+/** Checks chunk and part sizes wherever they come from (a manifest, a wrapped key). */
+export function checkChunking(chunkSize: number, partChunks: number, what: string): void {
+  const ok =
+    Number.isInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE &&
+    Number.isInteger(partChunks) && partChunks >= 1 && partChunks <= MAX_PART_CHUNKS &&
+    chunkSize * partChunks <= MAX_PART_PLAINTEXT;
+  if (!ok) throw new IntegrityError(`${what}: chunk size ${chunkSize} × ${partChunks} is outside the protocol's bounds`);
+}
+
+/** Key, header and chunking of a file, wrapped together: the server can change none of them. */
+export function wrapFileKey(s: Sodium, masterKey: Uint8Array, fileId: string, p: FileStreamParams): Uint8Array {
+  return seal(s, masterKey, concat(p.key, p.header, u32be(p.chunkSize), u32be(p.partChunks)), wrapAd(fileId));
+}
+
+/** Throws DecryptionError unless this account wrapped exactly this for this file. */
+export function unwrapFileKey(s: Sodium, masterKey: Uint8Array, fileId: string, wrapped: Uint8Array): FileStreamParams {
+  const plain = open(s, masterKey, wrapped, wrapAd(fileId), `file key of ${fileId}`);
+  const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+  const at = KEY_BYTES + STREAM_HEADER_BYTES;
+  const p = { key: plain.slice(0, KEY_BYTES), header: plain.slice(KEY_BYTES, at), chunkSize: view.getUint32(at), partChunks: view.getUint32(at + 4) };
+  checkChunking(p.chunkSize, p.partChunks, `file ${fileId}`);
+  return p;
 }

@@ -8,7 +8,7 @@ import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';
 import { ApiError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
-import { chunkAd, openFileKey, sealFileKey } from './file-key.ts';
+import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey } from './file-key.ts';
 import { platform } from './platform.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
@@ -39,7 +39,7 @@ interface UploadStatus {
   chunkSize: number;
   partChunks: number;
   header: string;
-  sealedKey: string;
+  wrappedKey: string;
   storedChunks: number[];
   complete: boolean;
 }
@@ -68,6 +68,7 @@ export class Uploader {
     const opened = await openSource(source);
     const fileId = options.fileId ?? this.newId();
     const chunkSize = options.chunkSize ?? FILE_CHUNK_SIZE;
+    checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
     const { state, header } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
     await this.http.json('POST', `/v1/records/${encodeURIComponent(recordId)}/files`, {
@@ -75,7 +76,7 @@ export class Uploader {
       chunkSize,
       partChunks: PART_CHUNKS,
       header: b64(header),
-      sealedKey: b64(sealFileKey(s, key, fileId, this.me().identity.boxPublicKey)),
+      wrappedKey: b64(wrapFileKey(s, this.me().masterKey, fileId, { key, header, chunkSize, partChunks: PART_CHUNKS })),
       ...(opened.size === undefined ? {} : { size: opened.size }),
     });
     return this.push(recordId, { fileId, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set() }, opened, options);
@@ -84,17 +85,18 @@ export class Uploader {
   // [Note: resuming a stream]
   // secretstream encryption is deterministic once the key and header are fixed, and
   // init_pull(header, key) yields the very state init_push started from. So a later
-  // process rebuilds the stream from the file key (sealed to the owner on the server),
+  // process rebuilds the stream from the file key and header (wrapped under the owner's
+  // master key on the server, [Note: wrapped file keys]),
   // re-encrypts the same bytes locally and sends only the parts the server lacks: the
   // result is byte-identical to an upload that never stopped.
   async resume(recordId: string, fileId: string, source: FileSource, options: Omit<AttachOptions, 'fileId' | 'chunkSize'>): Promise<AttachResult> {
     const s = this.s;
     const me = this.me();
     const status = await this.http.json<UploadStatus>('GET', `/v1/files/${encodeURIComponent(fileId)}/upload`);
-    const key = openFileKey(s, fromBase64Url(status.sealedKey), fileId, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
-    const header = fromBase64Url(status.header);
+    // Key, header and chunking come from what this account wrapped, never from the server's say-so.
+    const { key, header, chunkSize, partChunks } = unwrapFileKey(s, me.masterKey, fileId, fromBase64Url(status.wrappedKey));
     const state = s.crypto_secretstream_xchacha20poly1305_init_pull(header, key);
-    const stream = { fileId, key, header, state, chunkSize: status.chunkSize, partChunks: status.partChunks, stored: new Set(status.storedChunks) };
+    const stream = { fileId, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks) };
     return this.push(recordId, stream, await openSource(source), options);
   }
 

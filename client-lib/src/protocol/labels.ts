@@ -14,7 +14,7 @@ export const LABEL = {
   recordVersionSignature: 'tvault/v1/record-version',
   recordDeleteSignature: 'tvault/v1/record-delete',
   fileChunk: 'tvault/v1/file-chunk',
-  fileKeySeal: 'tvault/v1/file-key',
+  fileKeyWrap: 'tvault/v1/file-key',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */

@@ -39,5 +39,5 @@ export const FILE_CHUNK_SIZE = 1024 * 1024;
 export const PART_CHUNKS = 8;
 export const MAX_PART_CHUNKS = 16;
 export const MAX_PART_PLAINTEXT = 32 * 1024 * 1024;
-/** crypto_box_seal (48) of: label + file id + key */
-export const SEALED_FILE_KEY_BYTES = 48 + 'tvault/v1/file-key'.length + 16 + KEY_BYTES;
+/** Envelope (version byte, nonce, tag) of the file key and its stream header, under the master key. */
+export const WRAPPED_FILE_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + STREAM_HEADER_BYTES + 8 + TAG_BYTES;

@@ -83,7 +83,7 @@ export interface FileTable {
   chunk_size: number;
   part_chunks: number;
   header: Buffer;
-  sealed_key: Buffer;
+  wrapped_key: Buffer;
   declared_size: number | null;
   stored_bytes: ColumnType<number, number | undefined, number>;
   total_chunks: number | null;

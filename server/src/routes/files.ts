@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, SEALED_FILE_KEY_BYTES, STREAM_HEADER_BYTES,
+  CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES,
 } from '../../../client-lib/src/protocol/limits.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
@@ -18,7 +18,7 @@ const UploadStatus = Type.Object({
   chunkSize: Type.Integer(),
   partChunks: Type.Integer(),
   header: Bytes(STREAM_HEADER_BYTES),
-  sealedKey: Bytes(SEALED_FILE_KEY_BYTES),
+  wrappedKey: Bytes(WRAPPED_FILE_KEY_BYTES),
   storedChunks: Type.Array(Type.Integer(), { description: 'indices of the chunks the server holds' }),
   storedBytes: Type.Integer(),
   complete: Type.Boolean(),
@@ -48,7 +48,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
       chunkSize: file.chunk_size,
       partChunks: file.part_chunks,
       header: b64(file.header),
-      sealedKey: b64(file.sealed_key),
+      wrappedKey: b64(file.wrapped_key),
       storedChunks: chunks.map((c) => c.idx),
       storedBytes: Number(file.stored_bytes),
       complete: file.completed_at !== null,
@@ -69,7 +69,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           chunkSize: Type.Integer({ minimum: MIN_CHUNK_SIZE, maximum: MAX_CHUNK_SIZE }),
           partChunks: Type.Integer({ minimum: 1, maximum: MAX_PART_CHUNKS }),
           header: Bytes(STREAM_HEADER_BYTES, 'secretstream header'),
-          sealedKey: Bytes(SEALED_FILE_KEY_BYTES, "the file key sealed to the owner's X25519 key"),
+          wrappedKey: Bytes(WRAPPED_FILE_KEY_BYTES, "the file key and header wrapped under the owner's master key"),
           size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'plaintext size, when known: checked against limits at once' })),
         }),
         response: { 201: UploadStatus, ...errors(401, 404, 409, 413) },
@@ -77,7 +77,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const { fileId, chunkSize, partChunks, header, sealedKey, size } = request.body;
+      const { fileId, chunkSize, partChunks, header, wrappedKey, size } = request.body;
       if (chunkSize * partChunks > MAX_PART_PLAINTEXT) throw new ERR.VALIDATION('a part may hold at most 32 MiB');
       const record = await readableRecord(app.db, request.params.id, caller.accountId);
       if (!record) throw new ERR.NOT_FOUND();
@@ -95,7 +95,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           chunk_size: chunkSize,
           part_chunks: partChunks,
           header: decodeBytes('header', header, STREAM_HEADER_BYTES),
-          sealed_key: decodeBytes('sealedKey', sealedKey, SEALED_FILE_KEY_BYTES),
+          wrapped_key: decodeBytes('wrappedKey', wrappedKey, WRAPPED_FILE_KEY_BYTES),
           declared_size: size ?? null,
           expires_at: new Date(Date.now() + UPLOAD_TTL_SECONDS * 1000),
         })
