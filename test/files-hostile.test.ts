@@ -273,3 +273,38 @@ t.test('resume ignores chunking the server reports: it uses what the owner wrapp
   t.ok((await readFile(out)).equals(data), 'byte-identical despite the lies');
   t.equal((await vault.getRecord(id)).attachments.find((a) => a.fileId === fileId)?.chunkSize, CHUNK, 'the manifest has the real chunk size');
 });
+
+t.test('a download that stalls is abandoned after the idle timeout and resumed from the next chunk', async (t) => {
+  let stalled = 0;
+  const stalling: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    const isDownload = /\/v1\/files\/[0-9a-f-]{36}$/.test(String(input)) && (init?.method ?? 'GET') === 'GET';
+    const ranged = new Headers(init?.headers).has('range');
+    if (!isDownload || ranged || stalled > 0 || !res.body) return res;
+    stalled += 1;
+    const upstream = res.body.getReader();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent >= 2 * (CHUNK + 17)) {
+          // Send nothing more, ever, until the client gives up (as a dead connection would).
+          await new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+        }
+        const { done, value } = await upstream.read();
+        if (done) return controller.close();
+        sent += value.length;
+        controller.enqueue(value);
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  const vault = await newVault({ fetch: stalling });
+  const { id } = await vault.createRecord({ title: 'r', narrative: 'x' });
+  const data = randomBytes(6 * CHUNK + 5);
+  const { fileId } = await vault.attachFile(id, data, { name: 'x', type: 'x', chunkSize: CHUNK });
+  const out = path.join(dir, 'stalled.bin');
+  await vault.downloadFile(id, fileId, out, { idleTimeoutMs: 300 });
+  t.equal(stalled, 1, 'the first response stalled');
+  const { readFile } = await import('node:fs/promises');
+  t.ok((await readFile(out)).equals(data), 'byte-identical after resuming');
+});

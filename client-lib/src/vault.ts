@@ -12,7 +12,7 @@ import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
-import { decryptFile } from './files/download.ts';
+import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
 import { fromWebStream, type FileSource } from './files/sources.ts';
 import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
@@ -278,11 +278,11 @@ export class Vault {
   }
 
   /** The decrypted bytes of an attached file as a web stream, verified as they arrive; errors on any tampering. */
-  async openFile(recordId: string, fileId: string): Promise<ReadableStream<Uint8Array>> {
+  async openFile(recordId: string, fileId: string, options: DownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const record = await this.records.get(recordId);
     const att = record.attachments.find((a) => a.fileId === fileId);
     if (!att) throw new ApiError(404, 'VAULT_ERR_NOT_FOUND', `record ${recordId} has no file ${fileId}`);
-    const it = decryptFile(this.s, this.http, att);
+    const it = decryptFile(this.s, this.http, att, options);
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
@@ -300,9 +300,9 @@ export class Vault {
   }
 
   /** Writes a file to `path` (Node entry point): only after every check passed, else nothing is left behind. */
-  async downloadFile(recordId: string, fileId: string, path: string): Promise<void> {
+  async downloadFile(recordId: string, fileId: string, path: string, options: DownloadOptions = {}): Promise<void> {
     if (!platform.writeFileAtomically) throw new VaultError('downloadFile needs the Node entry point: import "@testimony-vault/client/node"');
-    const stream = await this.openFile(recordId, fileId);
+    const stream = await this.openFile(recordId, fileId, options);
     await platform.writeFileAtomically(path, fromWebStream(stream));
   }
 

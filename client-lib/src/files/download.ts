@@ -38,7 +38,15 @@ class ByteQueue {
  * end exactly at the chunk tagged final; the chunk count, size and SHA-256 must match the
  * signed manifest. A dropped connection resumes with a chunk-aligned Range request.
  */
-export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRetries = 8): AsyncGenerator<Uint8Array> {
+export interface DownloadOptions {
+  maxRetries?: number;
+  /** A response that sends nothing for this long is abandoned and resumed (default 60 s). */
+  idleTimeoutMs?: number;
+}
+
+export async function* decryptFile(s: Sodium, http: Http, att: Attachment, options: DownloadOptions = {}): AsyncGenerator<Uint8Array> {
+  const maxRetries = options.maxRetries ?? 8;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   checkChunking(att.chunkSize, 1, `file ${att.fileId}`);
   const state = s.crypto_secretstream_xchacha20poly1305_init_pull(fromBase64Url(att.header), fromBase64Url(att.key));
   const ad = chunkAd(att.fileId);
@@ -69,18 +77,28 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRe
   while (!finalSeen) {
     const queue = new ByteQueue();
     let reader: ReadableStreamDefaultReader<Uint8Array>;
+    // A server that stops sending is treated like a dropped connection: abort, resume.
+    const abort = new AbortController();
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => abort.abort(new NetworkError(`file ${att.fileId}: no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+    };
+    touch();
     try {
       const headers: Record<string, string> = done > 0 ? { range: `bytes=${done * stride}-` } : {};
-      const res = await http.send(`/v1/files/${encodeURIComponent(att.fileId)}`, { method: 'GET', headers });
+      const res = await http.send(`/v1/files/${encodeURIComponent(att.fileId)}`, { method: 'GET', headers, signal: abort.signal });
       if (!res.body) throw new IntegrityError(`file ${att.fileId}: empty response`);
       reader = res.body.getReader();
     } catch (err) {
-      if (!retryable(err) || attempt++ >= maxRetries) throw err;
+      clearTimeout(idle);
+      if (!retryable(asNetwork(err)) || attempt++ >= maxRetries) throw err;
       await sleep(backoff(attempt));
       continue;
     }
     try {
       for (;;) {
+        touch();
         const { done: ended, value } = await reader.read();
         if (ended) break;
         queue.push(value);
@@ -90,6 +108,8 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRe
       if (err instanceof IntegrityError || !retryable(asNetwork(err)) || attempt++ >= maxRetries) throw err;
       await sleep(backoff(attempt));
       continue; // resume from chunk `done`; a partial chunk in the queue is fetched again
+    } finally {
+      clearTimeout(idle);
     }
     if (queue.length > 0) yield open(queue.take(queue.length));
     if (!finalSeen) throw new IntegrityError(`file ${att.fileId}: truncated, no final chunk after ${done} chunks`);
@@ -102,5 +122,6 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, maxRe
 
 // A body stream that breaks mid-way rejects with a TypeError from fetch: treat it as network.
 function asNetwork(err: unknown): unknown {
-  return err instanceof TypeError || (err as Error)?.name === 'AbortError' ? new NetworkError((err as Error).message) : err;
+  const name = (err as Error)?.name;
+  return err instanceof TypeError || name === 'AbortError' || name === 'TimeoutError' ? new NetworkError((err as Error).message) : err;
 }

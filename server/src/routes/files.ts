@@ -135,6 +135,9 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         const file = await trx.selectFrom('files').selectAll().where('id', '=', fileId).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
         if (!file) throw new ERR.NOT_FOUND();
         if (file.completed_at) throw new ERR.UPLOAD_COMPLETE();
+        // The quota is a sum over all the account's files: parts of different uploads sent at
+        // once must take turns, or each would pass the check on its own.
+        await trx.selectFrom('accounts').select('id').where('id', '=', caller.accountId).forUpdate().executeTakeFirst();
         const chunks = splitPart(body, file.chunk_size, file.part_chunks);
         const first = part * file.part_chunks;
         const removed = await store.putChunks(trx, fileId, first, first + file.part_chunks, chunks);
