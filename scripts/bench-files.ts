@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { kyselyFor } from '../server/src/db/connect.ts';
 import { Vault, toNodeReadable } from '../client-lib/src/node/index.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { chunksOf } from '../client-lib/src/files/chunker.ts';
@@ -154,9 +156,28 @@ async function child(server: string, mib: number) {
   console.log(JSON.stringify({ up: size / 1e6 / up, down: size / 1e6 / down, rssMiB: process.resourceUsage().maxRSS / 1024 }));
 }
 
+/** A database of its own on the PostgreSQL of DATABASE_URL, dropped afterwards (none when embedded). */
+async function benchDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  const admin = process.env.DATABASE_URL;
+  if (!admin) return { url: undefined, drop: async () => {} };
+  const name = `tv_bench_${randomBytes(6).toString('hex')}`;
+  const root = kyselyFor(admin, 1);
+  await sql`create database ${sql.id(name)}`.execute(root);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(root);
+      await root.destroy();
+    },
+  };
+}
+
 async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void>; kind: string }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-bench-'));
-  const env = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3) };
+  const database = await benchDatabase();
+  const env = { ...process.env, ...(database.url ? { DATABASE_URL: database.url } : {}), PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3) };
   const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -175,6 +196,7 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
       proc.kill('SIGTERM');
       await new Promise((r) => proc.on('exit', r));
       await rm(dataDir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }
