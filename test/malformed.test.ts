@@ -48,8 +48,11 @@ for (const c of cases) {
 }
 
 t.test('a session id that is not a UUID is a 400 once authenticated', async (t) => {
-  const reg = await fetch(`${server.url}/v1/auth/prelogin`, { method: 'POST', headers: json, body: JSON.stringify({ handle: 'abc' }) });
-  t.equal(reg.status, 200);
+  const cap = capturingFetch();
+  await Vault.register({ server: server.url, handle: handle('uuid'), passphrase: 'p', fetch: cap.fetch, ...testClient });
+  const res = await fetch(`${server.url}/v1/sessions/not-a-uuid`, { method: 'DELETE', headers: { authorization: `Bearer ${cap.tokens[0]}` } });
+  t.equal(res.status, 400);
+  t.equal(((await res.json()) as { code: string }).code, 'VAULT_ERR_VALIDATION');
 });
 
 t.test('control characters in the device label are refused after a correct login key too', async (t) => {

@@ -38,6 +38,8 @@ closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ signal,
 
 try {
   const address = await app.listen({ host: config.HOST, port: config.PORT });
+  // Not a log line: the address must reach the operator whatever LOG_LEVEL says (PORT=0
+  // picks it at random). It carries no secret; request logs go through app.log.
   console.log(`testimony-vault listening on ${address} (database: ${database.kind})`);
 } catch (err) {
   await database.close().catch(() => {});

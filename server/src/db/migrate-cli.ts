@@ -2,7 +2,8 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from './connect.ts';
 import { migrateToLatest } from './migrate.ts';
 
-// `npm run migrate`: applies pending migrations and exits non-zero on failure.
+// `npm run migrate`: applies pending migrations and exits non-zero on failure. What it
+// prints (migration names and outcomes) is this command's answer, not a server log.
 const config = loadConfig();
 const handle = await openDatabase(config);
 try {

@@ -67,10 +67,7 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
 export default fp(
   async (app) => {
     app.setErrorHandler(sendError);
-    app.setNotFoundHandler((request, reply) => {
-      const e = new ERR.ROUTE_NOT_FOUND();
-      return reply.status(404).send({ statusCode: 404, code: e.code, message: e.message });
-    });
+    app.setNotFoundHandler((request, reply) => sendError(new ERR.ROUTE_NOT_FOUND(), request, reply));
   },
   { name: 'errors' },
 );

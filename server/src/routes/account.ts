@@ -6,7 +6,7 @@ import { Bytes, Handle, Kdf, Strict, Timestamp, Uuid, decodeBytes, errors } from
 import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { replacePassphrase } from '../accounts/passphrase.ts';
-import { checkKdfFloor } from './auth-shared.ts';
+import { authRateLimited, checkKdfFloor } from './auth-shared.ts';
 
 const account: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['account'];
@@ -33,7 +33,7 @@ const account: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/passphrase',
     {
-      config: { rateLimit: { max: app.config.AUTH_RATE_LIMIT_MAX, timeWindow: app.config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000 } },
+      ...authRateLimited(app.config),
       schema: {
         summary: 'Replace the passphrase: new salt, verifier and wrapped master key; ends the other sessions',
         tags,

@@ -6,6 +6,11 @@ import { ERR } from '../errors.ts';
 import { Bytes, Handle, Identity, Timestamp, Uuid, b64 } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 
+/** Route options that put an authentication route under the per-client rate limit. */
+export function authRateLimited(config: Config) {
+  return { config: { rateLimit: { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000 } } };
+}
+
 /** The server refuses to store a verifier made with a derivation cheaper than its floor. */
 export function checkKdfFloor(config: Config, kdf: { opsLimit: number; memLimit: number }) {
   if (kdf.opsLimit < config.KDF_MIN_OPS || kdf.memLimit < config.KDF_MIN_MEM_BYTES) throw new ERR.WEAK_KDF();

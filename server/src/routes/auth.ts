@@ -11,7 +11,7 @@ import { Bytes, Handle, Kdf, PlainText, Strict, Token, Uuid, b64, decodeBytes, e
 import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { createSession, endSession } from '../sessions/repository.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { checkKdfFloor, loginResponse, LoginResponse } from './auth-shared.ts';
+import { authRateLimited, checkKdfFloor, loginResponse, LoginResponse } from './auth-shared.ts';
 
 const Account = Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() });
 
@@ -29,8 +29,7 @@ const RegisterBody = Strict({
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
-  const rateLimit = { max: config.AUTH_RATE_LIMIT_MAX, timeWindow: config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000 };
-  const limited = { config: { rateLimit } };
+  const limited = authRateLimited(config);
   const tags = ['authentication'];
 
   app.post(
