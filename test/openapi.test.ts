@@ -19,6 +19,9 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['get', '/v1/records/{id}/versions'], ['post', '/v1/records/{id}/versions'],
     ['post', '/v1/records/{id}/files'], ['get', '/v1/files/{fileId}/upload'], ['put', '/v1/files/{fileId}/parts/{part}'],
     ['post', '/v1/files/{fileId}/complete'], ['delete', '/v1/files/{fileId}'], ['get', '/v1/files/{fileId}'],
+    ['get', '/v1/users/{handle}'], ['get', '/v1/account/contacts/'], ['put', '/v1/account/contacts/'],
+    ['post', '/v1/records/{id}/grants'], ['get', '/v1/records/{id}/grants'], ['delete', '/v1/records/{id}/grants/{handle}'],
+    ['get', '/v1/records/{id}/keys'], ['get', '/v1/shared'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];

@@ -126,7 +126,7 @@ t.test('a new record key for unknown or repeated recipients is refused before an
   const rotate = (recipients: string[]) =>
     send('POST', `/v1/records/${id}/versions`, { version: 3, keyVersion: 2, body: Buffer.from(body).toString('base64url'), signature: Buffer.from(signature).toString('base64url'), sealedKeys: recipients.map(sealed) });
   const ownerId = (await db.selectFrom('accounts').select('id').where('handle', '=', vault.handle).executeTakeFirstOrThrow()).id;
-  t.same(await rotate([ownerId, randomUUID()]), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'a recipient that is no account');
+  t.same(await rotate([ownerId, randomUUID()]), { status: 409, code: 'VAULT_ERR_GRANTS_CHANGED' }, 'a recipient that is no account (nor a live grantee)');
   t.same(await rotate([ownerId, ownerId]), { status: 400, code: 'VAULT_ERR_VALIDATION' }, 'the owner twice');
   const keys = await db.selectFrom('record_keys').select('key_version').where('record_id', '=', id).execute();
   t.same(keys.map((k) => k.key_version), [1], 'no sealed key of key version 2 was stored');

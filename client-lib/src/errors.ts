@@ -90,3 +90,12 @@ export class KeyChangedError extends VaultError {
     this.presentedFingerprint = presentedFingerprint;
   }
 }
+
+/** The safety number a user typed does not match the keys the server presents for that handle. */
+export class FingerprintMismatchError extends VaultError {
+  override readonly code = 'VAULT_ERR_FINGERPRINT_MISMATCH';
+  override name = 'FingerprintMismatchError';
+  constructor(handle: string) {
+    super(`the safety number does not match the keys the server presents for ${handle}: do not trust them; compare again in person or by a call`);
+  }
+}

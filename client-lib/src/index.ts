@@ -9,5 +9,7 @@ export { MemoryStateStore, type StateStore } from './state/store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
 export { KDF_FLOOR } from './protocol/limits.ts';
 export type { RecordFields, RecordChanges, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';
+export type { ContactInfo } from './contacts/client.ts';
+export type { GrantInfo, GrantStatus, SharedRecordInfo } from './sharing/client.ts';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from './merkle/index.ts';

@@ -11,6 +11,8 @@ import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './e
 import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
+import { ContactsClient, type ContactInfo } from './contacts/client.ts';
+import { SharingClient, type GrantInfo, type SharedRecordInfo } from './sharing/client.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
 import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
@@ -83,6 +85,8 @@ async function prelogin(http: Http, handle: string) {
 /** An unlocked account on one server. Keys live in this object's memory only. */
 export class Vault {
   private readonly records: RecordsClient;
+  private readonly contacts: ContactsClient;
+  private readonly sharing: SharingClient;
   private readonly uploader: Uploader;
 
   private constructor(
@@ -91,7 +95,10 @@ export class Vault {
     private me: Unlocked,
     private readonly options: ConnectOptions,
   ) {
-    this.records = new RecordsClient(s, http, () => this.me, options.state ?? new MemoryStateStore());
+    const state = options.state ?? new MemoryStateStore();
+    this.contacts = new ContactsClient(s, http, () => this.me, state);
+    this.records = new RecordsClient(s, http, () => this.me, state, this.contacts);
+    this.sharing = new SharingClient(s, http, () => this.me, this.records, this.contacts);
     this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
   }
 
@@ -244,7 +251,7 @@ export class Vault {
   }
 
   /** Writes a new version with `changes` applied; earlier versions stay as they were. */
-  updateRecord(id: string, changes: RecordChanges): Promise<{ id: string; version: number }> {
+  updateRecord(id: string, changes: RecordChanges): Promise<{ id: string; version: number; keyVersion: number }> {
     return this.records.update(id, changes);
   }
 
@@ -304,6 +311,56 @@ export class Vault {
     if (!platform.writeFileAtomically) throw new VaultError('downloadFile needs the Node entry point: import "@testimony-vault/client/node"');
     const stream = await this.openFile(recordId, fileId, options);
     await platform.writeFileAtomically(path, fromWebStream(stream));
+  }
+
+  /**
+   * A person's public keys and safety number. The keys are pinned on first use; if they
+   * differ from the pin, this throws KeyChangedError with both safety numbers.
+   */
+  lookupUser(handle: string): Promise<ContactInfo> {
+    return this.contacts.lookup(normaliseHandle(handle));
+  }
+
+  /**
+   * Marks a contact verified after comparing safety numbers out of band (in person, by a
+   * call). Throws FingerprintMismatchError if `safetyNumber` is not the one of the keys
+   * the server presents; if it is, those keys are pinned (this is how a changed key is accepted).
+   */
+  verifyContact(handle: string, safetyNumber: string): Promise<ContactInfo> {
+    return this.contacts.verify(normaliseHandle(handle), safetyNumber);
+  }
+
+  /** Everyone this account pinned, from its encrypted contact list. */
+  listContacts(): Promise<ContactInfo[]> {
+    return this.contacts.list();
+  }
+
+  /**
+   * Lets `handle` read a record and every file in it (owner only): checks the reviewer's
+   * keys against the pin (KeyChangedError shares nothing), seals the record keys to the
+   * reviewer and signs the grant. `expiresAt`: when the server stops serving it.
+   */
+  share(recordId: string, handle: string, options: { expiresAt?: Date } = {}): Promise<GrantInfo> {
+    return this.sharing.share(recordId, normaliseHandle(handle), options);
+  }
+
+  /** Who has or had access to a record (owner only), each grant's signature checked. */
+  grants(recordId: string): Promise<GrantInfo[]> {
+    return this.sharing.grants(recordId);
+  }
+
+  /**
+   * Ends a reviewer's access at once, then rotates the record key: a new version under a
+   * key sealed to the owner and the remaining reviewers only. What the reviewer already
+   * downloaded stays with them (docs/THREAT-MODEL.md).
+   */
+  revoke(recordId: string, handle: string): Promise<{ version: number; keyVersion: number }> {
+    return this.sharing.revoke(recordId, normaliseHandle(handle));
+  }
+
+  /** Records others shared with this account; read them with getRecord and openFile. */
+  sharedWithMe(): Promise<SharedRecordInfo[]> {
+    return this.sharing.sharedWithMe();
   }
 
   /** Administrators: a single-use invite code for REGISTRATION=invite. */

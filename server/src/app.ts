@@ -17,6 +17,9 @@ import sessionRoutes from './routes/sessions.ts';
 import inviteRoutes from './routes/invites.ts';
 import recordRoutes from './routes/records/index.ts';
 import fileRoutes from './routes/files.ts';
+import grantRoutes from './routes/grants.ts';
+import userRoutes from './routes/users.ts';
+import contactRoutes from './routes/contacts.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +50,9 @@ export const vaultApp = fp<AppOptions>(
     await app.register(inviteRoutes, { prefix: '/v1/invites' });
     await app.register(recordRoutes, { prefix: '/v1/records' });
     await app.register(fileRoutes, { prefix: '/v1' });
+    await app.register(grantRoutes, { prefix: '/v1' });
+    await app.register(userRoutes, { prefix: '/v1/users' });
+    await app.register(contactRoutes, { prefix: '/v1/account/contacts' });
   },
   { name: 'vault' },
 );

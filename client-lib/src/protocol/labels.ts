@@ -15,6 +15,9 @@ export const LABEL = {
   recordDeleteSignature: 'tvault/v1/record-delete',
   fileChunk: 'tvault/v1/file-chunk',
   fileKeyWrap: 'tvault/v1/file-key',
+  contactList: 'tvault/v1/contacts',
+  contactListSignature: 'tvault/v1/contacts-signature',
+  grantSignature: 'tvault/v1/grant',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */

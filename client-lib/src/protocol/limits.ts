@@ -41,3 +41,8 @@ export const MAX_PART_CHUNKS = 16;
 export const MAX_PART_PLAINTEXT = 32 * 1024 * 1024;
 /** Envelope (version byte, nonce, tag) of the file key and its stream header, under the master key. */
 export const WRAPPED_FILE_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + STREAM_HEADER_BYTES + 8 + TAG_BYTES;
+
+/** Largest contact-list envelope a server accepts (a few thousand contacts). */
+export const MAX_CONTACT_LIST_BYTES = 1024 * 1024;
+/** How far a grant's timestamp may be from the server's clock. */
+export const GRANT_CLOCK_SKEW_MS = 10 * 60 * 1000;

@@ -2,13 +2,22 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import { toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { ApiError, RollbackError } from '../errors.ts';
+import { ApiError, RollbackError, VaultError } from '../errors.ts';
+import { identityFromWire } from '../account/session.ts';
+import { verifyIdentity } from '../crypto/identity.ts';
+import type { ContactsClient } from '../contacts/client.ts';
 import { recordDeleteStatement, recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
 import { sealRecordKey } from './record-key.ts';
 import type { Attachment, RecordBodyV1, RecordChanges, RecordFields, RecordPage, VaultRecord } from './types.ts';
 import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
+
+/** Someone a rotated record key is sealed to (besides the owner). */
+export interface Recipient {
+  recipientId: string;
+  boxPublicKey: Uint8Array;
+}
 
 export function uuidV4(s: Sodium): string {
   const b = s.randombytes_buf(16);
@@ -22,11 +31,19 @@ const path = (id: string) => `/v1/records/${encodeURIComponent(id)}`;
 
 /** Records: the client side of docs/PROTOCOL.md "Records". */
 export class RecordsClient {
+  /**
+   * Who gets a new record key at the next write: undefined when the current key can stay
+   * (set by the sharing client; see [Note: key rotation] in sharing/client.ts).
+   */
+  planRotation: (recordId: string, keyVersion: number, force: boolean) => Promise<Recipient[] | undefined> = async (_id, _kv, force) =>
+    force ? [] : undefined;
+
   constructor(
     private readonly s: Sodium,
     private readonly http: Http,
     private readonly me: () => Unlocked,
     private readonly state: StateStore,
+    private readonly contacts: ContactsClient,
   ) {}
 
   // [Note: rollback]
@@ -47,6 +64,13 @@ export class RecordsClient {
   }
 
   private async accept(w: WireRecordVersion, asLatest: boolean): Promise<Opened> {
+    if (w.owner !== this.me().handle) {
+      // A shared record: its owner's keys must be the ones this account pinned for that
+      // handle (pinned now if first seen), checked after the self-signature.
+      const owner = identityFromWire(w.author);
+      verifyIdentity(this.s, owner);
+      if (owner.handle === w.owner) await this.contacts.trust(owner);
+    }
     const opened = verifyAndOpen(this.s, this.me(), w);
     const seen = await this.seen(w.id);
     if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.version < seen)) {
@@ -91,11 +115,37 @@ export class RecordsClient {
     return (await this.accept(w, options.version === undefined)).record;
   }
 
-  /** Writes the next version: the latest fields with `changes` applied (undefined removes a field). */
-  async update(id: string, changes: RecordChanges, attachments?: (current: Attachment[]) => Attachment[]): Promise<{ id: string; version: number }> {
+  /**
+   * Writes the next version: the latest fields with `changes` applied (undefined removes a
+   * field). When a grant was revoked or ran out since the key was last changed (or when
+   * `rotate` is set), the version is written under a new record key sealed to the owner
+   * and the live grantees only.
+   */
+  async update(
+    id: string, changes: RecordChanges, attachments?: (current: Attachment[]) => Attachment[], options: { rotate?: boolean } = {},
+  ): Promise<{ id: string; version: number; keyVersion: number }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.writeNext(id, changes, attachments, options.rotate ?? false);
+      } catch (err) {
+        // A grant made or ended between reading the grants and writing: read them again.
+        if (!(err instanceof ApiError && err.code === 'VAULT_ERR_GRANTS_CHANGED') || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async writeNext(
+    id: string, changes: RecordChanges, attachments: ((current: Attachment[]) => Attachment[]) | undefined, rotate: boolean,
+  ): Promise<{ id: string; version: number; keyVersion: number }> {
+    const s = this.s;
+    const me = this.me();
     const w = await this.http.json<WireRecordVersion>('GET', path(id));
     if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
     const { record, recordKey } = await this.accept(w, true);
+    if (record.owner !== me.handle) {
+      s.memzero(recordKey);
+      throw new VaultError(`only the owner (${record.owner}) can change record ${id}`);
+    }
     const fields = validateFields(Object.fromEntries(Object.entries({ ...record.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields);
     const version = record.version + 1;
     const plain: RecordBodyV1 = {
@@ -105,20 +155,34 @@ export class RecordsClient {
       createdAt: record.createdAt.toISOString(),
       writtenAt: new Date().toISOString(),
     };
-    const body = encryptBody(this.s, recordKey, id, version, record.keyVersion, plain);
-    await this.http.json('POST', `${path(id)}/versions`, {
-      version,
-      keyVersion: record.keyVersion,
-      body: b64(body),
-      signature: b64(this.sign(id, version, record.keyVersion, body)),
-    });
-    this.s.memzero(recordKey);
+    const recipients = await this.planRotation(id, record.keyVersion, rotate);
+    const keyVersion = recipients ? record.keyVersion + 1 : record.keyVersion;
+    const key = recipients ? s.crypto_aead_xchacha20poly1305_ietf_keygen() : recordKey;
+    const body = encryptBody(s, key, id, version, keyVersion, plain);
+    const sealedKeys = recipients
+      ? [{ recipientId: me.accountId, boxPublicKey: me.identity.boxPublicKey }, ...recipients].map((r) => ({
+          recipientId: r.recipientId,
+          sealedKey: b64(sealRecordKey(s, key, id, keyVersion, r.boxPublicKey)),
+        }))
+      : undefined;
+    try {
+      await this.http.json('POST', `${path(id)}/versions`, {
+        version,
+        keyVersion,
+        body: b64(body),
+        signature: b64(this.sign(id, version, keyVersion, body)),
+        ...(sealedKeys ? { sealedKeys } : {}),
+      });
+    } finally {
+      s.memzero(key);
+      s.memzero(recordKey);
+    }
     await this.state.set(this.seenKey(id), String(version));
-    return { id, version };
+    return { id, version, keyVersion };
   }
 
   /** Adds (or replaces) a file in the manifest: a new version, retried if another writer came first. */
-  async addAttachment(id: string, entry: Attachment): Promise<{ id: string; version: number }> {
+  async addAttachment(id: string, entry: Attachment): Promise<{ id: string; version: number; keyVersion: number }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.update(id, {}, (current) => [...current.filter((a) => a.fileId !== entry.fileId), entry]);

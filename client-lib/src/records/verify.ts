@@ -8,6 +8,7 @@ import { IntegrityError, SignatureError } from '../errors.ts';
 import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
 import { decryptBody } from './body.ts';
+import { verifyWireGrant } from '../sharing/grant.ts';
 import { openRecordKey } from './record-key.ts';
 import type { VaultRecord } from './types.ts';
 
@@ -22,6 +23,15 @@ export interface WireRecordVersion {
   createdAt: string;
   owner: string;
   author: WireIdentity;
+  /** The reader's grant when the reader is not the owner. */
+  grant: WireGrantProof | null;
+}
+
+export interface WireGrantProof {
+  keyVersion: number;
+  grantedAt: string;
+  expiresAt: string | null;
+  signature: string;
 }
 
 function bytes(text: string, what: string): Uint8Array {
@@ -33,19 +43,23 @@ function bytes(text: string, what: string): Uint8Array {
 }
 
 /**
- * The author of a version must be a key this client trusts for that handle. Today only
- * owners write, and a client reads its own records: the author must be this account,
- * with exactly the keys it unlocked. (Shared records add pinned contacts.)
+ * Only a record's owner writes it. The owner reads with exactly the keys it unlocked; any
+ * other reader must hold a grant signed by the owner that names this reader's own keys
+ * (the owner's keys themselves are checked against this client's pins before this, in
+ * RecordsClient). A grant row the server made up, or signed by anyone else, fails here.
  */
-function checkAuthor(me: Unlocked, owner: string, author: PublicIdentity): void {
-  if (author.handle !== owner) throw new SignatureError(`version written by ${author.handle}, who does not own the record`);
-  if (
-    author.handle !== me.handle ||
-    !equalBytes(author.signPublicKey, me.identity.signPublicKey) ||
-    !equalBytes(author.boxPublicKey, me.identity.boxPublicKey)
-  ) {
-    throw new SignatureError(`version signed by a key that is not ${me.handle}'s`);
+function checkAuthor(s: Sodium, me: Unlocked, w: WireRecordVersion, author: PublicIdentity): void {
+  if (author.handle !== w.owner) throw new SignatureError(`version written by ${author.handle}, who does not own the record`);
+  if (w.owner === me.handle) {
+    if (!equalBytes(author.signPublicKey, me.identity.signPublicKey) || !equalBytes(author.boxPublicKey, me.identity.boxPublicKey)) {
+      throw new SignatureError(`version signed by a key that is not ${me.handle}'s`);
+    }
+    return;
   }
+  const g = w.grant;
+  if (!g) throw new SignatureError(`record ${w.id} is served to ${me.handle} without a grant from its owner`);
+  const grantee = { handle: me.handle, signPublicKey: me.identity.signPublicKey, boxPublicKey: me.identity.boxPublicKey };
+  verifyWireGrant(s, { ...g, recordId: w.id, owner: w.owner, grantee }, author.signPublicKey);
 }
 
 export interface Opened {
@@ -57,7 +71,7 @@ export interface Opened {
 export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Opened {
   const author = identityFromWire(w.author);
   verifyIdentity(s, author);
-  checkAuthor(me, w.owner, author);
+  checkAuthor(s, me, w, author);
 
   const body = bytes(w.body, 'record body');
   const signature = bytes(w.signature, 'record signature');

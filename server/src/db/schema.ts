@@ -98,6 +98,26 @@ export interface FileChunkTable {
   data: Buffer;
 }
 
+export interface ContactListTable {
+  account_id: string;
+  version: number;
+  body: Buffer;
+  signature: Buffer;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface GrantTable {
+  id: Generated<string>;
+  record_id: string;
+  grantee_id: string;
+  granted_by: string;
+  key_version: number;
+  granted_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  signature: Buffer;
+}
+
 export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
@@ -108,6 +128,8 @@ export interface Database {
   record_keys: RecordKeyTable;
   files: FileTable;
   file_chunks: FileChunkTable;
+  contact_lists: ContactListTable;
+  grants: GrantTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -1,16 +1,17 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { readableBy } from '../records/repository.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** A file the caller may read: its record is readable by the caller (today: owned). */
+/** A file the caller may read: its record's owner, or a grantee with a live grant on the record. */
 export function readableFile(db: Db, fileId: string, callerId: string) {
   return db
     .selectFrom('files as f')
     .innerJoin('records as r', 'r.id', 'f.record_id')
     .selectAll('f')
     .where('f.id', '=', fileId)
-    .where('r.owner_id', '=', callerId)
+    .where(readableBy(callerId))
     .executeTakeFirst();
 }
 

@@ -1,7 +1,38 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { ERR } from '../errors.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+// [Note: live grants]
+// A grant lets its grantee read a record while it is neither revoked nor past its expiry.
+// Expiry is checked in every query against the database's clock, so an expired grant is
+// refused the moment it expires, with no job having to run.
+
+/** Condition on a `grants as g` row: it is live now. */
+export function isLive(eb: ExpressionBuilder<{ g: Database['grants'] }, 'g'>) {
+  return eb.and([eb('g.revoked_at', 'is', null), eb.or([eb('g.expires_at', 'is', null), eb('g.expires_at', '>', sql<Date>`now()`)])]);
+}
+
+/** Condition on a `records as r` row: the caller owns it or holds a live grant on it. */
+export function readableBy(callerId: string) {
+  return (eb: ExpressionBuilder<Database & { r: Database['records'] }, 'r'>) =>
+    eb.or([
+      eb('r.owner_id', '=', callerId),
+      eb.exists(eb.selectFrom('grants as g').select('g.id').whereRef('g.record_id', '=', 'r.id').where('g.grantee_id', '=', callerId).where(isLive)),
+    ]);
+}
+
+/** The caller's live grant on a record, if any. */
+export function liveGrant(db: Db, recordId: string, granteeId: string) {
+  return db
+    .selectFrom('grants as g')
+    .selectAll('g')
+    .where('g.record_id', '=', recordId)
+    .where('g.grantee_id', '=', granteeId)
+    .where(isLive)
+    .executeTakeFirst();
+}
 
 /** Columns of a record version as served, with the author's identity and the caller's sealed key. */
 function versionQuery(db: Db, callerId: string) {
@@ -13,6 +44,7 @@ function versionQuery(db: Db, callerId: string) {
     .leftJoin('record_keys as k', (j) =>
       j.onRef('k.record_id', '=', 'v.record_id').onRef('k.key_version', '=', 'v.key_version').on('k.recipient_id', '=', callerId),
     )
+    .leftJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'v.record_id').on('g.grantee_id', '=', callerId).on(isLive))
     .select([
       'v.record_id as id',
       'v.version',
@@ -28,14 +60,37 @@ function versionQuery(db: Db, callerId: string) {
       'a.identity_signature as author_signature',
       'o.handle as owner_handle',
       'k.sealed_key',
+      'g.key_version as grant_key_version',
+      'g.granted_at as grant_granted_at',
+      'g.expires_at as grant_expires_at',
+      'g.signature as grant_signature',
     ]);
 }
 
 export type VersionRow = Awaited<ReturnType<ReturnType<typeof versionQuery>['executeTakeFirstOrThrow']>>;
 
-/** The record row if the caller may read it (today: its owner), else undefined. */
+/** The record row if the caller may read it (its owner, or a grantee with a live grant), else undefined. */
 export function readableRecord(db: Db, id: string, callerId: string) {
-  return db.selectFrom('records').selectAll().where('id', '=', id).where('owner_id', '=', callerId).executeTakeFirst();
+  return db
+    .selectFrom('records as r')
+    .selectAll('r')
+    .where('r.id', '=', id)
+    .where(readableBy(callerId))
+    .executeTakeFirst();
+}
+
+/**
+ * The record row if the caller owns it (locked for update inside a transaction when
+ * `lock`). A grantee who may read the record gets 403 (it knows the record exists);
+ * anyone else gets the same 404 as for a record that does not exist.
+ */
+export async function ownedRecord(db: Db, id: string, callerId: string, lock: 'for update' | 'no lock' = 'no lock') {
+  let q = db.selectFrom('records').selectAll().where('id', '=', id).where('owner_id', '=', callerId);
+  if (lock === 'for update') q = q.forUpdate();
+  const record = await q.executeTakeFirst();
+  if (record) return record;
+  if (await readableRecord(db, id, callerId)) throw new ERR.FORBIDDEN();
+  throw new ERR.NOT_FOUND();
 }
 
 export function getVersion(db: Db, id: string, version: number, callerId: string) {

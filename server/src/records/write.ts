@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { recordDeleteStatement, recordVersionStatement } from '../../../client-lib/src/protocol/statements.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
+import { isLive } from './repository.ts';
 
 export interface VersionWrite {
   recordId: string;
@@ -31,15 +32,20 @@ export function checkDeleteSignature(recordId: string, version: number, signatur
 }
 
 /**
- * Each recipient of a new record key once, and each an account: refused here with a 400
- * rather than by the database's keys (a 500 before errors.ts mapped them).
+ * A rotated record key goes to exactly the owner and every grantee whose grant is live:
+ * no one else (a revoked or expired grantee must not get the new key), and no one left
+ * out (a grantee would silently lose access). A grant made or ended since the client
+ * read the list makes this a 409, and the client tries again. Checked under the record's
+ * row lock, which grants also take.
  */
-export async function checkRecipients(db: Kysely<Database> | Transaction<Database>, sealedKeys: VersionWrite['sealedKeys']): Promise<void> {
+export async function checkRotationRecipients(
+  trx: Transaction<Database>, recordId: string, ownerId: string, sealedKeys: VersionWrite['sealedKeys'],
+): Promise<void> {
   const ids = sealedKeys.map((k) => k.recipientId);
-  if (ids.length === 0) return;
   if (new Set(ids).size !== ids.length) throw new ERR.VALIDATION('a recipient is named more than once');
-  const found = await db.selectFrom('accounts').select('id').where('id', 'in', ids).execute();
-  if (found.length !== ids.length) throw new ERR.VALIDATION('a recipient is not an account on this server');
+  const live = await trx.selectFrom('grants as g').select('g.grantee_id').where('g.record_id', '=', recordId).where(isLive).execute();
+  const expected = new Set([ownerId, ...live.map((g) => g.grantee_id)]);
+  if (ids.length !== expected.size || !ids.every((id) => expected.has(id))) throw new ERR.GRANTS_CHANGED();
 }
 
 export async function insertVersion(trx: Transaction<Database>, w: VersionWrite, authorId: string, now: Date) {

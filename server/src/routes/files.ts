@@ -6,7 +6,7 @@ import {
 import { ERR } from '../errors.ts';
 import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { readableRecord } from '../records/repository.ts';
+import { ownedRecord } from '../records/repository.ts';
 import { ownFile, readableFile, storedBytesOf } from '../files/repository.ts';
 import { PostgresChunkStore } from '../files/store.ts';
 import { checkCompletion, splitPart } from '../files/parts.ts';
@@ -72,15 +72,14 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           wrappedKey: Bytes(WRAPPED_FILE_KEY_BYTES, "the file key and header wrapped under the owner's master key"),
           size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'plaintext size, when known: checked against limits at once' })),
         }),
-        response: { 201: UploadStatus, ...errors(401, 404, 409, 413) },
+        response: { 201: UploadStatus, ...errors(401, 403, 404, 409, 413) },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
       const { fileId, chunkSize, partChunks, header, wrappedKey, size } = request.body;
       if (chunkSize * partChunks > MAX_PART_PLAINTEXT) throw new ERR.VALIDATION('a part may hold at most 32 MiB');
-      const record = await readableRecord(app.db, request.params.id, caller.accountId);
-      if (!record) throw new ERR.NOT_FOUND();
+      const record = await ownedRecord(app.db, request.params.id, caller.accountId);
       if (size !== undefined) {
         const encrypted = size + (Math.floor(size / chunkSize) + 1) * CHUNK_OVERHEAD;
         if (encrypted > FILE_MAX_BYTES) throw new ERR.FILE_TOO_LARGE();

@@ -4,8 +4,8 @@ import { ERR } from '../../errors.ts';
 import { Strict, Token, Uuid, decodeBytes, errors } from '../../http/schemas.ts';
 import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '../../../../client-lib/src/protocol/limits.ts';
 import { callerOf, type Caller } from '../../plugins/auth.ts';
-import { getVersion, listLatest, listVersions, readableRecord, type VersionRow } from '../../records/repository.ts';
-import { checkDeleteSignature, checkRecipients, checkVersionSignature, insertVersion, type VersionWrite } from '../../records/write.ts';
+import { getVersion, listLatest, listVersions, ownedRecord, readableRecord, type VersionRow } from '../../records/repository.ts';
+import { checkDeleteSignature, checkRotationRecipients, checkVersionSignature, insertVersion, type VersionWrite } from '../../records/write.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { Created, DeleteRecord, RecordVersion, Version, schemasFor, toWire } from './schemas.ts';
 
@@ -147,12 +147,12 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     {
       bodyLimit,
       schema: {
-        summary: 'Write the next version of a record (owner only); nothing is overwritten',
+        summary: 'Write the next version of a record (owner only); nothing is overwritten. A new key version re-seals the key to the owner and every live grantee',
         tags,
         security,
         params: IdParams,
         body: NewVersion,
-        response: { 201: Created, ...errors(401, 404, 409, 413) },
+        response: { 201: Created, ...errors(401, 403, 404, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -161,14 +161,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
       const signPk = await signingKeyOf(caller);
       const now = new Date();
       await app.db.transaction().execute(async (trx) => {
-        const record = await trx
-          .selectFrom('records')
-          .selectAll()
-          .where('id', '=', write.recordId)
-          .where('owner_id', '=', caller.accountId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!record) throw new ERR.NOT_FOUND();
+        const record = await ownedRecord(trx, write.recordId, caller.accountId, 'for update');
         if (write.version !== record.current_version + 1) throw new ERR.VERSION_CONFLICT();
         const rotating = write.keyVersion === record.current_key_version + 1;
         if (!rotating && write.keyVersion !== record.current_key_version) throw new ERR.KEY_VERSION_CONFLICT();
@@ -176,7 +169,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         if (rotating && !write.sealedKeys.some((k) => k.recipientId === caller.accountId)) {
           throw new ERR.VALIDATION('a new record key must be sealed to its owner');
         }
-        await checkRecipients(trx, write.sealedKeys);
+        if (rotating) await checkRotationRecipients(trx, record.id, caller.accountId, write.sealedKeys);
         checkVersionSignature(write, signPk);
         await insertVersion(trx, write, caller.accountId, now);
         await trx
@@ -199,7 +192,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         security,
         params: IdParams,
         body: DeleteRecord,
-        response: { 204: Type.Null(), ...errors(401, 404, 409) },
+        response: { 204: Type.Null(), ...errors(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -210,8 +203,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
       const signature = decodeBytes('signature', request.body.signature, 64);
       const signPk = await signingKeyOf(caller);
       await app.db.transaction().execute(async (trx) => {
-        const record = await trx.selectFrom('records').selectAll().where('id', '=', id).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
-        if (!record) throw new ERR.NOT_FOUND();
+        const record = await ownedRecord(trx, id, caller.accountId, 'for update');
         checkDeleteSignature(id, request.body.version, signature, signPk);
         if (request.body.version !== record.current_version) throw new ERR.VERSION_CONFLICT();
         await trx.deleteFrom('records').where('id', '=', id).execute();

@@ -34,6 +34,16 @@ export const DeleteRecord = Strict({
   signature: Bytes(64, "Ed25519 by the owner over tvault/v1/record-delete ‖ record id ‖ u32be(version); version must be the record's current one"),
 });
 
+export const GrantProof = Type.Object(
+  {
+    keyVersion: Version,
+    grantedAt: Timestamp,
+    expiresAt: Type.Union([Timestamp, Type.Null()]),
+    signature: Bytes(64, 'Ed25519 by the owner over the grant statement (docs/PROTOCOL.md "Grants")'),
+  },
+  { description: "the caller's live grant, when the caller is not the owner" },
+);
+
 export const RecordVersion = Type.Object({
   id: Uuid,
   version: Version,
@@ -45,6 +55,7 @@ export const RecordVersion = Type.Object({
   createdAt: Timestamp,
   owner: Handle,
   author: Identity,
+  grant: Type.Union([GrantProof, Type.Null()]),
 });
 
 export const Created = Type.Object({ id: Uuid, version: Version, createdAt: Timestamp });
@@ -66,5 +77,14 @@ export function toWire(row: VersionRow & { sealed_key: Buffer }) {
       boxPublicKey: b64(row.author_box_pk),
       signature: b64(row.author_signature),
     },
+    grant:
+      row.grant_signature && row.grant_key_version !== null && row.grant_granted_at
+        ? {
+            keyVersion: row.grant_key_version,
+            grantedAt: row.grant_granted_at.toISOString(),
+            expiresAt: row.grant_expires_at?.toISOString() ?? null,
+            signature: b64(row.grant_signature),
+          }
+        : null,
   };
 }

@@ -1,0 +1,210 @@
+import type { Http } from '../api/http.ts';
+import type { WireIdentity } from '../api/wire.ts';
+import type { Unlocked } from '../account/session.ts';
+import { identityFromWire } from '../account/session.ts';
+import type { ContactsClient } from '../contacts/client.ts';
+import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
+import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { IntegrityError, SignatureError, VaultError } from '../errors.ts';
+import type { GrantTerms } from '../protocol/statements.ts';
+import type { RecordsClient, Recipient } from '../records/client.ts';
+import { openRecordKey, sealRecordKey } from '../records/record-key.ts';
+import { signGrant, verifyWireGrant } from './grant.ts';
+
+export type GrantStatus = 'live' | 'revoked' | 'expired';
+
+/** One grant on a record, verified as signed by this account (the owner). */
+export interface GrantInfo {
+  handle: string;
+  fingerprint: string;
+  grantedBy: string;
+  grantedAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  status: GrantStatus;
+  /** The record's key version when the grant was made. */
+  keyVersion: number;
+}
+
+/** A record another account shared with this one, its grant verified. */
+export interface SharedRecordInfo {
+  recordId: string;
+  owner: { handle: string; fingerprint: string; verified: boolean };
+  grantedAt: Date;
+  expiresAt: Date | null;
+}
+
+interface WireGrant {
+  id: string;
+  granteeId: string;
+  grantee: WireIdentity;
+  grantedBy: string;
+  keyVersion: number;
+  grantedAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: GrantStatus;
+  heldKeyVersion: number | null;
+  signature: string;
+}
+
+interface WireShared {
+  recordId: string;
+  owner: WireIdentity;
+  keyVersion: number;
+  grantedAt: string;
+  expiresAt: string | null;
+  signature: string;
+}
+
+const recordPath = (id: string) => `/v1/records/${encodeURIComponent(id)}`;
+const dateOrNull = (text: string | null) => (text === null ? null : new Date(text));
+
+function bytes(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    throw new IntegrityError(`${what} is not base64url`);
+  }
+}
+
+// [Note: key rotation]
+// Revoking stops the server from serving the record to the grantee at once. The owner's
+// client then writes the record again under a new key version whose key is sealed to the
+// owner and the live grantees only, so no later version opens with what the revoked
+// grantee held. The same happens at the owner's next write when a grant expired (or a
+// revocation's rotation never ran): a grantee with no live grant who still holds the
+// current key version is a reason to rotate. What the grantee already read or
+// downloaded, and the keys of the files it saw, rotation cannot take back: those files
+// stay under their own keys, and only the server's refusal protects them.
+
+/** Sharing (docs/PROTOCOL.md "Grants"): share, list, revoke, and what others shared with this account. */
+export class SharingClient {
+  constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private readonly me: () => Unlocked,
+    private readonly records: RecordsClient,
+    private readonly contacts: ContactsClient,
+  ) {
+    records.planRotation = (id, keyVersion, force) => this.planRotation(id, keyVersion, force);
+  }
+
+  async share(recordId: string, handle: string, options: { expiresAt?: Date } = {}): Promise<GrantInfo> {
+    const s = this.s;
+    const me = this.me();
+    if (handle === me.handle) throw new VaultError('a record is always readable by its owner');
+    // Checked against the pin first: a changed key throws KeyChangedError and nothing is sent.
+    const grantee = await this.contacts.trust(await this.contacts.fetchIdentity(handle));
+    const record = await this.records.get(recordId);
+    if (record.owner !== me.handle) throw new VaultError(`only the owner (${record.owner}) can share record ${recordId}`);
+    const sealedKeys = await this.resealKeys(recordId, record.keyVersion, grantee.boxPublicKey);
+    const terms: GrantTerms = {
+      recordId,
+      keyVersion: record.keyVersion,
+      owner: me.handle,
+      grantee: { handle, signPublicKey: grantee.signPublicKey, boxPublicKey: grantee.boxPublicKey },
+      grantedAt: Date.now(),
+      expiresAt: options.expiresAt?.getTime() ?? null,
+    };
+    if (terms.expiresAt !== null && !(terms.expiresAt > terms.grantedAt)) throw new VaultError('expiresAt must be in the future');
+    await this.http.json('POST', `${recordPath(recordId)}/grants`, {
+      grantee: handle,
+      keyVersion: terms.keyVersion,
+      grantedAt: new Date(terms.grantedAt).toISOString(),
+      expiresAt: terms.expiresAt === null ? null : new Date(terms.expiresAt).toISOString(),
+      signature: b64(signGrant(s, terms, me.privateKeys.signSecretKey)),
+      sealedKeys,
+    });
+    return {
+      handle,
+      fingerprint: fingerprint(s, grantee),
+      grantedBy: me.handle,
+      grantedAt: new Date(terms.grantedAt),
+      expiresAt: options.expiresAt ?? null,
+      revokedAt: null,
+      status: 'live',
+      keyVersion: terms.keyVersion,
+    };
+  }
+
+  /** The record key of every key version 1..current, opened with this account's key and sealed to the grantee. */
+  private async resealKeys(recordId: string, keyVersion: number, granteeBoxPk: Uint8Array) {
+    const s = this.s;
+    const me = this.me();
+    const { keys } = await this.http.json<{ keys: { keyVersion: number; sealedKey: string }[] }>('GET', `${recordPath(recordId)}/keys`);
+    if (keys.length !== keyVersion || keys.some((k, i) => k.keyVersion !== i + 1)) {
+      throw new IntegrityError(`record ${recordId}: the server did not return one key for each key version 1..${keyVersion}`);
+    }
+    return keys.map((k) => {
+      const key = openRecordKey(s, bytes(k.sealedKey, 'sealed key'), recordId, k.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
+      const sealedKey = b64(sealRecordKey(s, key, recordId, k.keyVersion, granteeBoxPk));
+      s.memzero(key);
+      return { keyVersion: k.keyVersion, sealedKey };
+    });
+  }
+
+  /** Every grant on one of this account's records, each checked as signed by this account. */
+  private async verifiedGrants(recordId: string): Promise<(WireGrant & { identity: PublicIdentity })[]> {
+    const me = this.me();
+    const { grants } = await this.http.json<{ grants: WireGrant[] }>('GET', `${recordPath(recordId)}/grants`);
+    return grants.map((g) => {
+      const identity = identityFromWire(g.grantee);
+      verifyIdentity(this.s, identity);
+      verifyWireGrant(this.s, { ...g, recordId, owner: me.handle, grantee: identity }, me.identity.signPublicKey);
+      return { ...g, identity };
+    });
+  }
+
+  async grants(recordId: string): Promise<GrantInfo[]> {
+    return (await this.verifiedGrants(recordId)).map((g) => ({
+      handle: g.identity.handle,
+      fingerprint: fingerprint(this.s, g.identity),
+      grantedBy: g.grantedBy,
+      grantedAt: new Date(g.grantedAt),
+      expiresAt: dateOrNull(g.expiresAt),
+      revokedAt: dateOrNull(g.revokedAt),
+      status: g.status,
+      keyVersion: g.keyVersion,
+    }));
+  }
+
+  /** Ends a grantee's access now, then writes the record under a new key the grantee never holds. */
+  async revoke(recordId: string, handle: string): Promise<{ version: number; keyVersion: number }> {
+    await this.http.json('DELETE', `${recordPath(recordId)}/grants/${encodeURIComponent(handle)}`);
+    const written = await this.records.update(recordId, {}, undefined, { rotate: true });
+    return { version: written.version, keyVersion: written.keyVersion };
+  }
+
+  private async planRotation(recordId: string, keyVersion: number, force: boolean): Promise<Recipient[] | undefined> {
+    const grants = await this.verifiedGrants(recordId);
+    const live = grants.filter((g) => g.status === 'live');
+    const liveIds = new Set(live.map((g) => g.granteeId));
+    const stale = grants.some((g) => !liveIds.has(g.granteeId) && (g.heldKeyVersion ?? 0) >= keyVersion);
+    if (!force && !stale) return undefined;
+    // The box key comes from the grant this account signed, not from the server's word.
+    return live.map((g) => ({ recipientId: g.granteeId, boxPublicKey: g.identity.boxPublicKey }));
+  }
+
+  /** Records shared with this account by live grants, each grant checked against the owner's pinned keys. */
+  async sharedWithMe(): Promise<SharedRecordInfo[]> {
+    const me = this.me();
+    const { records } = await this.http.json<{ records: WireShared[] }>('GET', '/v1/shared');
+    const out: SharedRecordInfo[] = [];
+    for (const r of records) {
+      const owner = identityFromWire(r.owner);
+      verifyIdentity(this.s, owner);
+      if (owner.handle === me.handle) throw new SignatureError(`record ${r.recordId}: a grant from ${me.handle} to itself`);
+      const contact = await this.contacts.trust(owner);
+      verifyWireGrant(this.s, { ...r, owner: owner.handle, grantee: me.identity }, owner.signPublicKey);
+      out.push({
+        recordId: r.recordId,
+        owner: { handle: owner.handle, fingerprint: fingerprint(this.s, owner), verified: contact.verified },
+        grantedAt: new Date(r.grantedAt),
+        expiresAt: dateOrNull(r.expiresAt),
+      });
+    }
+    return out;
+  }
+}
