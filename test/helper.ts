@@ -96,6 +96,8 @@ export interface TestServer {
 }
 
 /** A migrated database and a server listening on a free loopback port; closed in teardown. */
+const TEST_AUDIT_KEY = randomBytes(32).toString('base64');
+
 export async function build(t: Tap, overrides: Partial<Config> = {}, logger: LogOption = false): Promise<TestServer> {
   const database = await testDatabase(t);
   const config = configWith({
@@ -103,6 +105,8 @@ export async function build(t: Tap, overrides: Partial<Config> = {}, logger: Log
     KDF_MIN_OPS: TEST_KDF.opsLimit,
     KDF_MIN_MEM_BYTES: TEST_KDF.memLimit,
     AUTH_RATE_LIMIT_MAX: 1000,
+    // One log key per test process, never a key file in the working tree.
+    AUDIT_SIGNING_KEY: TEST_AUDIT_KEY,
     ...overrides,
   });
   const app = await buildApp({ config, db: database.db, logger });

@@ -22,6 +22,8 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['get', '/v1/users/{handle}'], ['get', '/v1/account/contacts/'], ['put', '/v1/account/contacts/'],
     ['post', '/v1/records/{id}/grants'], ['get', '/v1/records/{id}/grants'], ['delete', '/v1/records/{id}/grants/{handle}'],
     ['get', '/v1/records/{id}/keys'], ['get', '/v1/shared'],
+    ['get', '/v1/audit/key'], ['get', '/v1/audit/checkpoint'], ['get', '/v1/audit/consistency'], ['get', '/v1/audit/inclusion'],
+    ['get', '/v1/records/{id}/history'], ['get', '/v1/audit/events'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];

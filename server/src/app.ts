@@ -18,6 +18,8 @@ import inviteRoutes from './routes/invites.ts';
 import recordRoutes from './routes/records/index.ts';
 import fileRoutes from './routes/files.ts';
 import grantRoutes from './routes/grants.ts';
+import auditRoutes from './routes/audit.ts';
+import auditPlugin from './plugins/audit.ts';
 import userRoutes from './routes/users.ts';
 import contactRoutes from './routes/contacts.ts';
 
@@ -42,6 +44,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(openapi);
     await app.register(auth);
     await app.register(maintenance);
+    await app.register(auditPlugin);
 
     await app.register(health);
     await app.register(authRoutes, { prefix: '/v1/auth' });
@@ -51,6 +54,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(recordRoutes, { prefix: '/v1/records' });
     await app.register(fileRoutes, { prefix: '/v1' });
     await app.register(grantRoutes, { prefix: '/v1' });
+    await app.register(auditRoutes, { prefix: '/v1' });
     await app.register(userRoutes, { prefix: '/v1/users' });
     await app.register(contactRoutes, { prefix: '/v1/account/contacts' });
   },

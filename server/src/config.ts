@@ -36,6 +36,10 @@ const ConfigSchema = Type.Object({
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
+  AUDIT_LOG_ORIGIN: Type.String({ default: 'testimony-vault.local/audit-log', pattern: '^[^\\s+]+$' }),
+  AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  AUDIT_SIGNING_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  AUDIT_LOG_IP: Type.Boolean({ default: false }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

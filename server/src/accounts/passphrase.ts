@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { decodeBytes } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
@@ -15,7 +15,10 @@ export interface NewPassphraseMaterial {
  * Replaces salt, KDF parameters, login verifier and wrapped master key in one transaction,
  * and ends every session of the account except `keepSessionId` (none after a recovery).
  */
-export async function replacePassphrase(db: Kysely<Database>, accountId: string, m: NewPassphraseMaterial, keepSessionId: string | null) {
+export async function replacePassphrase(
+  db: Kysely<Database>, accountId: string, m: NewPassphraseMaterial, keepSessionId: string | null,
+  alsoInTransaction: (trx: Transaction<Database>) => Promise<unknown> = async () => undefined,
+) {
   const values = {
     kdf_salt: decodeBytes('kdf.salt', m.kdf.salt, 16),
     kdf_ops_limit: m.kdf.opsLimit,
@@ -27,5 +30,6 @@ export async function replacePassphrase(db: Kysely<Database>, accountId: string,
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('accounts').set(values).where('id', '=', accountId).execute();
     await endOtherSessions(trx, accountId, keepSessionId);
+    await alsoInTransaction(trx);
   });
 }

@@ -118,6 +118,26 @@ export interface GrantTable {
   signature: Buffer;
 }
 
+export interface AuditEventTable {
+  // bigint: node-postgres returns text, PGlite a number; read it through Number().
+  idx: ColumnType<string | number, number, never>;
+  at: Date;
+  actor_id: string | null;
+  action: string;
+  outcome: string;
+  record_id: string | null;
+  file_id: string | null;
+  leaf: Buffer;
+  leaf_hash: Buffer;
+}
+
+export interface AuditNodeTable {
+  level: number;
+  // bigint: node-postgres returns text, PGlite a number; read it through Number().
+  idx: ColumnType<string | number, number, never>;
+  hash: Buffer;
+}
+
 export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
@@ -130,6 +150,8 @@ export interface Database {
   file_chunks: FileChunkTable;
   contact_lists: ContactListTable;
   grants: GrantTable;
+  audit_events: AuditEventTable;
+  audit_nodes: AuditNodeTable;
 }
 
 export type Account = Selectable<AccountTable>;

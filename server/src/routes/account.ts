@@ -50,7 +50,9 @@ const account: FastifyPluginAsyncTypebox = async (app) => {
       if (!row || !(await checkVerifier(row.login_verifier, decodeBytes('currentLoginKey', body.currentLoginKey, 32)))) {
         throw new ERR.BAD_CREDENTIALS();
       }
-      await replacePassphrase(app.db, caller.accountId, body, caller.sessionId);
+      await replacePassphrase(app.db, caller.accountId, body, caller.sessionId, (trx) =>
+        app.audit(trx, request, { action: 'account.passphrase-change', outcome: 'ok' }),
+      );
       return reply.status(204).send(null);
     },
   );

@@ -90,6 +90,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         const row = await insertAccount(trx, { ...values, is_admin: first });
         if (!row) throw new ERR.HANDLE_TAKEN();
         if (inviteId) await markInviteUsedBy(trx, inviteId, row.id);
+        await app.audit(trx, request, { action: 'account.register', outcome: 'ok', actor: { id: row.id, handle: row.handle } });
         return row;
       });
       reply.status(201);
@@ -113,8 +114,17 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const key = decodeBytes('loginKey', loginKey, 32);
       const account = await findAccountByHandle(app.db, handle);
       const ok = account ? await checkVerifier(account.login_verifier, key) : await checkDummy(key);
-      if (!account || !ok) throw new ERR.BAD_CREDENTIALS();
-      const session = await createSession(app.db, account.id, config.SESSION_TTL_SECONDS, device ?? null);
+      const actor = account ? { id: account.id, handle: account.handle } : null;
+      if (!account || !ok) {
+        // An unknown handle is logged without it: it may be a mistyped passphrase.
+        await app.auditAlone(request, { action: 'account.login-failed', outcome: 'refused', actor });
+        throw new ERR.BAD_CREDENTIALS();
+      }
+      const session = await app.db.transaction().execute(async (trx) => {
+        const created = await createSession(trx, account.id, config.SESSION_TTL_SECONDS, device ?? null);
+        await app.audit(trx, request, { action: 'account.login', outcome: 'ok', actor });
+        return created;
+      });
       return loginResponse(account, session);
     },
   );
@@ -124,7 +134,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     { onRequest: app.authenticate, schema: { summary: 'End the current session', tags, security: [{ session: [] }], response: { 204: Type.Null(), ...errors(401) } } },
     async (request, reply) => {
       const caller = callerOf(request);
-      await endSession(app.db, caller.accountId, caller.sessionId);
+      await app.db.transaction().execute(async (trx) => {
+        await endSession(trx, caller.accountId, caller.sessionId);
+        await app.audit(trx, request, { action: 'session.end', outcome: 'ok' });
+      });
       return reply.status(204).send(null);
     },
   );
@@ -161,7 +174,9 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       checkKdfFloor(config, body.kdf);
       const account = await checkRecovery(body.handle, body.recoveryAuthKey);
-      await replacePassphrase(app.db, account.id, body, null);
+      await replacePassphrase(app.db, account.id, body, null, (trx) =>
+        app.audit(trx, request, { action: 'account.recover', outcome: 'ok', actor: { id: account.id, handle: account.handle } }),
+      );
       return reply.status(204).send(null);
     },
   );

@@ -59,6 +59,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/records/:id/files',
     {
+      config: { auditRefusal: 'file.upload' },
       schema: {
         summary: 'Start an upload of an encrypted file into a record (owner only)',
         tags,
@@ -109,7 +110,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/files/:fileId/upload',
-    { schema: { summary: 'Which chunks of an upload the server holds (to resume)', tags, security, params: FileId, response: { 200: UploadStatus, ...errors(401, 404) } } },
+    { config: { auditRefusal: 'file.upload' }, schema: { summary: 'Which chunks of an upload the server holds (to resume)', tags, security, params: FileId, response: { 200: UploadStatus, ...errors(401, 404) } } },
     async (request) => status(request.params.fileId, callerOf(request).accountId),
   );
 
@@ -152,6 +153,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/files/:fileId/complete',
     {
+      config: { auditRefusal: 'file.upload' },
       schema: {
         summary: 'Finish an upload: every chunk present, only the last one short',
         tags,
@@ -170,6 +172,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         if (file.completed_at) return;
         checkCompletion(await store.chunkIndices(fileId, trx), file.chunk_size, request.body.totalChunks, request.body.encryptedSize);
         await trx.updateTable('files').set({ completed_at: new Date(), total_chunks: request.body.totalChunks, expires_at: null }).where('id', '=', fileId).execute();
+        await app.audit(trx, request, { action: 'file.upload', outcome: 'ok', recordId: file.record_id, fileId });
       });
       return status(fileId, caller.accountId);
     },
@@ -193,6 +196,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/files/:fileId',
     {
+      config: { auditRefusal: 'file.download' },
       schema: {
         summary: 'Download the encrypted chunks of a complete file; a chunk-aligned Range resumes',
         tags,
@@ -204,6 +208,8 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const file = await readableFile(app.db, request.params.fileId, callerOf(request).accountId);
       if (!file?.completed_at || file.total_chunks === null) throw new ERR.NOT_FOUND();
+      // One event per download request (a resumed download is a new request), before any byte is sent.
+      await app.auditAlone(request, { action: 'file.download', outcome: 'ok', recordId: file.record_id, fileId: file.id });
       const total = Number(file.stored_bytes);
       const stride = file.chunk_size + CHUNK_OVERHEAD;
       const range = parseChunkRange(request.headers.range, stride, total);

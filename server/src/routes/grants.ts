@@ -53,6 +53,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/records/:id/grants',
     {
+      config: { auditRefusal: 'grant.share' },
       schema: {
         summary: 'Grant a reviewer read access to a record and its files (owner only)',
         tags,
@@ -96,7 +97,9 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
         checkSealedKeyVersions(g.sealedKeys, record.current_key_version);
         checkGrantTimes(g, Date.now());
         checkGrantSignature(g, owner, grantee);
-        return insertGrant(trx, g, owner.id, grantee.id);
+        const inserted = await insertGrant(trx, g, owner.id, grantee.id);
+        await app.audit(trx, request, { action: 'grant.share', outcome: 'ok', recordId: record.id, subject: grantee.handle });
+        return inserted;
       });
       reply.status(201);
       return { id: inserted.id, grantedAt: inserted.granted_at.toISOString() };
@@ -106,6 +109,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/records/:id/grants',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: 'Everyone who has or had access to a record, oldest grant first (owner only)',
         tags,
@@ -143,6 +147,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/records/:id/grants/:handle',
     {
+      config: { auditRefusal: 'grant.revoke' },
       schema: {
         summary: "End a reviewer's access at once (owner only); the owner's client then rotates the record key",
         tags,
@@ -157,6 +162,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
         const record = await ownedRecord(trx, request.params.id, caller.accountId, 'for update');
         const grantee = await findAccountByHandle(trx, request.params.handle);
         if (!grantee || !(await revokeGrant(trx, record.id, grantee.id))) throw new ERR.NOT_FOUND();
+        await app.audit(trx, request, { action: 'grant.revoke', outcome: 'ok', recordId: record.id, subject: grantee.handle });
       });
       return reply.status(204).send(null);
     },
@@ -165,6 +171,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/records/:id/keys',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: "The record key of each key version, sealed to the caller (what the owner re-seals when it grants)",
         tags,

@@ -49,7 +49,10 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await endSession(app.db, callerOf(request).accountId, request.params.id))) throw new ERR.NOT_FOUND();
+      await app.db.transaction().execute(async (trx) => {
+        if (!(await endSession(trx, callerOf(request).accountId, request.params.id))) throw new ERR.NOT_FOUND();
+        await app.audit(trx, request, { action: 'session.end', outcome: 'ok' });
+      });
       return reply.status(204).send(null);
     },
   );

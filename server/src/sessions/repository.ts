@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { hashToken, newToken } from './tokens.ts';
 
-export async function createSession(db: Kysely<Database>, accountId: string, ttlSeconds: number, device: string | null) {
+export async function createSession(db: Kysely<Database> | Transaction<Database>, accountId: string, ttlSeconds: number, device: string | null) {
   const token = newToken();
   const row = await db
     .insertInto('sessions')
@@ -33,7 +33,7 @@ export async function listSessions(db: Kysely<Database>, accountId: string) {
 }
 
 /** Ends one session of this account; false when there is none with that id. */
-export async function endSession(db: Kysely<Database>, accountId: string, sessionId: string): Promise<boolean> {
+export async function endSession(db: Kysely<Database> | Transaction<Database>, accountId: string, sessionId: string): Promise<boolean> {
   const res = await db.deleteFrom('sessions').where('id', '=', sessionId).where('account_id', '=', accountId).executeTakeFirst();
   return res.numDeletedRows > 0n;
 }

@@ -63,6 +63,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
           .executeTakeFirst();
         if (!inserted) throw new ERR.RECORD_EXISTS();
         await insertVersion(trx, write, caller.accountId, now);
+        await app.audit(trx, request, { action: 'record.create', outcome: 'ok', recordId: id });
       });
       reply.status(201);
       return { id, version: 1, createdAt: now.toISOString() };
@@ -84,11 +85,16 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
       const caller = callerOf(request);
       const limit = request.query.limit ?? 50;
       const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
-      const rows = await listLatest(app.db, caller.accountId, before, limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { rows, page } = await app.db.transaction().execute(async (trx) => {
+        const rows = await listLatest(trx, caller.accountId, before, limit + 1);
+        const page = rows.slice(0, limit).filter((r) => r.sealed_key);
+        // Each record whose ciphertext is handed out is a read.
+        for (const r of page) await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: r.id });
+        return { rows, page };
+      });
+      const last = rows.slice(0, limit)[limit - 1];
       return {
-        records: page.filter((r) => r.sealed_key).map((r) => served(r)),
+        records: page.map((r) => served(r)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.updated_at, last.id) : null,
       };
     },
@@ -99,6 +105,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:id',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: 'One version of a record (the latest by default)',
         tags,
@@ -110,15 +117,20 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const caller = callerOf(request);
-      const record = await readableRecord(app.db, request.params.id, caller.accountId);
-      if (!record) throw new ERR.NOT_FOUND();
-      return served(await getVersion(app.db, record.id, request.query.version ?? record.current_version, caller.accountId));
+      return app.db.transaction().execute(async (trx) => {
+        const record = await readableRecord(trx, request.params.id, caller.accountId);
+        if (!record) throw new ERR.NOT_FOUND();
+        const version = served(await getVersion(trx, record.id, request.query.version ?? record.current_version, caller.accountId));
+        await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: record.id });
+        return version;
+      });
     },
   );
 
   app.get(
     '/:id/versions',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: 'Every version of a record, oldest first, a page at a time',
         tags,
@@ -130,10 +142,14 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const caller = callerOf(request);
-      const record = await readableRecord(app.db, request.params.id, caller.accountId);
-      if (!record) throw new ERR.NOT_FOUND();
       const limit = request.query.limit ?? 20;
-      const rows = await listVersions(app.db, record.id, caller.accountId, request.query.after ?? 0, limit);
+      const { record, rows } = await app.db.transaction().execute(async (trx) => {
+        const record = await readableRecord(trx, request.params.id, caller.accountId);
+        if (!record) throw new ERR.NOT_FOUND();
+        const rows = await listVersions(trx, record.id, caller.accountId, request.query.after ?? 0, limit);
+        await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: record.id });
+        return { record, rows };
+      });
       const last = rows[rows.length - 1];
       return {
         versions: rows.filter((r) => r.sealed_key).map((r) => served(r)),
@@ -146,6 +162,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/versions',
     {
       bodyLimit,
+      config: { auditRefusal: 'record.update' },
       schema: {
         summary: 'Write the next version of a record (owner only); nothing is overwritten. A new key version re-seals the key to the owner and every live grantee',
         tags,
@@ -177,6 +194,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
           .set({ current_version: write.version, current_key_version: write.keyVersion, updated_at: now })
           .where('id', '=', record.id)
           .execute();
+        await app.audit(trx, request, { action: 'record.update', outcome: 'ok', recordId: record.id });
       });
       reply.status(201);
       return { id: write.recordId, version: write.version, createdAt: now.toISOString() };
@@ -186,6 +204,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:id',
     {
+      config: { auditRefusal: 'record.delete' },
       schema: {
         summary: "Delete a record (owner's signature required): its versions and every sealed key are destroyed",
         tags,
@@ -207,6 +226,7 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
         checkDeleteSignature(id, request.body.version, signature, signPk);
         if (request.body.version !== record.current_version) throw new ERR.VERSION_CONFLICT();
         await trx.deleteFrom('records').where('id', '=', id).execute();
+        await app.audit(trx, request, { action: 'record.delete', outcome: 'ok', recordId: id });
       });
       return reply.status(204).send(null);
     },

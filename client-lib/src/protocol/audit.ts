@@ -1,0 +1,253 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
+import { concat, equalBytes, field, fromUtf8, u64be, utf8, uuidBytes } from './bytes.ts';
+
+// [Note: audit encodings]
+// The bytes of an audit event (a Merkle leaf) and of a signed checkpoint, shared by the
+// server (which writes them) and the client (which checks them). docs/PROTOCOL.md,
+// "Audit log", is the specification.
+
+export const AUDIT_EVENT_LABEL = 'tvault/v1/audit-event';
+
+export const AUDIT_ACTIONS = [
+  'account.register',
+  'account.login',
+  'account.login-failed',
+  'account.passphrase-change',
+  'account.recover',
+  'session.end',
+  'record.create',
+  'record.read',
+  'record.update',
+  'record.delete',
+  'file.upload',
+  'file.download',
+  'grant.share',
+  'grant.revoke',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** ok: done. refused: not the caller's to see or do (403/404). expired: refused because the caller's grant ran out. */
+export const AUDIT_OUTCOMES = ['ok', 'refused', 'expired'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export interface AuditEvent {
+  /** Position in the log, from 0: the leaf index. */
+  index: number;
+  /** Milliseconds since the Unix epoch, by the server's clock. */
+  at: number;
+  /** Handle of the account that acted, or null (an unknown handle, no session). */
+  actor: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  recordId: string | null;
+  fileId: string | null;
+  /** The other person an action names (the grantee of a share or revoke), or null. */
+  subject: string | null;
+  /** Leaf hash of the previous event about the same record, or null for its first. */
+  prev: Uint8Array | null;
+  /** Client address, only when the operator configured AUDIT_LOG_IP. */
+  ip: string | null;
+}
+
+const text = (v: string | null) => field(v === null ? new Uint8Array(0) : utf8(v));
+const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidBytes(v));
+
+/**
+ * leaf = "tvault/v1/audit-event" ‖ u64be(index) ‖ u64be(at) ‖ field(actor) ‖ field(action)
+ *        ‖ field(outcome) ‖ field(recordId 16 | empty) ‖ field(fileId 16 | empty)
+ *        ‖ field(subject) ‖ field(prev 32 | empty) ‖ field(ip)
+ */
+export function encodeAuditEvent(e: AuditEvent): Uint8Array {
+  return concat(
+    utf8(AUDIT_EVENT_LABEL),
+    u64be(e.index),
+    u64be(e.at),
+    text(e.actor),
+    text(e.action),
+    text(e.outcome),
+    id(e.recordId),
+    id(e.fileId),
+    text(e.subject),
+    field(e.prev ?? new Uint8Array(0)),
+    text(e.ip),
+  );
+}
+
+function uuidText(b: Uint8Array): string {
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Parses a leaf; throws RangeError on anything that is not exactly a version-1 event. */
+export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
+  const label = utf8(AUDIT_EVENT_LABEL);
+  if (leaf.length < label.length || !equalBytes(leaf.subarray(0, label.length), label)) throw new RangeError('not an audit event');
+  const view = new DataView(leaf.buffer, leaf.byteOffset, leaf.byteLength);
+  let at = label.length;
+  const u64 = () => {
+    if (at + 8 > leaf.length) throw new RangeError('audit event is truncated');
+    const v = view.getBigUint64(at, false);
+    at += 8;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('audit event number out of range');
+    return Number(v);
+  };
+  const next = () => {
+    if (at + 4 > leaf.length) throw new RangeError('audit event is truncated');
+    const n = view.getUint32(at, false);
+    at += 4;
+    if (at + n > leaf.length) throw new RangeError('audit event is truncated');
+    const out = leaf.subarray(at, at + n);
+    at += n;
+    return out;
+  };
+  const str = () => {
+    const b = next();
+    if (b.length === 0) return null;
+    try {
+      return fromUtf8(b);
+    } catch {
+      // TextDecoder throws TypeError on invalid UTF-8; this function promises RangeError.
+      throw new RangeError('audit event text is not UTF-8');
+    }
+  };
+  const uuid = () => {
+    const b = next();
+    if (b.length !== 0 && b.length !== 16) throw new RangeError('audit event id is not 16 bytes');
+    return b.length === 0 ? null : uuidText(b);
+  };
+  const index = u64();
+  const time = u64();
+  const actor = str();
+  const action = str();
+  const outcome = str();
+  const recordId = uuid();
+  const fileId = uuid();
+  const subject = str();
+  const prevBytes = next();
+  const ip = str();
+  if (at !== leaf.length) throw new RangeError('audit event has trailing bytes');
+  if (!AUDIT_ACTIONS.includes(action as AuditAction)) throw new RangeError(`unknown audit action ${action}`);
+  if (!AUDIT_OUTCOMES.includes(outcome as AuditOutcome)) throw new RangeError(`unknown audit outcome ${outcome}`);
+  if (prevBytes.length !== 0 && prevBytes.length !== 32) throw new RangeError('audit event prev is not 32 bytes');
+  const event: AuditEvent = {
+    index,
+    at: time,
+    actor,
+    action: action as AuditAction,
+    outcome: outcome as AuditOutcome,
+    recordId,
+    fileId,
+    subject,
+    prev: prevBytes.length === 0 ? null : prevBytes.slice(),
+    ip,
+  };
+  // One event, one encoding: the UTF-8 decoder drops a leading byte-order mark, so without
+  // this check two different leaves (two different leaf hashes) could read as the same event.
+  if (!equalBytes(encodeAuditEvent(event), leaf)) throw new RangeError('audit event is not canonically encoded');
+  return event;
+}
+
+// Checkpoints: the C2SP tlog-checkpoint body, signed as a C2SP signed note with an
+// Ed25519 key (https://c2sp.org/tlog-checkpoint, https://c2sp.org/signed-note).
+
+export function toBase64(bytes: Uint8Array): string {
+  const u = toBase64Url(bytes).replaceAll('-', '+').replaceAll('_', '/');
+  return u + '='.repeat((4 - (u.length % 4)) % 4);
+}
+
+export function fromBase64(b64: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new RangeError('not standard base64');
+  const bytes = fromBase64Url(b64.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_'));
+  if (toBase64(bytes) !== b64) throw new RangeError('not canonical base64');
+  return bytes;
+}
+
+/** The checkpoint body that is signed: origin, tree size, root hash, each on its own line. */
+export function checkpointBody(origin: string, size: number, root: Uint8Array): string {
+  if (origin === '' || origin.includes('\n')) throw new RangeError('a checkpoint origin is one non-empty line');
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('tree size out of range');
+  if (root.length !== 32) throw new RangeError('checkpoint root is not 32 bytes');
+  return `${origin}\n${size}\n${toBase64(root)}\n`;
+}
+
+/** Ed25519 signature type byte of signed notes. */
+const ED25519_TYPE = 0x01;
+
+/** The 4-byte key id of a signed-note Ed25519 key: SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)[:4]. */
+export function noteKeyId(name: string, publicKey: Uint8Array): Uint8Array {
+  return sha256(concat(utf8(`${name}\n`), new Uint8Array([ED25519_TYPE]), publicKey)).slice(0, 4);
+}
+
+/** The verifier key text standard tools read: name+hex(key id)+base64(0x01 ‖ public key). */
+export function verifierKey(name: string, publicKey: Uint8Array): string {
+  const hex = [...noteKeyId(name, publicKey)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${name}+${hex}+${toBase64(concat(new Uint8Array([ED25519_TYPE]), publicKey))}`;
+}
+
+/** Parses a verifier key; throws RangeError unless it is a well-formed Ed25519 key whose id matches. */
+export function parseVerifierKey(vkey: string): { name: string; keyId: Uint8Array; publicKey: Uint8Array } {
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vkey);
+  if (!m) throw new RangeError('not a verifier key');
+  const key = fromBase64(m[3]!);
+  if (key.length !== 33 || key[0] !== ED25519_TYPE) throw new RangeError('not an Ed25519 verifier key');
+  const publicKey = key.slice(1);
+  const keyId = noteKeyId(m[1]!, publicKey);
+  if ([...keyId].map((b) => b.toString(16).padStart(2, '0')).join('') !== m[2]) throw new RangeError('verifier key id does not match its key');
+  return { name: m[1]!, keyId, publicKey };
+}
+
+/** A signed note: the body, a blank line, then "— name base64(keyid ‖ signature)". */
+export function signedNote(body: string, name: string, keyId: Uint8Array, signature: Uint8Array): string {
+  return `${body}\n\u2014 ${name} ${toBase64(concat(keyId, signature))}\n`;
+}
+
+export interface ParsedCheckpoint {
+  origin: string;
+  size: number;
+  root: Uint8Array;
+  /** The signed text (everything before the blank line, with its final newline). */
+  body: string;
+  signatures: NoteSignature[];
+}
+
+export interface NoteSignature {
+  name: string;
+  keyId: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * Splits a signed note into the signed text (ending in its newline) and its signature
+ * lines; throws RangeError if it is malformed. Signatures are not checked here. The text
+ * ends at the first blank line (a checkpoint body has none).
+ */
+export function parseSignedNote(note: string): { body: string; signatures: NoteSignature[] } {
+  const split = note.indexOf('\n\n');
+  if (split < 0 || !note.endsWith('\n')) throw new RangeError('not a signed note');
+  const body = note.slice(0, split + 1);
+  const signatures = note
+    .slice(split + 2, -1)
+    .split('\n')
+    .map((line) => {
+      const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+      if (!m) throw new RangeError('malformed signature line');
+      const raw = fromBase64(m[2]!);
+      if (raw.length < 5) throw new RangeError('signature too short');
+      return { name: m[1]!, keyId: raw.slice(0, 4), signature: raw.slice(4) };
+    });
+  return { body, signatures };
+}
+
+/** Splits a signed checkpoint into its parts; throws RangeError if it is malformed. Signatures are not checked here. */
+export function parseCheckpoint(note: string): ParsedCheckpoint {
+  const { body, signatures } = parseSignedNote(note);
+  const lines = body.slice(0, -1).split('\n');
+  if (lines.length < 3) throw new RangeError('a checkpoint has an origin, a size and a root');
+  const [origin, sizeText, rootText] = lines as [string, string, string];
+  if (origin === '') throw new RangeError('checkpoint origin is empty');
+  if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) throw new RangeError('checkpoint size is not a decimal integer');
+  const root = fromBase64(rootText);
+  if (root.length !== 32) throw new RangeError('checkpoint root is not 32 bytes');
+  return { origin, size: Number(sizeText), root, body, signatures };
+}

@@ -1,0 +1,78 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { AuditAction, AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
+import { appendEvent, type AuditEntry } from '../audit/log.ts';
+import { loadLogKey, type LogKey } from '../audit/log-key.ts';
+
+type Described = Omit<AuditEntry, 'actor' | 'ip'> & { actor?: AuditEntry['actor'] };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    logKey: LogKey;
+    /** Appends an event about this request inside the action's transaction (fail closed). */
+    audit(trx: Transaction<Database>, request: FastifyRequest, e: Described): Promise<number>;
+    /** Appends an event in a transaction of its own (for reads that change nothing). */
+    auditAlone(request: FastifyRequest, e: Described): Promise<number>;
+  }
+  interface FastifyContextConfig {
+    /** Record-scoped routes: the action a refusal (403/404) of this route is logged as. */
+    auditRefusal?: AuditAction;
+  }
+}
+
+// [Note: refusals are events]
+// A 403 or 404 from a route that names a record or file is logged as a refused attempt
+// (outcome `expired` when the caller held a grant on the record that ran out), by one
+// hook rather than in every route. It runs before the response is sent: if the event
+// cannot be written, the caller gets a 500 instead of the refusal.
+export default fp(
+  async (app) => {
+    const logKey = await loadLogKey(app.config);
+    app.decorate('logKey', logKey);
+
+    function entry(request: FastifyRequest, e: Described): AuditEntry {
+      const caller = request.caller;
+      return {
+        actor: e.actor === undefined ? (caller ? { id: caller.accountId, handle: caller.handle } : null) : e.actor,
+        ip: app.config.AUDIT_LOG_IP ? request.ip : null,
+        ...e,
+      } as AuditEntry;
+    }
+    app.decorate('audit', (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)));
+    app.decorate('auditAlone', (request: FastifyRequest, e: Described) =>
+      app.db.transaction().execute((trx) => appendEvent(trx, entry(request, e))),
+    );
+
+    async function refusalOutcome(recordId: string | null, callerId: string | undefined): Promise<AuditOutcome> {
+      if (!recordId || !callerId) return 'refused';
+      const expired = await app.db
+        .selectFrom('grants')
+        .select('id')
+        .where('record_id', '=', recordId)
+        .where('grantee_id', '=', callerId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '<=', sql<Date>`now()`)
+        .executeTakeFirst();
+      return expired ? 'expired' : 'refused';
+    }
+
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+      const action = request.routeOptions.config.auditRefusal;
+      if (!action || (reply.statusCode !== 403 && reply.statusCode !== 404) || !request.caller) return payload;
+      const params = (request.params ?? {}) as { id?: string; fileId?: string };
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+      const fileId = params.fileId && uuid.test(params.fileId) ? params.fileId : null;
+      let recordId = params.id && uuid.test(params.id) ? params.id : null;
+      if (!recordId && fileId) {
+        recordId = (await app.db.selectFrom('files').select('record_id').where('id', '=', fileId).executeTakeFirst())?.record_id ?? null;
+      }
+      if (!recordId && !fileId) return payload;
+      const outcome = await refusalOutcome(recordId, request.caller.accountId);
+      await app.auditAlone(request, { action, outcome, recordId, fileId });
+      return payload;
+    });
+  },
+  { name: 'audit', dependencies: ['database'] },
+);

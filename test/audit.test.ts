@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import t from 'tap';
+import { MemoryStateStore, Vault } from '../client-lib/src/index.ts';
+import { decodeAuditEvent, type AuditEvent } from '../client-lib/src/protocol/audit.ts';
+import { hashLeaf } from '../client-lib/src/merkle/index.ts';
+import { rootHash } from '../server/src/audit/merkle-tree.ts';
+import { storedRoot } from '../server/src/audit/proofs.ts';
+import { treeSize } from '../server/src/audit/log.ts';
+import { build, capturingFetch, handle, testClient } from './helper.ts';
+
+// The audit log from the server's side: which events each action appends, that an action
+// fails when its event cannot be written, and that concurrent appends make one consistent tree.
+
+const server = await build(t);
+const db = server.db;
+const CHUNK = 64 * 1024;
+
+async function person(prefix: string) {
+  const capture = capturingFetch();
+  const h = handle(prefix);
+  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', fetch: capture.fetch, state: new MemoryStateStore(), ...testClient });
+  return { vault, handle: h, token: () => capture.tokens[capture.tokens.length - 1]! };
+}
+
+async function eventsAfter(size: number): Promise<AuditEvent[]> {
+  const rows = await db.selectFrom('audit_events').select('leaf').where('idx', '>=', size).orderBy('idx').execute();
+  return rows.map((r) => decodeAuditEvent(r.leaf));
+}
+
+/** Runs `action` and returns the events it appended, as [action, outcome, actor] triples. */
+async function appended(action: () => Promise<unknown>) {
+  const before = await treeSize(db);
+  await action().catch(() => undefined);
+  return (await eventsAfter(before)).map((e) => [e.action, e.outcome, e.actor]);
+}
+
+t.test('each action appends exactly the events expected', async (t) => {
+  const owner = await person('coord');
+  const lawyer = await person('lawyer');
+  const other = await person('other');
+  const { id } = await owner.vault.createRecord({ title: 't', narrative: 'n' });
+  const { fileId } = await owner.vault.attachFile(id, new Uint8Array(CHUNK + 5), { name: 'a.jpg', type: 'image/jpeg', chunkSize: CHUNK });
+  const o = owner.handle;
+  const l = lawyer.handle;
+  const x = other.handle;
+  const readAll = async (v: Vault) => {
+    const stream = await v.openFile(id, fileId);
+    for await (const _ of stream as unknown as AsyncIterable<Uint8Array>) void _;
+  };
+  const table: [string, () => Promise<unknown>, unknown[][]][] = [
+    ['create', () => owner.vault.createRecord({ title: 'x', narrative: 'y' }), [['record.create', 'ok', o]]],
+    ['read', () => owner.vault.getRecord(id), [['record.read', 'ok', o]]],
+    ['update', () => owner.vault.updateRecord(id, { place: 'p' }), [['record.read', 'ok', o], ['record.update', 'ok', o]]],
+    ['versions', () => owner.vault.recordVersions(id), [['record.read', 'ok', o]]],
+    ['download (one event, not one per chunk)', () => readAll(owner.vault), [['record.read', 'ok', o], ['file.download', 'ok', o]]],
+    ['share', () => owner.vault.share(id, l), [['record.read', 'ok', o], ['grant.share', 'ok', o]]],
+    ['reviewer reads', () => lawyer.vault.getRecord(id), [['record.read', 'ok', l]]],
+    ['reviewer downloads', () => readAll(lawyer.vault), [['record.read', 'ok', l], ['file.download', 'ok', l]]],
+    ['reviewer tries to update (refused)', () => fetch(`${server.url}/v1/records/${id}/versions`, {
+      method: 'POST', headers: { authorization: `Bearer ${lawyer.token()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 9, keyVersion: 1, body: 'A'.repeat(60), signature: 'A'.repeat(86) }),
+    }), [['record.update', 'refused', l]]],
+    ['someone else reads (refused)', () => other.vault.getRecord(id), [['record.read', 'refused', x]]],
+    ['someone else downloads (refused)', () => fetch(`${server.url}/v1/files/${fileId}`, { headers: { authorization: `Bearer ${other.token()}` } }), [['file.download', 'refused', x]]],
+    ['revoke (and the rotation it writes)', () => owner.vault.revoke(id, l), [['grant.revoke', 'ok', o], ['record.read', 'ok', o], ['record.update', 'ok', o]]],
+    ['revoked reviewer reads (refused)', () => lawyer.vault.getRecord(id), [['record.read', 'refused', l]]],
+    ['login', () => Vault.login({ server: server.url, handle: o, passphrase: 'p', ...testClient }), [['account.login', 'ok', o]]],
+    ['failed login', () => Vault.login({ server: server.url, handle: o, passphrase: 'wrong', ...testClient }), [['account.login-failed', 'refused', o]]],
+    ['failed login, unknown handle (not recorded)', () => Vault.login({ server: server.url, handle: 'no-such-person', passphrase: 'p', ...testClient }), [['account.login-failed', 'refused', null]]],
+    ['passphrase change', () => other.vault.changePassphrase('p', 'p2'), [['account.passphrase-change', 'ok', x]]],
+    ['delete', () => owner.vault.deleteRecord(id), [['record.read', 'ok', o], ['record.delete', 'ok', o]]],
+    ['logout', () => owner.vault.logout(), [['session.end', 'ok', o]]],
+  ];
+  for (const [name, action, expected] of table) t.same(await appended(action), expected, name);
+});
+
+t.test('an expired grant is logged as such when refused', async (t) => {
+  const owner = await person('coord');
+  const lawyer = await person('lawyer');
+  const { id } = await owner.vault.createRecord({ title: 't', narrative: 'n' });
+  await owner.vault.share(id, lawyer.handle, { expiresAt: new Date(Date.now() + 1500) });
+  await new Promise((r) => setTimeout(r, 1800));
+  t.same(await appended(() => lawyer.vault.getRecord(id)), [['record.read', 'expired', lawyer.handle]]);
+});
+
+t.test('fail closed: when the event cannot be written, the action fails and changes nothing', async (t) => {
+  const owner = await person('coord');
+  const { id } = await owner.vault.createRecord({ title: 'before', narrative: 'n' });
+  const size = await treeSize(db);
+  await sql`create or replace function audit_refuse() returns trigger language plpgsql as $$ begin raise exception 'audit log unavailable'; end $$`.execute(db);
+  await sql`create trigger audit_refuse before insert on audit_events for each row execute function audit_refuse()`.execute(db);
+  try {
+    await t.rejects(owner.vault.updateRecord(id, { title: 'after' }), { status: 500, code: 'VAULT_ERR_INTERNAL' }, 'an update');
+    await t.rejects(owner.vault.createRecord({ title: 'new', narrative: 'n' }), { status: 500, code: 'VAULT_ERR_INTERNAL' }, 'a create');
+    await t.rejects(owner.vault.getRecord(id), { status: 500, code: 'VAULT_ERR_INTERNAL' }, 'even a read is refused');
+    await t.rejects(Vault.login({ server: server.url, handle: owner.handle, passphrase: 'p', ...testClient }), { status: 500, code: 'VAULT_ERR_INTERNAL' }, 'a login');
+  } finally {
+    await sql`drop trigger audit_refuse on audit_events`.execute(db);
+  }
+  t.equal(await treeSize(db), size, 'no event was written');
+  t.equal((await owner.vault.getRecord(id)).fields.title, 'before', 'the update did not happen');
+  t.equal(Number((await db.selectFrom('records').select((eb) => eb.fn.countAll().as('n')).where('owner_id', '=', (await db.selectFrom('accounts').select('id').where('handle', '=', owner.handle).executeTakeFirstOrThrow()).id).executeTakeFirstOrThrow()).n), 1, 'nor the create');
+});
+
+t.test('200 parallel actions from several clients make one consistent tree', async (t) => {
+  const people = await Promise.all([person('a'), person('b'), person('c'), person('d')]);
+  const records = await Promise.all(people.map((p) => p.vault.createRecord({ title: 't', narrative: 'n' })));
+  const before = await treeSize(db);
+  await Promise.all(Array.from({ length: 200 }, (_, i) => people[i % 4]!.vault.getRecord(records[i % 4]!.id)));
+  const size = await treeSize(db);
+  t.equal(size - before, 200, 'exactly 200 events');
+  const rows = await db.selectFrom('audit_events').select(['idx', 'leaf', 'leaf_hash']).orderBy('idx').execute();
+  t.same(rows.map((r) => Number(r.idx)), Array.from({ length: size }, (_, i) => i), 'indices 0..n-1, no gap, no duplicate');
+  t.ok(rows.every((r, i) => decodeAuditEvent(r.leaf).index === i && Buffer.from(hashLeaf(r.leaf)).equals(r.leaf_hash)), 'each leaf names its own index');
+  t.same(Buffer.from(await storedRoot(db, size)), Buffer.from(rootHash(rows.map((r) => new Uint8Array(r.leaf_hash)))), 'the stored subtrees give the root of all leaves');
+  // Each record's chain links every event about it to the one before.
+  for (const r of records) {
+    const chain = rows.map((row) => decodeAuditEvent(row.leaf)).filter((e) => e.recordId === r.id);
+    const linked = chain.every((e, i) => (i === 0 ? e.prev === null : Buffer.from(e.prev!).equals(Buffer.from(hashLeaf(rows[chain[i - 1]!.index]!.leaf)))));
+    t.ok(linked, `record ${r.id.slice(0, 8)}: ${chain.length} events chained`);
+  }
+});
+
+t.test('the log key, checkpoint and proofs routes', async (t) => {
+  const owner = await person('coord');
+  const key = (await (await fetch(`${server.url}/v1/audit/key`)).json()) as { origin: string; verifierKey: string };
+  t.match(key.verifierKey, new RegExp(`^${key.origin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\+[0-9a-f]{8}\\+`), 'a signed-note verifier key');
+  const auth = { headers: { authorization: `Bearer ${owner.token()}` } };
+  const cp = (await (await fetch(`${server.url}/v1/audit/checkpoint`, auth)).json()) as { checkpoint: string };
+  t.match(cp.checkpoint, /^[^\n]+\n\d+\n[A-Za-z0-9+/]{43}=\n\n\u2014 \S+ [A-Za-z0-9+/=]+\n$/, 'a C2SP checkpoint');
+  const bad = await fetch(`${server.url}/v1/audit/inclusion?index=${Number.MAX_SAFE_INTEGER - 1}&size=${Number.MAX_SAFE_INTEGER}`, auth);
+  t.equal(bad.status, 400, 'a proof beyond the tree is a 400');
+  const events = await fetch(`${server.url}/v1/audit/events`, auth);
+  t.equal(events.status, 403, 'the whole log is for administrators');
+  t.equal((await fetch(`${server.url}/v1/records/${randomUUID()}/history`, auth)).status, 404);
+});
