@@ -20,6 +20,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('record_id', 'uuid', (c) => c.notNull().references('records.id').onDelete('cascade'))
     .addColumn('grantee_id', 'uuid', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
     .addColumn('granted_by', 'uuid', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+    // The grantee's public keys as the grant names them (and the owner signed): the grant
+    // can be checked on its own, whatever the accounts table says later.
+    .addColumn('grantee_sign_public_key', 'bytea', (c) => c.notNull())
+    .addColumn('grantee_box_public_key', 'bytea', (c) => c.notNull())
     .addColumn('key_version', 'integer', (c) => c.notNull())
     .addColumn('granted_at', 'timestamptz', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz')

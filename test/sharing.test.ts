@@ -265,7 +265,10 @@ t.test("forged grant rows are rejected by the reviewer's client", async (t) => {
   const grantedAt = new Date();
   const statement = grantStatement({ recordId: id, keyVersion: 1, owner: owner.handle, grantee: aKeys, grantedAt: grantedAt.getTime(), expiresAt: null });
   const signature = Buffer.from(s.crypto_sign_detached(statement, unlocked(mallory.vault).privateKeys.signSecretKey));
-  await db.insertInto('grants').values({ record_id: id, grantee_id: a.id, granted_by: owner.id, key_version: 1, granted_at: grantedAt, expires_at: null, signature }).execute();
+  await db.insertInto('grants').values({
+    record_id: id, grantee_id: a.id, granted_by: owner.id, grantee_sign_public_key: Buffer.from(aKeys.signPublicKey), grantee_box_public_key: Buffer.from(aKeys.boxPublicKey),
+    key_version: 1, granted_at: grantedAt, expires_at: null, signature,
+  }).execute();
   const fakeKey = s.crypto_aead_xchacha20poly1305_ietf_keygen();
   await db.insertInto('record_keys').values({ record_id: id, key_version: 1, recipient_id: a.id, sealed_key: Buffer.from(sealRecordKey(s, fakeKey, id, 1, aKeys.boxPublicKey)) }).execute();
   await t.rejects(a.vault.getRecord(id), SignatureError, 'getRecord: the grant is not signed by the owner');
@@ -380,4 +383,53 @@ t.test('grants are checked by the server before they are stored', async (t) => {
   t.equal((await call(owner.token, 'POST', `/v1/records/${id}/grants`, body({}))).code, 'VAULT_ERR_GRANT_EXISTS', 'once');
   t.equal((await call(owner.token, 'DELETE', `/v1/records/${id}/grants/${a.handle}`)).status, 204, 'revoked');
   t.equal((await call(owner.token, 'DELETE', `/v1/records/${id}/grants/${a.handle}`)).status, 404, 'nothing left to revoke');
+});
+
+t.test('a server that does not end a revoked grant still gets no new key sealed to that reviewer', async (t) => {
+  const owner = await person('coord');
+  const a = await person('lawyer');
+  const { id } = await recordWithFile(owner);
+  await owner.vault.share(id, a.handle);
+  // The owner's device talks to a server that answers the revocation but ignores it.
+  const liar: typeof fetch = async (input, init) =>
+    (init?.method === 'DELETE' && String(input).includes('/grants/')) ? new Response(null, { status: 204 }) : fetch(input, init);
+  const lied = await Vault.login({ server: server.url, handle: owner.handle, passphrase: 'p', fetch: liar, ...testClient });
+  const err = await lied.revoke(id, a.handle).catch((e: unknown) => e);
+  t.equal((err as { code?: string }).code, 'VAULT_ERR_GRANTS_CHANGED', 'the rotation, sealed without the reviewer, does not match what the server claims');
+  const holders = await db.selectFrom('record_keys').select(['recipient_id', 'key_version']).where('record_id', '=', id).where('key_version', '>', 1).execute();
+  t.same(holders, [], 'no new key version was stored, so none was sealed to the reviewer');
+});
+
+t.test('a lost contact list does not let a server swap the keys of someone this account already granted', async (t) => {
+  const owner = await person('coord');
+  const a = await person('lawyer');
+  const { id } = await recordWithFile(owner);
+  await owner.vault.share(id, a.handle);
+  await owner.vault.revoke(id, a.handle);
+  await db.deleteFrom('contact_lists').execute();
+  const forged = newIdentity(s, a.handle).public;
+  await db
+    .updateTable('accounts')
+    .set({ sign_public_key: Buffer.from(forged.signPublicKey), box_public_key: Buffer.from(forged.boxPublicKey), identity_signature: Buffer.from(forged.signature) })
+    .where('id', '=', a.id)
+    .execute();
+  const fresh = await Vault.login({ server: server.url, handle: owner.handle, passphrase: 'p', ...testClient });
+  await t.rejects(fresh.share(id, a.handle), KeyChangedError, 'the keys signed into the earlier grant act as a second pin');
+  t.equal((await db.selectFrom('grants').select('id').where('record_id', '=', id).where('revoked_at', 'is', null).execute()).length, 0, 'no grant written');
+});
+
+t.test('requireVerified refuses a reviewer whose safety number was never compared', async (t) => {
+  const owner = await person('coord');
+  const a = await person('lawyer');
+  const { id } = await recordWithFile(owner);
+  await t.rejects(owner.vault.share(id, a.handle, { requireVerified: true }), VaultError);
+  t.equal((await db.selectFrom('grants').select('id').where('record_id', '=', id).execute()).length, 0, 'nothing shared');
+  const { fingerprint } = await owner.vault.lookupUser(a.handle);
+  await owner.vault.verifyContact(a.handle, fingerprint);
+  const grant = await owner.vault.share(id, a.handle, { requireVerified: true });
+  t.equal(grant.verified, true);
+  t.equal((await owner.vault.grants(id))[0]?.verified, true, 'grants() says so too');
+  t.equal((await a.vault.getRecord(id)).author.verified, false, "the reviewer has not verified the owner's safety number");
+  await a.vault.verifyContact(owner.handle, owner.vault.fingerprint());
+  t.equal((await a.vault.getRecord(id)).author.verified, true, 'until it does');
 });

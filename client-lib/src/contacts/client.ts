@@ -90,10 +90,11 @@ export class ContactsClient {
   }
 
   /**
-   * Checks an identity against the pin for its handle, pinning it if there is none (trust
-   * on first use). Throws KeyChangedError, with both safety numbers, if the keys differ.
+   * Checks an identity against the pin for its handle, without pinning anything: the
+   * pinned contact, or undefined if there is none. Throws KeyChangedError, with both
+   * safety numbers, if the keys differ.
    */
-  async trust(identity: PublicIdentity): Promise<Contact> {
+  async checkPinned(identity: PublicIdentity): Promise<Contact | undefined> {
     const me = this.me();
     if (identity.handle === me.handle) {
       if (!sameKeys(identity, me.identity)) throw new KeyChangedError(me.handle, fingerprint(this.s, me.identity), fingerprint(this.s, identity));
@@ -102,10 +103,14 @@ export class ContactsClient {
     let known = await this.pinned(identity.handle);
     // Another device may have re-pinned a verified new key since this list was read.
     if (known && !sameKeys(known, identity)) known = (await this.load()).contacts.find((c) => c.handle === identity.handle);
-    if (known) {
-      if (!sameKeys(known, identity)) throw new KeyChangedError(identity.handle, fingerprint(this.s, known), fingerprint(this.s, identity));
-      return known;
-    }
+    if (known && !sameKeys(known, identity)) throw new KeyChangedError(identity.handle, fingerprint(this.s, known), fingerprint(this.s, identity));
+    return known;
+  }
+
+  /** checkPinned, then pins the identity if the handle had no pin (trust on first use). */
+  async trust(identity: PublicIdentity): Promise<Contact> {
+    const known = await this.checkPinned(identity);
+    if (known) return known;
     const contact: Contact = {
       handle: identity.handle,
       signPublicKey: identity.signPublicKey,

@@ -4,7 +4,6 @@ import { toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, RollbackError, VaultError } from '../errors.ts';
 import { identityFromWire } from '../account/session.ts';
-import { verifyIdentity } from '../crypto/identity.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import { recordDeleteStatement, recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
@@ -64,14 +63,20 @@ export class RecordsClient {
   }
 
   private async accept(w: WireRecordVersion, asLatest: boolean): Promise<Opened> {
-    if (w.owner !== this.me().handle) {
-      // A shared record: its owner's keys must be the ones this account pinned for that
-      // handle (pinned now if first seen), checked after the self-signature.
-      const owner = identityFromWire(w.author);
-      verifyIdentity(this.s, owner);
-      if (owner.handle === w.owner) await this.contacts.trust(owner);
-    }
+    // A shared record: the owner's keys must match this account's pin, if it has one...
+    const shared = w.owner !== this.me().handle;
+    if (shared) await this.contacts.checkPinned(identityFromWire(w.author));
     const opened = verifyAndOpen(this.s, this.me(), w);
+    if (shared) {
+      // ...and, once everything verified against the keys it names, they are pinned if new.
+      try {
+        const contact = await this.contacts.trust(identityFromWire(w.author));
+        opened.record.author.verified = contact.verified;
+      } catch (err) {
+        this.s.memzero(opened.recordKey);
+        throw err;
+      }
+    }
     const seen = await this.seen(w.id);
     if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.version < seen)) {
       throw new RollbackError(`record ${w.id}: server presents version ${w.version} (latest ${w.latestVersion}) but version ${seen} was seen`);

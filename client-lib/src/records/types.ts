@@ -41,6 +41,11 @@ export interface RecordAuthor {
   handle: string;
   /** Safety number of the author's keys. */
   fingerprint: string;
+  /**
+   * True when the author is this account, or a contact whose safety number was compared
+   * (verifyContact). False for keys trusted on first use only: check before relying on it.
+   */
+  verified: boolean;
 }
 
 /** A decrypted, verified version of a record. */

@@ -94,7 +94,7 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Op
       keyVersion: w.keyVersion,
       latestVersion: w.latestVersion,
       owner: w.owner,
-      author: { handle: author.handle, fingerprint: fingerprint(s, author) },
+      author: { handle: author.handle, fingerprint: fingerprint(s, author), verified: w.owner === me.handle },
       createdAt: new Date(plain.createdAt),
       writtenAt: new Date(plain.writtenAt),
       fields: plain.fields,

@@ -4,9 +4,10 @@ import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
-import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
+import { fingerprint, verifyIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { IntegrityError, SignatureError, VaultError } from '../errors.ts';
+import { ApiError, IntegrityError, KeyChangedError, SignatureError, VaultError } from '../errors.ts';
+import { equalBytes } from '../protocol/bytes.ts';
 import type { GrantTerms } from '../protocol/statements.ts';
 import type { RecordsClient, Recipient } from '../records/client.ts';
 import { openRecordKey, sealRecordKey } from '../records/record-key.ts';
@@ -18,6 +19,8 @@ export type GrantStatus = 'live' | 'revoked' | 'expired';
 export interface GrantInfo {
   handle: string;
   fingerprint: string;
+  /** Whether this account verified the grantee's safety number (verifyContact) before now. */
+  verified: boolean;
   grantedBy: string;
   grantedAt: Date;
   expiresAt: Date | null;
@@ -38,7 +41,8 @@ export interface SharedRecordInfo {
 interface WireGrant {
   id: string;
   granteeId: string;
-  grantee: WireIdentity;
+  /** The grantee's keys as the grant names them: the owner's signature covers them. */
+  grantee: { handle: string; signPublicKey: string; boxPublicKey: string };
   grantedBy: string;
   keyVersion: number;
   grantedAt: string;
@@ -58,6 +62,13 @@ interface WireShared {
   signature: string;
 }
 
+type GranteeKeys = GrantTerms['grantee'];
+
+function keysFromWire(w: WireGrant['grantee']): GranteeKeys {
+  return { handle: w.handle, signPublicKey: bytes(w.signPublicKey, 'grantee key'), boxPublicKey: bytes(w.boxPublicKey, 'grantee key') };
+}
+
+const sameKeys = (a: GranteeKeys, b: GranteeKeys) => equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
 const recordPath = (id: string) => `/v1/records/${encodeURIComponent(id)}`;
 const dateOrNull = (text: string | null) => (text === null ? null : new Date(text));
 
@@ -91,14 +102,25 @@ export class SharingClient {
     records.planRotation = (id, keyVersion, force) => this.planRotation(id, keyVersion, force);
   }
 
-  async share(recordId: string, handle: string, options: { expiresAt?: Date } = {}): Promise<GrantInfo> {
+  async share(recordId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<GrantInfo> {
     const s = this.s;
     const me = this.me();
     if (handle === me.handle) throw new VaultError('a record is always readable by its owner');
-    // Checked against the pin first: a changed key throws KeyChangedError and nothing is sent.
-    const grantee = await this.contacts.trust(await this.contacts.fetchIdentity(handle));
     const record = await this.records.get(recordId);
     if (record.owner !== me.handle) throw new VaultError(`only the owner (${record.owner}) can share record ${recordId}`);
+    // Checked against the pin first: a changed key throws KeyChangedError and nothing is sent.
+    const presented = await this.contacts.fetchIdentity(handle);
+    // A second pin that survives a lost contact list: the keys this account signed into
+    // earlier grants of this record for the same person.
+    for (const g of await this.verifiedGrants(recordId)) {
+      if (g.identity.handle === handle && !sameKeys(g.identity, presented)) {
+        throw new KeyChangedError(handle, fingerprint(s, g.identity), fingerprint(s, presented));
+      }
+    }
+    const grantee = await this.contacts.trust(presented);
+    if (options.requireVerified && !grantee.verified) {
+      throw new VaultError(`${handle}'s safety number has not been verified: compare it with them and call verifyContact first`);
+    }
     const sealedKeys = await this.resealKeys(recordId, record.keyVersion, grantee.boxPublicKey);
     const terms: GrantTerms = {
       recordId,
@@ -120,6 +142,7 @@ export class SharingClient {
     return {
       handle,
       fingerprint: fingerprint(s, grantee),
+      verified: grantee.verified,
       grantedBy: me.handle,
       grantedAt: new Date(terms.grantedAt),
       expiresAt: options.expiresAt ?? null,
@@ -146,21 +169,22 @@ export class SharingClient {
   }
 
   /** Every grant on one of this account's records, each checked as signed by this account. */
-  private async verifiedGrants(recordId: string): Promise<(WireGrant & { identity: PublicIdentity })[]> {
+  private async verifiedGrants(recordId: string): Promise<(WireGrant & { identity: GranteeKeys })[]> {
     const me = this.me();
     const { grants } = await this.http.json<{ grants: WireGrant[] }>('GET', `${recordPath(recordId)}/grants`);
     return grants.map((g) => {
-      const identity = identityFromWire(g.grantee);
-      verifyIdentity(this.s, identity);
+      const identity = keysFromWire(g.grantee);
       verifyWireGrant(this.s, { ...g, recordId, owner: me.handle, grantee: identity }, me.identity.signPublicKey);
       return { ...g, identity };
     });
   }
 
   async grants(recordId: string): Promise<GrantInfo[]> {
+    const verified = new Set((await this.contacts.list()).filter((c) => c.verified).map((c) => `${c.handle} ${c.fingerprint}`));
     return (await this.verifiedGrants(recordId)).map((g) => ({
       handle: g.identity.handle,
       fingerprint: fingerprint(this.s, g.identity),
+      verified: verified.has(`${g.identity.handle} ${fingerprint(this.s, g.identity)}`),
       grantedBy: g.grantedBy,
       grantedAt: new Date(g.grantedAt),
       expiresAt: dateOrNull(g.expiresAt),
@@ -170,16 +194,38 @@ export class SharingClient {
     }));
   }
 
-  /** Ends a grantee's access now, then writes the record under a new key the grantee never holds. */
+  /**
+   * Ends a grantee's access now, then writes the record under a new key the grantee never
+   * holds. Safe to call again if the rotation failed: a grant already ended still rotates.
+   */
   async revoke(recordId: string, handle: string): Promise<{ version: number; keyVersion: number }> {
-    await this.http.json('DELETE', `${recordPath(recordId)}/grants/${encodeURIComponent(handle)}`);
-    const written = await this.records.update(recordId, {}, undefined, { rotate: true });
-    return { version: written.version, keyVersion: written.keyVersion };
+    try {
+      await this.http.json('DELETE', `${recordPath(recordId)}/grants/${encodeURIComponent(handle)}`);
+    } catch (err) {
+      const ended = err instanceof ApiError && err.status === 404 && (await this.verifiedGrants(recordId)).some((g) => g.identity.handle === handle);
+      if (!ended) throw err;
+    }
+    this.revoking.set(recordId, handle);
+    try {
+      const written = await this.records.update(recordId, {}, undefined, { rotate: true });
+      return { version: written.version, keyVersion: written.keyVersion };
+    } finally {
+      this.revoking.delete(recordId);
+    }
   }
+
+  /** Record id → the handle being revoked: never a recipient of the rotated key, whatever the server says. */
+  private readonly revoking = new Map<string, string>();
 
   private async planRotation(recordId: string, keyVersion: number, force: boolean): Promise<Recipient[] | undefined> {
     const grants = await this.verifiedGrants(recordId);
-    const live = grants.filter((g) => g.status === 'live');
+    // Liveness judged here, from the signed expiry and the revocation the server reports;
+    // the server's `status` is not trusted to decide who receives a key.
+    const now = Date.now();
+    const excluded = this.revoking.get(recordId);
+    const isLive = (g: WireGrant) =>
+      g.revokedAt === null && (g.expiresAt === null || Date.parse(g.expiresAt) > now) && g.grantee.handle !== excluded;
+    const live = grants.filter(isLive);
     const liveIds = new Set(live.map((g) => g.granteeId));
     const stale = grants.some((g) => !liveIds.has(g.granteeId) && (g.heldKeyVersion ?? 0) >= keyVersion);
     if (!force && !stale) return undefined;
@@ -196,8 +242,9 @@ export class SharingClient {
       const owner = identityFromWire(r.owner);
       verifyIdentity(this.s, owner);
       if (owner.handle === me.handle) throw new SignatureError(`record ${r.recordId}: a grant from ${me.handle} to itself`);
-      const contact = await this.contacts.trust(owner);
+      await this.contacts.checkPinned(owner);
       verifyWireGrant(this.s, { ...r, owner: owner.handle, grantee: me.identity }, owner.signPublicKey);
+      const contact = await this.contacts.trust(owner);
       out.push({
         recordId: r.recordId,
         owner: { handle: owner.handle, fingerprint: fingerprint(this.s, owner), verified: contact.verified },

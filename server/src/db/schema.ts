@@ -111,6 +111,8 @@ export interface GrantTable {
   record_id: string;
   grantee_id: string;
   granted_by: string;
+  grantee_sign_public_key: Buffer;
+  grantee_box_public_key: Buffer;
   key_version: number;
   granted_at: Date;
   expires_at: Date | null;

@@ -17,7 +17,7 @@ const GrantStatus = Type.Union([Type.Literal('live'), Type.Literal('revoked'), T
 const Grant = Type.Object({
   id: Uuid,
   granteeId: Uuid,
-  grantee: Identity,
+  grantee: Type.Object({ handle: Handle, signPublicKey: Bytes(32), boxPublicKey: Bytes(32) }, { description: "the grantee's keys as the grant names them" }),
   grantedBy: Handle,
   keyVersion: Version,
   grantedAt: Timestamp,
@@ -97,7 +97,7 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
         checkSealedKeyVersions(g.sealedKeys, record.current_key_version);
         checkGrantTimes(g, Date.now());
         checkGrantSignature(g, owner, grantee);
-        const inserted = await insertGrant(trx, g, owner.id, grantee.id);
+        const inserted = await insertGrant(trx, g, owner.id, grantee);
         await app.audit(trx, request, { action: 'grant.share', outcome: 'ok', recordId: record.id, subject: grantee.handle });
         return inserted;
       });
@@ -120,23 +120,18 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const record = await ownedRecord(app.db, request.params.id, callerOf(request).accountId);
-      const now = Date.now();
       const rows = await grantsOf(app.db, record.id);
       return {
         grants: rows.map((r) => ({
           id: r.id,
           granteeId: r.grantee_id,
-          grantee: identityToWire(r),
+          grantee: { handle: r.handle, signPublicKey: b64(r.grantee_sign_public_key), boxPublicKey: b64(r.grantee_box_public_key) },
           grantedBy: r.granted_by_handle,
           keyVersion: r.key_version,
           grantedAt: r.granted_at.toISOString(),
           expiresAt: iso(r.expires_at),
           revokedAt: iso(r.revoked_at),
-          status: r.live
-            ? ('live' as const)
-            : r.expires_at && r.expires_at.getTime() <= (r.revoked_at?.getTime() ?? now)
-              ? ('expired' as const)
-              : ('revoked' as const),
+          status: r.live ? ('live' as const) : r.expired ? ('expired' as const) : ('revoked' as const),
           heldKeyVersion: r.held_key_version ?? null,
           signature: b64(r.signature),
         })),

@@ -50,7 +50,8 @@ export function checkSealedKeyVersions(sealedKeys: GrantRequest['sealedKeys'], c
 }
 
 /** Inserts the grant and its sealed keys; a live grant for the same person is a 409. Call with the record locked. */
-export async function insertGrant(trx: Transaction<Database>, g: GrantRequest, ownerId: string, granteeId: string) {
+export async function insertGrant(trx: Transaction<Database>, g: GrantRequest, ownerId: string, grantee: Account) {
+  const granteeId = grantee.id;
   // A grant that ran out is ended here, so the one live-grant-per-person rule holds.
   await trx
     .updateTable('grants')
@@ -66,6 +67,8 @@ export async function insertGrant(trx: Transaction<Database>, g: GrantRequest, o
       record_id: g.recordId,
       grantee_id: granteeId,
       granted_by: ownerId,
+      grantee_sign_public_key: grantee.sign_public_key,
+      grantee_box_public_key: grantee.box_public_key,
       key_version: g.keyVersion,
       granted_at: new Date(g.grantedAt),
       expires_at: g.expiresAt === null ? null : new Date(g.expiresAt),
@@ -111,11 +114,12 @@ export function grantsOf(db: Db, recordId: string) {
       'g.revoked_at',
       'g.signature',
       'a.handle',
-      'a.sign_public_key',
-      'a.box_public_key',
-      'a.identity_signature',
+      'g.grantee_sign_public_key',
+      'g.grantee_box_public_key',
       'b.handle as granted_by_handle',
       isLive(eb).as('live'),
+      // Ran out before anyone ended it; one clock (the database's) for both.
+      eb.and([eb('g.expires_at', 'is not', null), eb('g.expires_at', '<=', sql<Date>`coalesce(g.revoked_at, now())`)]).as('expired'),
       eb
         .selectFrom('record_keys as k')
         .select((k) => k.fn.max('k.key_version').as('v'))
