@@ -32,11 +32,16 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config;
   db: Kysely<Database>;
+  /**
+   * Benchmarks only (`npm run bench:audit` measures what auditing costs): false makes
+   * appends no-ops. Deliberately not a configuration variable.
+   */
+  recordAuditEvents?: boolean;
 }
 
 /** The whole vault as one plugin: shared services first, then one plugin per URL prefix. */
 export const vaultApp = fp<AppOptions>(
-  async (app, { config, db }) => {
+  async (app, { config, db, recordAuditEvents }) => {
     app.decorate('config', config);
     await app.register(errors);
     await app.register(database, { db });
@@ -44,7 +49,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(openapi);
     await app.register(auth);
     await app.register(maintenance);
-    await app.register(auditPlugin);
+    await app.register(auditPlugin, { recordEvents: recordAuditEvents ?? true });
 
     await app.register(health);
     await app.register(authRoutes, { prefix: '/v1/auth' });

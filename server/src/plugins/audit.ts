@@ -27,8 +27,8 @@ declare module 'fastify' {
 // (outcome `expired` when the caller held a grant on the record that ran out), by one
 // hook rather than in every route. It runs before the response is sent: if the event
 // cannot be written, the caller gets a 500 instead of the refusal.
-export default fp(
-  async (app) => {
+export default fp<{ recordEvents: boolean }>(
+  async (app, { recordEvents }) => {
     const logKey = await loadLogKey(app.config);
     app.decorate('logKey', logKey);
 
@@ -40,9 +40,11 @@ export default fp(
         ...e,
       } as AuditEntry;
     }
-    app.decorate('audit', (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)));
-    app.decorate('auditAlone', (request: FastifyRequest, e: Described) =>
-      app.db.transaction().execute((trx) => appendEvent(trx, entry(request, e))),
+    const off = async () => -1;
+    app.decorate('audit', recordEvents ? (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)) : off);
+    app.decorate(
+      'auditAlone',
+      recordEvents ? (request: FastifyRequest, e: Described) => app.db.transaction().execute((trx) => appendEvent(trx, entry(request, e))) : off,
     );
 
     async function refusalOutcome(recordId: string | null, callerId: string | undefined): Promise<AuditOutcome> {
