@@ -76,6 +76,17 @@ export class RollbackError extends IntegrityError {
   override name = 'RollbackError';
 }
 
+/**
+ * The audit log did not prove what it claimed: a checkpoint not signed by the pinned log
+ * key, a log that shrank, forked or was rewritten, an event that is not in the signed tree,
+ * a record history with an event left out, or an export that fails any of these checks.
+ * `cause` holds the underlying MerkleProofError or parse error, when there is one.
+ */
+export class AuditLogError extends IntegrityError {
+  override readonly code = 'VAULT_ERR_AUDIT_LOG';
+  override name = 'AuditLogError';
+}
+
 /** A contact's keys differ from the ones pinned for that handle. */
 export class KeyChangedError extends VaultError {
   override readonly code = 'VAULT_ERR_KEY_CHANGED';

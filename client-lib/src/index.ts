@@ -11,5 +11,10 @@ export { KDF_FLOOR } from './protocol/limits.ts';
 export type { RecordFields, RecordChanges, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';
 export type { ContactInfo } from './contacts/client.ts';
 export type { GrantInfo, GrantStatus, SharedRecordInfo } from './sharing/client.ts';
+export { cryptoReady, verifyExport } from './audit/export.ts';
+export type { AuditExport } from './audit/export.ts';
+export type { AuditHistoryEvent } from './audit/events.ts';
+export type { AuditCheckpoint } from './audit/client.ts';
+export type { AuditAction, AuditOutcome } from './protocol/audit.ts';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from './merkle/index.ts';

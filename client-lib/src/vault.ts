@@ -18,6 +18,9 @@ import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
 import { fromWebStream, type FileSource } from './files/sources.ts';
 import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
+import { AuditClient, type AuditCheckpoint } from './audit/client.ts';
+import type { AuditHistoryEvent } from './audit/events.ts';
+import type { AuditExport } from './audit/export.ts';
 
 export interface ConnectOptions {
   /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
@@ -35,6 +38,12 @@ export interface ConnectOptions {
    * derivation and brute-force the passphrase from the login key it receives.
    */
   kdfFloor?: KdfLimits;
+  /**
+   * The audit log's verifier key (signed-note format, `origin+keyid+base64`), obtained
+   * independently of the server, e.g. from its operator. Without it the key the server
+   * names is pinned on first use in `state` and required from then on.
+   */
+  logKey?: string;
 }
 
 export interface RegisterOptions extends ConnectOptions {
@@ -88,6 +97,13 @@ export class Vault {
   private readonly contacts: ContactsClient;
   private readonly sharing: SharingClient;
   private readonly uploader: Uploader;
+  private readonly audit: AuditClient;
+  /**
+   * Owner handles of records this session verified (a record's owner never changes), so
+   * that reading a record's history does not read the record again, which the server would
+   * log as one more `record.read`.
+   */
+  private readonly owners = new Map<string, string>();
 
   private constructor(
     private readonly s: Sodium,
@@ -100,6 +116,7 @@ export class Vault {
     this.records = new RecordsClient(s, http, () => this.me, state, this.contacts);
     this.sharing = new SharingClient(s, http, () => this.me, this.records, this.contacts);
     this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
+    this.audit = new AuditClient(s, http, () => this.me, state, { logKey: options.logKey });
   }
 
   static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {
@@ -241,28 +258,39 @@ export class Vault {
   }
 
   /** Encrypts, signs and stores a new testimony; returns its id and version (1). */
-  createRecord(fields: RecordFields): Promise<{ id: string; version: number }> {
-    return this.records.create(fields);
+  async createRecord(fields: RecordFields): Promise<{ id: string; version: number }> {
+    const created = await this.records.create(fields);
+    this.owners.set(created.id, this.me.handle);
+    return created;
   }
 
   /** The latest (or a given) version, decrypted after every check in PROTOCOL.md passed. */
-  getRecord(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
-    return this.records.get(id, options);
+  async getRecord(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
+    const record = await this.records.get(id, options);
+    this.owners.set(id, record.owner);
+    return record;
   }
 
   /** Writes a new version with `changes` applied; earlier versions stay as they were. */
-  updateRecord(id: string, changes: RecordChanges): Promise<{ id: string; version: number; keyVersion: number }> {
-    return this.records.update(id, changes);
+  async updateRecord(id: string, changes: RecordChanges): Promise<{ id: string; version: number; keyVersion: number }> {
+    const written = await this.records.update(id, changes);
+    // Only a verified owner gets this far (the records client refuses anyone else).
+    this.owners.set(id, this.me.handle);
+    return written;
   }
 
   /** Every version of a record, oldest first, each verified. */
-  recordVersions(id: string): Promise<VaultRecord[]> {
-    return this.records.versions(id);
+  async recordVersions(id: string): Promise<VaultRecord[]> {
+    const versions = await this.records.versions(id);
+    for (const v of versions) this.owners.set(v.id, v.owner);
+    return versions;
   }
 
   /** The records this account can read, newest change first, a page at a time. */
-  listRecords(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
-    return this.records.list(options);
+  async listRecords(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
+    const page = await this.records.list(options);
+    for (const r of page.records) this.owners.set(r.id, r.owner);
+    return page;
   }
 
   /** Destroys the record's ciphertext and every sealed key for it. */
@@ -339,8 +367,10 @@ export class Vault {
    * Lets `handle` read a record and every file in it (owner only): checks the reviewer's
    * keys against the pin (KeyChangedError shares nothing), seals the record keys to the
    * reviewer and signs the grant. `expiresAt`: when the server stops serving it.
+   * `requireVerified`: refuse unless the reviewer's safety number was verified (a first
+   * contact is otherwise trusted on first use; see docs/THREAT-MODEL.md).
    */
-  share(recordId: string, handle: string, options: { expiresAt?: Date } = {}): Promise<GrantInfo> {
+  share(recordId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<GrantInfo> {
     return this.sharing.share(recordId, normaliseHandle(handle), options);
   }
 
@@ -361,6 +391,40 @@ export class Vault {
   /** Records others shared with this account; read them with getRecord and openFile. */
   sharedWithMe(): Promise<SharedRecordInfo[]> {
     return this.sharing.sharedWithMe();
+  }
+
+  /**
+   * The audit log's current signed checkpoint, verified: signed by the pinned log key (or
+   * ConnectOptions.logKey) and consistent with the newest checkpoint this client verified
+   * before. Throws AuditLogError otherwise.
+   */
+  auditCheckpoint(): Promise<AuditCheckpoint> {
+    return this.audit.checkpoint();
+  }
+
+  /**
+   * Who did what to a record, oldest first, each event proven to be in a verified
+   * checkpoint. The owner sees every event and its chain is checked (none left out between
+   * the first and the last); a reviewer sees only their own. Throws AuditLogError.
+   */
+  async recordHistory(recordId: string): Promise<AuditHistoryEvent[]> {
+    return this.audit.recordHistory(recordId, await this.ownerOf(recordId));
+  }
+
+  /**
+   * The record's verified history as a self-contained JSON-serialisable document that
+   * anyone can check offline with verifyExport or `npm run verify-export FILE`.
+   */
+  async exportHistory(recordId: string): Promise<AuditExport> {
+    return this.audit.exportHistory(recordId, await this.ownerOf(recordId));
+  }
+
+  /**
+   * The record's owner from a verified version (signed by its author), never from what the
+   * server says about it: whether the history's chain is checked depends on it.
+   */
+  private async ownerOf(recordId: string): Promise<string> {
+    return this.owners.get(recordId) ?? (await this.getRecord(recordId)).owner;
   }
 
   /** Administrators: a single-use invite code for REGISTRATION=invite. */

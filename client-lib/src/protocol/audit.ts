@@ -226,6 +226,7 @@ export function parseSignedNote(note: string): { body: string; signatures: NoteS
   const split = note.indexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) throw new RangeError('not a signed note');
   const body = note.slice(0, split + 1);
+  if (split + 2 === note.length) throw new RangeError('the note has no signature');
   const signatures = note
     .slice(split + 2, -1)
     .split('\n')

@@ -1,0 +1,168 @@
+import type { Http } from '../api/http.ts';
+import type { Unlocked } from '../account/session.ts';
+import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { verifyConsistency } from '../merkle/index.ts';
+import { equalBytes } from '../protocol/bytes.ts';
+import type { StateStore } from '../state/store.ts';
+import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
+import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
+import { buildExport, type AuditExport } from './export.ts';
+import { fail, guard } from './fail.ts';
+import type { AuditEvent } from '../protocol/audit.ts';
+
+/** A checkpoint this client verified, with the signed note itself and the key that signed it. */
+export interface AuditCheckpoint extends VerifiedCheckpoint {
+  /** The signed note (C2SP tlog-checkpoint). */
+  checkpoint: string;
+  /** The verifier key it was checked with (pinned, or ConnectOptions.logKey). */
+  verifierKey: string;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+// [Note: audit state]
+// Two things in the StateStore, neither keyed by anything the server names:
+// - `auditkey:<server URL>`: the log's verifier key, pinned on first use (unless the caller
+//   gives ConnectOptions.logKey, which is then the only key accepted). A later checkpoint
+//   signed by another key fails.
+// - `checkpoint:<origin>`: the newest checkpoint verified, JSON { size, root (base64url) }.
+//   The origin is the pinned key's name (a checkpoint's origin must equal it), so a server
+//   cannot point the client at an empty memory by renaming its log.
+// Each new checkpoint must be consistent with the stored one; only a larger one replaces it.
+
+/** The audit log, client side: docs/PROTOCOL.md "What a client checks". */
+export class AuditClient {
+  /** checkpoint() runs one at a time, so the stored checkpoint never moves backwards. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private readonly me: () => Unlocked,
+    private readonly state: StateStore,
+    private readonly options: { logKey?: string | undefined } = {},
+  ) {}
+
+  /** The server's base URL, normalised: the scope of the pinned key. */
+  private serverId(): string {
+    try {
+      const u = new URL(this.http.server);
+      return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return this.http.server;
+    }
+  }
+
+  private async logKey(): Promise<string> {
+    if (this.options.logKey !== undefined) {
+      const key = this.options.logKey.trim();
+      parseLogKey(key, 'ConnectOptions.logKey');
+      return key;
+    }
+    const stateKey = `auditkey:${this.serverId()}`;
+    const pinned = await this.state.get(stateKey);
+    if (pinned !== undefined) {
+      parseLogKey(pinned, 'the log key pinned in the state store');
+      return pinned;
+    }
+    // Trust on first use: the key the server names now is the one every later checkpoint
+    // must be signed with.
+    const res = await this.http.json<unknown>('GET', '/v1/audit/key');
+    if (!isObject(res)) fail('the server answered no log key');
+    const key = parseLogKey(res.verifierKey, "the server's log key");
+    if (res.origin !== key.name) fail(`the server's log origin ${JSON.stringify(res.origin)} is not its key's name ${JSON.stringify(key.name)}`);
+    await this.state.set(stateKey, res.verifierKey as string);
+    return res.verifierKey as string;
+  }
+
+  /**
+   * Fetches and verifies the current checkpoint: signed by the pinned log key, and an
+   * append-only extension of the newest checkpoint this client verified before (checked
+   * with a consistency proof). Remembers it for the next call.
+   */
+  checkpoint(): Promise<AuditCheckpoint> {
+    const run = this.queue.then(() => this.checkpointNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async checkpointNow(): Promise<AuditCheckpoint> {
+    const verifierKey = await this.logKey();
+    const res = await this.http.json<unknown>('GET', '/v1/audit/checkpoint');
+    const note = isObject(res) ? res.checkpoint : undefined;
+    if (typeof note !== 'string') fail('the server answered no checkpoint');
+    const cp = verifyCheckpoint(this.s, note, verifierKey);
+    const stateKey = `checkpoint:${cp.origin}`;
+    const stored = await this.state.get(stateKey);
+    const old = stored === undefined ? undefined : this.parseStored(stored);
+    if (old) {
+      if (cp.size < old.size) fail(`the log shrank: it has ${cp.size} events after ${old.size} were verified`);
+      if (cp.size === old.size) {
+        if (!equalBytes(cp.root, old.root)) fail(`the log of ${cp.size} events has a different root than before: it was rewritten or forked`);
+      } else {
+        const proof = old.size === 0 ? [] : await this.consistencyProof(old.size, cp.size);
+        guard(`the log of ${cp.size} events is not an extension of the ${old.size} verified before (rewritten or forked)`, () =>
+          verifyConsistency(old.size, cp.size, proof, old.root, cp.root),
+        );
+      }
+    }
+    if (!old || cp.size > old.size) await this.state.set(stateKey, JSON.stringify({ size: cp.size, root: toBase64Url(cp.root) }));
+    return { ...cp, checkpoint: note, verifierKey };
+  }
+
+  private parseStored(text: string): { size: number; root: Uint8Array } {
+    return guard('the checkpoint kept in the state store is malformed', () => {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch {
+        throw new RangeError('not JSON');
+      }
+      if (!isObject(v) || !Number.isSafeInteger(v.size) || (v.size as number) < 0 || typeof v.root !== 'string') throw new RangeError('not { size, root }');
+      const root = fromBase64Url(v.root);
+      if (root.length !== 32) throw new RangeError('root is not 32 bytes');
+      return { size: v.size as number, root };
+    });
+  }
+
+  private async consistencyProof(from: number, to: number): Promise<Uint8Array[]> {
+    const res = await this.http.json<unknown>('GET', `/v1/audit/consistency?from=${from}&to=${to}`);
+    return proofFrom(isObject(res) ? res.proof : undefined, 'the consistency proof');
+  }
+
+  /**
+   * The record's events in a freshly verified checkpoint, each checked for inclusion; when
+   * this account is `recordOwner` (the owner handle of the record, as verified when it was
+   * read) the server must show every event about it, so the chain is checked as well.
+   */
+  private async history(recordId: string, recordOwner: string): Promise<{
+    cp: AuditCheckpoint;
+    chain: boolean;
+    items: (ProvenLeaf & { index: number })[];
+    events: AuditEvent[];
+  }> {
+    const cp = await this.checkpoint();
+    const chain = recordOwner === this.me().handle;
+    const res = await this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(recordId)}/history?size=${cp.size}`);
+    if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of record ${recordId} is malformed`);
+    if (res.size !== cp.size) fail(`the server answered the history for a log of ${String(res.size)} events, not the ${cp.size} of the checkpoint`);
+    const proven = res.events.map((e: unknown, i): ProvenLeaf => {
+      if (!isObject(e)) fail(`event ${i} of the history is malformed`);
+      return { leaf: bytesFrom(e.leaf, `event ${i}'s leaf`), proof: proofFrom(e.proof, `event ${i}'s proof`) };
+    });
+    const events = checkRecordEvents(proven, recordId, cp, chain);
+    return { cp, chain, events, items: proven.map((p, i) => ({ ...p, index: events[i]!.index })) };
+  }
+
+  /** The record's verified history, oldest first. See history() for what is checked. */
+  async recordHistory(recordId: string, recordOwner: string): Promise<AuditHistoryEvent[]> {
+    return (await this.history(recordId, recordOwner)).events.map(historyEvent);
+  }
+
+  /** The record's verified history as a self-contained file for verifyExport. */
+  async exportHistory(recordId: string, recordOwner: string): Promise<AuditExport> {
+    const { cp, items, chain } = await this.history(recordId, recordOwner);
+    return buildExport({ verifierKey: cp.verifierKey, checkpoint: cp.checkpoint, origin: cp.origin, recordId, chainComplete: chain, items });
+  }
+}

@@ -1,0 +1,86 @@
+// A record's events as the log proves them (docs/PROTOCOL.md "What a client checks" 3, 4).
+import { fromBase64Url } from '../crypto/encoding.ts';
+import { hashLeaf, verifyInclusion } from '../merkle/index.ts';
+import { equalBytes } from '../protocol/bytes.ts';
+import { decodeAuditEvent, type AuditAction, type AuditEvent, type AuditOutcome } from '../protocol/audit.ts';
+import type { VerifiedCheckpoint } from './checkpoint.ts';
+import { fail, guard } from './fail.ts';
+
+/** One event of a record's history, after its inclusion in a signed checkpoint was checked. */
+export interface AuditHistoryEvent {
+  /** Position in the log. */
+  index: number;
+  /** When, by the server's clock. */
+  at: Date;
+  /** Handle of the account that acted, or null (no session, an unknown handle). */
+  actor: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  recordId: string | null;
+  fileId: string | null;
+  /** The other person the action names (the grantee of a share or revoke), or null. */
+  subject: string | null;
+}
+
+/** An event's leaf bytes with its inclusion proof. */
+export interface ProvenLeaf {
+  leaf: Uint8Array;
+  proof: Uint8Array[];
+}
+
+export function historyEvent(e: AuditEvent): AuditHistoryEvent {
+  return {
+    index: e.index,
+    at: new Date(e.at),
+    actor: e.actor,
+    action: e.action,
+    outcome: e.outcome,
+    recordId: e.recordId,
+    fileId: e.fileId,
+    subject: e.subject,
+  };
+}
+
+/** base64url text to bytes, or an AuditLogError naming `what`. */
+export function bytesFrom(text: unknown, what: string): Uint8Array {
+  if (typeof text !== 'string') fail(`${what} is not base64url text`);
+  return guard(what, () => fromBase64Url(text));
+}
+
+/** A proof as the API and exports carry it: an array of base64url hashes. */
+export function proofFrom(proof: unknown, what: string): Uint8Array[] {
+  if (!Array.isArray(proof)) fail(`${what} is not a list of hashes`);
+  return proof.map((h, i) => bytesFrom(h, `${what}[${i}]`));
+}
+
+/**
+ * Checks the events of one record against a verified checkpoint: every leaf decodes, is
+ * about `recordId`, is included at its own index in the tree of the checkpoint's size and
+ * root, and indices strictly increase. With `chain` (the record's owner, who is shown
+ * every event about it), also the per-record chain: the first event's `prev` is empty and
+ * each later one's is the leaf hash of the event before it, so an event left out of the
+ * middle is caught. Events after the last one shown cannot be caught this way: the
+ * chain proves that nothing is missing between the first and the last event listed.
+ */
+export function checkRecordEvents(items: readonly ProvenLeaf[], recordId: string, tree: VerifiedCheckpoint, chain: boolean): AuditEvent[] {
+  const out: AuditEvent[] = [];
+  let previous: { index: number; leafHash: Uint8Array } | undefined;
+  for (const [i, item] of items.entries()) {
+    const event = guard(`event ${i} is not an audit event`, () => decodeAuditEvent(item.leaf));
+    const where = `event ${i} (log index ${event.index})`;
+    if (event.recordId !== recordId) fail(`${where} is about record ${event.recordId ?? '(none)'}, not ${recordId}`);
+    if (previous && event.index <= previous.index) fail(`${where} is out of order: the history's indices must increase`);
+    const leafHash = hashLeaf(item.leaf);
+    guard(`${where} is not in the signed log of size ${tree.size}`, () => verifyInclusion(leafHash, event.index, tree.size, item.proof, tree.root));
+    if (chain) {
+      if (!previous) {
+        if (event.prev !== null) fail(`${where} is not the record's first event: events before it are missing`);
+      } else if (event.prev === null || !equalBytes(event.prev, previous.leafHash)) {
+        fail(`${where} does not follow log index ${previous.index}: an event about this record is missing between them`);
+      }
+    }
+    previous = { index: event.index, leafHash };
+    out.push(event);
+  }
+  return out;
+}
