@@ -135,3 +135,21 @@ t.test('the log key, checkpoint and proofs routes', async (t) => {
   t.equal(events.status, 403, 'the whole log is for administrators');
   t.equal((await fetch(`${server.url}/v1/records/${randomUUID()}/history`, auth)).status, 404);
 });
+
+t.test('an administrator reads the whole log, page by page; others cannot', async (t) => {
+  // The first account registered on this server is its administrator.
+  const first = await db.selectFrom('accounts').select('handle').where('is_admin', '=', true).executeTakeFirstOrThrow();
+  const admin = await Vault.login({ server: server.url, handle: first.handle, passphrase: 'p', ...testClient });
+  const all = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await admin.auditLog({ limit: 50, ...(after === undefined ? {} : { after }) });
+    all.push(...page.events);
+    if (page.next === null) break;
+    after = page.next;
+  }
+  t.same(all.map((e) => e.index), Array.from({ length: all.length }, (_, i) => i), 'every event, in order, once');
+  t.ok(all.length >= (await treeSize(db)) - 1, 'up to the current size');
+  const someone = await person('nobody');
+  await t.rejects(someone.vault.auditLog(), { status: 403, code: 'VAULT_ERR_FORBIDDEN' });
+});

@@ -427,6 +427,14 @@ export class Vault {
     return this.owners.get(recordId) ?? (await this.getRecord(recordId)).owner;
   }
 
+  /**
+   * Administrators: the whole audit log, a page at a time, oldest first (metadata only).
+   * Pass the returned `next` as `after` for the following page.
+   */
+  auditLog(options: { after?: number; limit?: number } = {}): Promise<{ events: AuditHistoryEvent[]; next: number | null }> {
+    return this.audit.events(options.after, options.limit);
+  }
+
   /** Administrators: a single-use invite code for REGISTRATION=invite. */
   async createInvite(options: { expiresInSeconds?: number } = {}): Promise<{ code: string; expiresAt: Date }> {
     const res = await this.http.json<{ code: string; expiresAt: string }>('POST', '/v1/invites', options);

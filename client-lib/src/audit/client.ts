@@ -9,7 +9,7 @@ import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkp
 import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
 import { buildExport, type AuditExport } from './export.ts';
 import { fail, guard } from './fail.ts';
-import type { AuditEvent } from '../protocol/audit.ts';
+import { decodeAuditEvent, type AuditEvent } from '../protocol/audit.ts';
 
 /** A checkpoint this client verified, with the signed note itself and the key that signed it. */
 export interface AuditCheckpoint extends VerifiedCheckpoint {
@@ -164,5 +164,24 @@ export class AuditClient {
   async exportHistory(recordId: string, recordOwner: string): Promise<AuditExport> {
     const { cp, items, chain } = await this.history(recordId, recordOwner);
     return buildExport({ verifierKey: cp.verifierKey, checkpoint: cp.checkpoint, origin: cp.origin, recordId, chainComplete: chain, items });
+  }
+
+  /**
+   * Administrators: one page of the whole log, in order (metadata only: the log holds no
+   * plaintext). Each leaf is decoded and must carry the index the server says; for proofs
+   * of a record's events use recordHistory or exportHistory.
+   */
+  async events(after = -1, limit = 100): Promise<{ events: AuditHistoryEvent[]; next: number | null }> {
+    const res = await this.http.json<unknown>('GET', `/v1/audit/events?after=${after}&limit=${limit}`);
+    if (!isObject(res) || !Array.isArray(res.events)) fail('the audit log page is malformed');
+    const events = res.events.map((e: unknown, i) => {
+      if (!isObject(e)) fail(`event ${i} of the page is malformed`);
+      const decoded = guard(`event ${i} of the page`, () => decodeAuditEvent(bytesFrom(e.leaf, `event ${i}'s leaf`)));
+      if (decoded.index !== e.index || decoded.index <= after) fail(`event ${i} of the page is not at the index the server names`);
+      return historyEvent(decoded);
+    });
+    const next = res.next;
+    if (next !== null && (typeof next !== 'number' || next !== events[events.length - 1]?.index)) fail('the audit log page does not advance');
+    return { events, next };
   }
 }
