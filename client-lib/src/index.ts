@@ -6,6 +6,7 @@ export type { DownloadOptions } from './files/download.ts';
 export type { ConnectOptions, RegisterOptions, LoginOptions, RecoverOptions, SessionInfo } from './vault.ts';
 export * from './errors.ts';
 export { MemoryStateStore, type StateStore } from './state/store.ts';
+export { IntegrityStateStore } from './state/integrity-store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
 export { KDF_FLOOR } from './protocol/limits.ts';
 export type { RecordFields, RecordChanges, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';

@@ -9,6 +9,7 @@ import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.
 import { sodiumReady, type Sodium } from './crypto/sodium.ts';
 import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './errors.ts';
 import { HANDLE_PATTERN, KDF_FLOOR } from './protocol/limits.ts';
+import { KDF_CONTEXT } from './protocol/labels.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
@@ -188,6 +189,14 @@ export class Vault {
 
   get server(): string {
     return this.http.server;
+  }
+
+  /**
+   * A key for protecting this account's local state (IntegrityStateStore), derived from
+   * the master key; it never leaves the device and opens nothing on the server.
+   */
+  localStateKey(): Uint8Array {
+    return this.s.crypto_kdf_derive_from_key(32, 1, KDF_CONTEXT.localStateKey, this.me.masterKey);
   }
 
   /** The safety number of this account's own public keys. */

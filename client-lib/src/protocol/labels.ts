@@ -18,6 +18,7 @@ export const LABEL = {
   contactList: 'tvault/v1/contacts',
   contactListSignature: 'tvault/v1/contacts-signature',
   grantSignature: 'tvault/v1/grant',
+  localState: 'tvault/v1/local-state',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */
@@ -26,6 +27,7 @@ export const KDF_CONTEXT = {
   loginKey: 'tv-lgn-1',
   recoveryKeyEncryptionKey: 'tv-rkk-1',
   recoveryAuthKey: 'tv-rak-1',
+  localStateKey: 'tv-lst-1',
 } as const;
 
 /** First byte of every self-describing envelope this version writes. */

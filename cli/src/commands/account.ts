@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { Vault } from '@testimony-vault/client/node';
+import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+
+export function accountCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('register <handle>')
+    .description('create an account (the first one on a server is its administrator)')
+    .option('--invite <code>', 'invite code from an administrator')
+    .action(async (handle: string, opts: { invite?: string }) => {
+      const c = ctx();
+      const server = await c.server();
+      const passphrase = await c.passphrase('passphrase.new');
+      if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== passphrase) throw new UsageError(c.t('passphrase.mismatch'));
+      const state = await c.stateStore();
+      const { vault, recoveryKey } = await Vault.register({ server, handle, passphrase, state, device: 'tvault', ...(opts.invite ? { inviteCode: opts.invite } : {}), ...c.kdf() });
+      state.unlock(vault.localStateKey());
+      await c.saveSettings({ server, handle: vault.handle });
+      c.print(c.t('register.done', { handle: vault.handle, server }));
+      c.print(c.t('register.recovery'));
+      c.print(recoveryKey);
+      await vault.logout();
+    });
+
+  program
+    .command('login <handle>')
+    .description('remember the server and handle, after checking the passphrase')
+    .action(async (handle: string) => {
+      const c = ctx();
+      const server = await c.server();
+      await c.saveSettings({ server, handle: handle.trim().toLowerCase() });
+      await c.withVault(async (vault) => c.print(c.t('login.done', { handle: vault.handle, server })));
+    });
+
+  program
+    .command('logout')
+    .description('forget the handle on this device (pins and checkpoints stay, protected)')
+    .action(async () => {
+      const c = ctx();
+      const { server } = await c.settings();
+      await c.saveSettings(server ? { server } : {});
+      c.print(c.t('logout.done'));
+    });
+
+  program
+    .command('whoami')
+    .description('handle, server and your own safety number')
+    .action(async () => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        if (c.options.json) return c.printJson({ handle: vault.handle, server: vault.server, safetyNumber: vault.fingerprint() });
+        c.print(`${c.t('whoami.handle')}: ${vault.handle}`);
+        c.print(`${c.t('whoami.server')}: ${vault.server}`);
+        c.print(`${c.t('whoami.safety')}: ${vault.fingerprint()}`);
+      });
+    });
+}

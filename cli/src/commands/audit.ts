@@ -1,0 +1,45 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { cryptoReady, verifyExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
+import type { Context } from '../context.ts';
+
+function line(e: AuditHistoryEvent): string {
+  return `${e.at.toISOString()}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
+}
+
+export function auditCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('history <record>')
+    .description("who did what to a testimony, verified against the log's signed checkpoint")
+    .option('--export <file>', 'also write a self-contained, offline-verifiable export')
+    .action(async (recordId: string, opts: { export?: string }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const events = await vault.recordHistory(recordId);
+        const checkpoint = await vault.auditCheckpoint();
+        if (c.options.json) c.printJson(events);
+        else {
+          for (const e of events) c.print(line(e));
+          c.print(c.t('history.verified', { size: checkpoint.size }));
+        }
+        if (opts.export) {
+          await writeFile(opts.export, `${JSON.stringify(await vault.exportHistory(recordId), null, 2)}\n`, { mode: 0o600 });
+          c.print(c.t('history.exported', { file: opts.export }));
+        }
+      });
+    });
+
+  program
+    .command('verify-export <file>')
+    .description('check a history export with no server')
+    .option('--key <verifierKey>', 'the log key obtained independently')
+    .action(async (file: string, opts: { key?: string }) => {
+      const c = ctx();
+      await cryptoReady();
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { origin?: string };
+      const events = verifyExport(doc, opts.key ? { verifierKey: opts.key } : {});
+      if (c.options.json) return c.printJson(events);
+      for (const e of events) c.print(line(e));
+      c.print(c.t('verify.ok', { count: events.length, origin: String(doc.origin) }));
+    });
+}

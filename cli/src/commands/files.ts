@@ -1,0 +1,156 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { ApiError, IntegrityError, type Vault, type VaultRecord } from '@testimony-vault/client/node';
+import type { Context } from '../context.ts';
+import { describe } from './records.ts';
+
+// Uploads in progress, so that running `tvault attach` again resumes instead of starting
+// over: record id, path, size and modification time → the file id chosen for the upload.
+// (Ids and paths only; no key: a resumed upload gets its key from the server, wrapped
+// under the master key.)
+type Pending = Record<string, string>;
+
+async function pending(ctx: Context): Promise<Pending> {
+  try {
+    return JSON.parse(await readFile(path.join(ctx.dir, 'uploads.json'), 'utf8')) as Pending;
+  } catch {
+    return {};
+  }
+}
+
+async function savePending(ctx: Context, p: Pending): Promise<void> {
+  await mkdir(ctx.dir, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(ctx.dir, 'uploads.json'), JSON.stringify(p), { mode: 0o600 });
+}
+
+const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.heic': 'image/heic', '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4a': 'audio/mp4', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.pdf': 'application/pdf', '.txt': 'text/plain' };
+
+/** Attaches files one by one, each with a progress bar (bytes, rate, time left); resumes an interrupted one. */
+export async function attachAll(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
+  const bars = new cliProgress.MultiBar(
+    { format: ctx.t('file.progress'), stream: process.stderr, hideCursor: true, noTTYOutput: false, formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? `${v}` : `${v}`) },
+    cliProgress.Presets.shades_classic,
+  );
+  try {
+    for (const file of files) {
+      const info = await stat(file);
+      const name = path.basename(file);
+      const key = `${recordId}|${path.resolve(file)}|${info.size}|${info.mtimeMs}`;
+      const uploads = await pending(ctx);
+      const bar = bars.create(info.size, 0, { name, rate: '', eta: '' });
+      const started = Date.now();
+      const options = {
+        name,
+        type: MEDIA[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
+        onProgress: (p: { bytes: number }) => {
+          const seconds = (Date.now() - started) / 1000;
+          const rate = seconds > 0 ? p.bytes / seconds : 0;
+          bar.update(p.bytes, { name, rate: `${(rate / 1e6).toFixed(1)} MB/s`, eta: rate > 0 ? Math.round((info.size - p.bytes) / rate) : '?' });
+        },
+      };
+      let result;
+      const resumeId = uploads[key];
+      try {
+        result = resumeId
+          ? await vault.resumeUpload(recordId, resumeId, file, options)
+          : await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+      } catch (err) {
+        // The server no longer has the upload (it expired): start over.
+        if (!(resumeId && err instanceof ApiError && err.status === 404)) throw err;
+        result = await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+      }
+      delete uploads[key];
+      await savePending(ctx, uploads);
+      bar.update(info.size);
+      ctx.print(ctx.t('file.attached', { name, size: result.size, sha256: result.sha256 }));
+    }
+  } finally {
+    bars.stop();
+  }
+}
+
+async function attachFresh(
+  ctx: Context, vault: Vault, recordId: string, file: string, options: { name: string; type: string; onProgress: (p: { bytes: number }) => void },
+  key: string, uploads: Pending,
+) {
+  const fileId = randomUUID();
+  uploads[key] = fileId;
+  await savePending(ctx, uploads);
+  return vault.attachFile(recordId, file, { ...options, fileId });
+}
+
+/** A file name safe to write inside the export folder: no folders, no dot files, no control characters. */
+function safeName(name: string, taken: Set<string>): string {
+  let base = path.basename(name).replace(/[\u0000-\u001f\u007f/\\:]/g, '_').replace(/^\.+/, '_') || 'file';
+  const ext = path.extname(base);
+  for (let i = 2; taken.has(base.toLowerCase()); i++) base = `${path.basename(base, ext)} (${i})${ext}`;
+  taken.add(base.toLowerCase());
+  return base;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function custodyNote(ctx: Context, r: VaultRecord, versions: VaultRecord[], exportedBy: string, files: { name: string; sha256: string; uploadedAt: string }[]): string {
+  return [
+    `# ${ctx.t('export.custody')}: ${r.fields.title}`,
+    '',
+    `- record: ${r.id}`,
+    `- owner: ${r.owner}`,
+    `- exported by: ${exportedBy}, ${new Date().toISOString()}`,
+    `- versions: ${versions.map((v) => `v${v.version} ${v.writtenAt.toISOString()} (${v.author.handle}, ${v.author.fingerprint})`).join('; ')}`,
+    '',
+    ...files.map((f) => `- ${f.name}: SHA-256 at intake ${f.sha256}, uploaded ${f.uploadedAt}; checked again after export`),
+    '',
+    'Every version was verified against its author\'s Ed25519 signature before export; every file was decrypted, authenticated chunk by chunk and its SHA-256 compared with the one recorded at intake. `sha256sum -c MANIFEST.sha256` checks the files again.',
+    '',
+  ].join('\n');
+}
+
+export function fileCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('attach <record> <files...>')
+    .description('attach evidence files, with progress; run again to resume an interrupted upload')
+    .action(async (recordId: string, files: string[]) => {
+      const c = ctx();
+      await c.withVault((vault) => attachAll(c, vault, recordId, files));
+    });
+
+  program
+    .command('export <record> <dir>')
+    .description('the decrypted testimony as JSON and Markdown, its files, MANIFEST.sha256 and a custody note')
+    .action(async (recordId: string, dir: string) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const record = await vault.getRecord(recordId);
+        const versions = await vault.recordVersions(recordId);
+        await mkdir(path.join(dir, 'files'), { recursive: true, mode: 0o700 });
+        const taken = new Set<string>();
+        const manifest: string[] = [];
+        const files = [];
+        for (const a of record.attachments) {
+          const name = safeName(a.name, taken);
+          const target = path.join(dir, 'files', name);
+          await vault.downloadFile(recordId, a.fileId, target);
+          const sha = await sha256Of(target);
+          if (sha !== a.sha256) throw new IntegrityError(`${name}: SHA-256 after export differs from intake`);
+          manifest.push(`${sha}  files/${name}`);
+          files.push({ name, sha256: a.sha256, uploadedAt: a.uploadedAt });
+        }
+        const { attachments, ...rest } = record;
+        const json = { ...rest, attachments: attachments.map(({ key: _k, header: _h, ...visible }) => visible), versions: versions.map((v) => ({ version: v.version, writtenAt: v.writtenAt, author: v.author, fields: v.fields })) };
+        await writeFile(path.join(dir, 'record.json'), `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
+        await writeFile(path.join(dir, 'record.md'), `${describe(c, record)}\n`, { mode: 0o600 });
+        await writeFile(path.join(dir, 'CUSTODY.md'), custodyNote(c, record, versions, vault.handle, files), { mode: 0o600 });
+        await writeFile(path.join(dir, 'MANIFEST.sha256'), manifest.length ? `${manifest.join('\n')}\n` : '', { mode: 0o600 });
+        c.print(c.t('export.done', { dir, files: files.length }));
+      });
+    });
+}

@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
+import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { attachAll } from './files.ts';
+
+async function readStdin(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const p of process.stdin) parts.push(p as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function describe(ctx: Context, r: VaultRecord): string {
+  const f = r.fields;
+  return [
+    `# ${f.title}`,
+    `${r.id} · ${ctx.t('record.version')} ${r.version}/${r.latestVersion} · ${ctx.t('record.by')} ${r.author.handle} · ${r.writtenAt.toISOString()}`,
+    ...(f.place ? [`${f.place}${f.occurredAt ? ` · ${f.occurredAt}` : ''}`] : []),
+    '',
+    f.narrative,
+    ...r.attachments.map((a) => `  📎 ${a.name} (${a.size} bytes, SHA-256 ${a.sha256})`),
+  ].join('\n');
+}
+
+export function recordCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('add')
+    .description('a new testimony: narrative from --narrative-file, or stdin')
+    .requiredOption('--title <title>', 'title')
+    .option('--narrative-file <file>', 'read the narrative from a file ("-" for stdin)')
+    .option('--place <place>')
+    .option('--occurred-at <date>')
+    .option('--language <code>')
+    .option('--tag <tag...>', 'tags')
+    .option('--attach <file...>', 'evidence files to attach')
+    .action(async (opts: { title: string; narrativeFile?: string; place?: string; occurredAt?: string; language?: string; tag?: string[]; attach?: string[] }) => {
+      const c = ctx();
+      const narrative = opts.narrativeFile === undefined ? '' : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
+      const fields: RecordFields = { title: opts.title, narrative };
+      if (opts.place) fields.place = opts.place;
+      if (opts.occurredAt) fields.occurredAt = opts.occurredAt;
+      if (opts.language) fields.language = opts.language;
+      if (opts.tag) fields.tags = opts.tag;
+      await c.withVault(async (vault) => {
+        const { id, version } = await vault.createRecord(fields);
+        if (c.options.json) c.printJson({ id, version });
+        else c.print(c.t('record.created', { id, version }));
+        if (opts.attach?.length) await attachAll(c, vault, id, opts.attach);
+      });
+    });
+
+  program
+    .command('list')
+    .description('your testimonies, newest change first')
+    .action(async () => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const records: VaultRecord[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await vault.listRecords(cursor ? { cursor } : {});
+          records.push(...page.records);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        if (c.options.json) return c.printJson(records.map((r) => ({ id: r.id, title: r.fields.title, version: r.version, owner: r.owner, writtenAt: r.writtenAt, files: r.attachments.length })));
+        if (records.length === 0) return c.print(c.t('record.none'));
+        for (const r of records) c.print(`${r.id}  v${r.version}  ${r.writtenAt.toISOString().slice(0, 10)}  ${r.fields.title}`);
+      });
+    });
+
+  program
+    .command('show <record>')
+    .description('one testimony, decrypted and verified')
+    .option('--version <n>', 'an earlier version', (v) => Number(v))
+    .action(async (id: string, opts: { version?: number }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const r = await vault.getRecord(id, opts.version === undefined ? {} : { version: opts.version });
+        if (c.options.json) c.printJson(r);
+        else c.print(describe(c, r));
+      });
+    });
+
+  program
+    .command('versions <record>')
+    .description('every version of a testimony, oldest first')
+    .action(async (id: string) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const versions = await vault.recordVersions(id);
+        if (c.options.json) return c.printJson(versions.map((v) => ({ version: v.version, keyVersion: v.keyVersion, author: v.author.handle, writtenAt: v.writtenAt, title: v.fields.title })));
+        for (const v of versions) c.print(`v${v.version}  ${v.writtenAt.toISOString()}  ${v.author.handle}  ${v.fields.title}`);
+      });
+    });
+
+  program
+    .command('delete <record>')
+    .description('delete a testimony and its files (asks to confirm)')
+    .option('--yes <prefix>', 'confirm without asking: the first 8 characters of the id')
+    .action(async (id: string, opts: { yes?: string }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const r = await vault.getRecord(id);
+        let answer: string;
+        if (opts.yes !== undefined) answer = opts.yes;
+        else {
+          if (!process.stdin.isTTY) throw new UsageError(c.t('record.deleteAborted'));
+          const { read } = await import('read');
+          answer = String(await read({ prompt: c.t('record.deleteConfirm', { title: r.fields.title, id }), output: process.stderr }));
+        }
+        if (answer.trim() !== id.slice(0, 8)) return c.print(c.t('record.deleteAborted'));
+        await vault.deleteRecord(id);
+        c.print(c.t('record.deleted', { id }));
+      });
+    });
+}

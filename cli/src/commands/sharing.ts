@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.ts';
+import { UsageError } from '../errors.ts';
+
+export function sharingCommands(program: Command, ctx: () => Context): void {
+  program
+    .command('contact <handle>')
+    .description("show a person's safety number and, once compared out of band, mark it verified")
+    .option('--confirm <number>', 'the safety number as read out (for scripts), instead of asking')
+    .action(async (handle: string, opts: { confirm?: string }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const info = await vault.lookupUser(handle);
+        c.print(c.t('contact.safety', { handle: info.handle }));
+        c.print(`  ${info.fingerprint}`);
+        let number = opts.confirm;
+        if (number === undefined && process.stdin.isTTY && !info.verified) {
+          const { read } = await import('read');
+          const answer = String(await read({ prompt: c.t('contact.confirm', { handle: info.handle }), output: process.stderr }));
+          if (/^(yes|y|sí|si|s)$/i.test(answer.trim())) number = info.fingerprint;
+        }
+        const verified = number === undefined ? info.verified : (await vault.verifyContact(handle, number)).verified;
+        c.print(c.t(verified ? 'contact.verified' : 'contact.notVerified', { handle: info.handle }));
+      });
+    });
+
+  program
+    .command('share <record> <handle>')
+    .description('let a reviewer read a testimony and its files (only a verified contact, unless --unverified)')
+    .option('--until <date>', 'access ends at this date (ISO 8601)')
+    .option('--unverified', 'share although the safety number was never compared (trust on first use)')
+    .action(async (recordId: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
+      const c = ctx();
+      const expiresAt = opts.until === undefined ? undefined : new Date(opts.until);
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(`--until ${opts.until}: not a date`);
+      await c.withVault(async (vault) => {
+        const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
+        c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: g.expiresAt.toISOString() }) : '' }));
+      });
+    });
+
+  program
+    .command('revoke <record> <handle>')
+    .description("end a reviewer's access now and rotate the testimony's key")
+    .action(async (recordId: string, handle: string) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const r = await vault.revoke(recordId, handle);
+        c.print(c.t('revoke.done', { handle, id: recordId, version: r.version }));
+      });
+    });
+
+  program
+    .command('grants <record>')
+    .description('who has or had access to a testimony')
+    .action(async (recordId: string) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const grants = await vault.grants(recordId);
+        if (c.options.json) return c.printJson(grants);
+        if (grants.length === 0) return c.print(c.t('grants.none'));
+        for (const g of grants) {
+          c.print(`${g.handle}  ${g.status}  ${g.grantedAt.toISOString()} → ${g.expiresAt?.toISOString() ?? '∞'}${g.revokedAt ? `  (${g.revokedAt.toISOString()})` : ''}  ${g.verified ? '✓' : '?'}`);
+        }
+      });
+    });
+
+  program
+    .command('inbox')
+    .description('testimonies shared with you')
+    .action(async () => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const shared = await vault.sharedWithMe();
+        if (c.options.json) return c.printJson(shared);
+        if (shared.length === 0) return c.print(c.t('inbox.none'));
+        for (const s of shared) c.print(`${s.recordId}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${s.grantedAt.toISOString()} → ${s.expiresAt?.toISOString() ?? '∞'}`);
+      });
+    });
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { read } from 'read';
+import { FileStateStore, IntegrityStateStore, Vault, type KdfLimits } from '@testimony-vault/client/node';
+import { pickLang, translator, type Translate } from './i18n/index.ts';
+import { UsageError } from './errors.ts';
+
+// What tvault keeps between runs, in a folder only its owner can read (mode 0700):
+// settings.json (server URL and handle) and state.json (pinned keys, the contact-list and
+// record versions seen, the audit log key and last checkpoint), every state entry MACed
+// under a key derived from the account's master key. No key, passphrase, token or
+// plaintext is ever written: each command asks for the passphrase, opens a session, and
+// ends it. Wiping it: delete the folder (docs: README, "Command line").
+
+export interface GlobalOptions {
+  server?: string;
+  lang?: string;
+  json?: boolean;
+  configDir?: string;
+  passphraseFd?: string;
+}
+
+interface Settings {
+  server?: string;
+  handle?: string;
+}
+
+/** Tests only: a cheap Argon2id. The loud name is the point; never set it for real use. */
+const TEST_KDF: KdfLimits | undefined = process.env.TVAULT_UNSAFE_TEST_KDF === '1' ? { opsLimit: 1, memLimit: 8192 } : undefined;
+
+export class Context {
+  readonly t: Translate;
+  readonly dir: string;
+
+  constructor(readonly options: GlobalOptions) {
+    this.t = translator(pickLang(options.lang));
+    const base = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
+    this.dir = options.configDir ?? process.env.TVAULT_HOME ?? path.join(base, 'tvault');
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  async settings(): Promise<Settings> {
+    try {
+      return JSON.parse(await readFile(this.file('settings.json'), 'utf8')) as Settings;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw err;
+    }
+  }
+
+  async saveSettings(s: Settings): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+    await writeFile(this.file('settings.json'), `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  async server(): Promise<string> {
+    const server = this.options.server ?? (await this.settings()).server;
+    if (!server) throw new UsageError(this.t('login.needed'));
+    return server;
+  }
+
+  /** The passphrase from --passphrase-fd, else from the terminal without echo. */
+  async passphrase(prompt: 'passphrase.prompt' | 'passphrase.new' | 'passphrase.again' = 'passphrase.prompt'): Promise<string> {
+    if (this.options.passphraseFd !== undefined) {
+      const fd = Number(this.options.passphraseFd);
+      return readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
+    }
+    if (!process.stdin.isTTY) throw new UsageError(this.t('passphrase.noTerminal'));
+    return read({ prompt: this.t(prompt), silent: true, replace: '', output: process.stderr });
+  }
+
+  async stateStore(): Promise<IntegrityStateStore> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    return IntegrityStateStore.wrap(new FileStateStore(this.file('state.json')));
+  }
+
+  kdf(): { kdf?: KdfLimits; kdfFloor?: KdfLimits } {
+    return TEST_KDF ? { kdf: TEST_KDF, kdfFloor: TEST_KDF } : {};
+  }
+
+  /** Logs in for one command, runs it, and ends the session whatever happens. */
+  async withVault<T>(run: (vault: Vault) => Promise<T>): Promise<T> {
+    const settings = await this.settings();
+    const server = await this.server();
+    if (!settings.handle) throw new UsageError(this.t('login.needed'));
+    const state = await this.stateStore();
+    const vault = await Vault.login({ server, handle: settings.handle, passphrase: await this.passphrase(), state, device: 'tvault', ...this.kdf() });
+    state.unlock(vault.localStateKey());
+    try {
+      return await run(vault);
+    } finally {
+      await vault.logout().catch(() => undefined);
+    }
+  }
+
+  print(text: string): void {
+    process.stdout.write(`${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+}

@@ -1,0 +1,26 @@
+import {
+  ApiError, IntegrityError, KeyChangedError, NetworkError, VaultError, WrongPassphraseError,
+} from '@testimony-vault/client/node';
+import type { Translate } from './i18n/index.ts';
+
+/** A mistake in how tvault was called: the message says what to do. */
+export class UsageError extends Error {}
+
+// One exit code per class of failure, so scripts can branch on it.
+export const EXIT = { usage: 2, wrongPassphrase: 3, unreachable: 4, integrity: 5, keyChanged: 6, notFound: 7, tooBig: 8, other: 1 } as const;
+
+/** One clear line, and the exit code of its class. */
+export function explain(err: unknown, t: Translate, server: string | undefined): { line: string; code: number } {
+  const detail = err instanceof Error ? err.message : String(err);
+  if (err instanceof UsageError) return { line: t('error.usage', { detail }), code: EXIT.usage };
+  if (err instanceof WrongPassphraseError) return { line: t('error.wrongPassphrase'), code: EXIT.wrongPassphrase };
+  if (err instanceof KeyChangedError) {
+    return { line: t('error.keyChanged', { handle: err.handle, pinned: err.pinnedFingerprint, presented: err.presentedFingerprint }), code: EXIT.keyChanged };
+  }
+  if (err instanceof NetworkError) return { line: t('error.unreachable', { server: server ?? '?' }), code: EXIT.unreachable };
+  if (err instanceof IntegrityError) return { line: t('error.integrity', { detail }), code: EXIT.integrity };
+  if (err instanceof ApiError && err.status === 413) return { line: t('error.tooBig', { detail }), code: EXIT.tooBig };
+  if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return { line: t('error.notFound', { detail }), code: EXIT.notFound };
+  if (err instanceof VaultError) return { line: t('error.other', { detail }), code: EXIT.other };
+  return { line: t('error.other', { detail }), code: EXIT.other };
+}

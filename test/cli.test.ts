@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { build, handle } from './helper.ts';
+
+// The real tvault binary in child processes against a real server: the walkthrough of
+// the README, from registration to revocation and the verified history.
+
+const server = await build(t);
+const root = path.resolve(import.meta.dirname, '..');
+const work = await mkdtemp(path.join(tmpdir(), 'tvault-cli-'));
+t.teardown(() => rm(work, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs tvault as `who` (its own config folder), the passphrase on fd 3 as a script would. */
+function tvault(who: string, passphrase: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'cli/bin/tvault.js'), '--passphrase-fd', '3', ...args], {
+      cwd: work,
+      env: { ...process.env, TVAULT_HOME: path.join(work, who), TVAULT_UNSAFE_TEST_KDF: '1', LANG: 'en_US.UTF-8', LC_ALL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const fd3 = child.stdio[3] as NodeJS.WritableStream;
+    fd3.on('error', () => undefined); // commands that never ask close it unread
+    fd3.end(`${passphrase}\n`);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const coordinator = handle('casa');
+const lawyer = handle('lic');
+
+t.test('the walkthrough: register, testify with a photo, verify, share, export, revoke, history', async (t) => {
+  let r = await tvault('coord', 'coord pass', ['--server', server.url, 'register', coordinator]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /(\w+ ){23}\w+/, 'shows 24 recovery words');
+  r = await tvault('lawyer', 'lawyer pass', ['--server', server.url, 'register', lawyer]);
+  t.equal(r.code, 0, r.stderr);
+
+  const photo = path.join(work, 'IMG_0042.jpg');
+  const bytes = randomBytes(300_000);
+  await writeFile(photo, bytes);
+  const narrative = path.join(work, 'narrative.txt');
+  await writeFile(narrative, 'Cruzó el río de noche con su hija.');
+  r = await tvault('coord', 'coord pass', ['--json', 'add', '--title', 'Testimonio de R.', '--narrative-file', narrative, '--place', 'Reynosa', '--attach', photo]);
+  t.equal(r.code, 0, r.stderr);
+  const id = (JSON.parse(r.stdout.slice(0, r.stdout.indexOf('}') + 1)) as { id: string }).id;
+  t.match(r.stdout, /IMG_0042\.jpg: attached \(300000 bytes/);
+
+  r = await tvault('coord', 'coord pass', ['--json', 'list']);
+  t.same((JSON.parse(r.stdout) as { id: string; files: number }[]).map((x) => [x.id, x.files]), [[id, 1]], 'list --json');
+
+  r = await tvault('coord', 'wrong', ['whoami']);
+  t.equal(r.code, 3, 'a wrong passphrase has its own exit code');
+  t.match(r.stderr, /^tvault: Wrong handle or passphrase/);
+
+  r = await tvault('lawyer', 'lawyer pass', ['whoami']);
+  const lawyerNumber = /safety number: ([\d ]+)/.exec(r.stdout)?.[1];
+  t.ok(lawyerNumber, 'whoami shows the safety number');
+
+  r = await tvault('coord', 'coord pass', ['share', id, lawyer]);
+  t.not(r.code, 0, 'sharing with a contact never verified is refused by default');
+  r = await tvault('coord', 'coord pass', ['contact', lawyer, '--confirm', lawyerNumber!]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /is verified/);
+  r = await tvault('coord', 'coord pass', ['share', id, lawyer]);
+  t.equal(r.code, 0, r.stderr);
+
+  r = await tvault('lawyer', 'lawyer pass', ['--json', 'inbox']);
+  t.equal((JSON.parse(r.stdout) as { recordId: string }[])[0]?.recordId, id, 'the lawyer sees it in the inbox');
+  const out = path.join(work, 'export');
+  r = await tvault('lawyer', 'lawyer pass', ['export', id, out]);
+  t.equal(r.code, 0, r.stderr);
+  t.ok((await readFile(path.join(out, 'files', 'IMG_0042.jpg'))).equals(bytes), 'the photo, byte-identical');
+  const manifest = await readFile(path.join(out, 'MANIFEST.sha256'), 'utf8');
+  t.match(manifest, /^[0-9a-f]{64} {2}files\/IMG_0042\.jpg\n$/, 'a sha256sum manifest');
+  t.match(await readFile(path.join(out, 'CUSTODY.md'), 'utf8'), /SHA-256 at intake/);
+  t.equal((JSON.parse(await readFile(path.join(out, 'record.json'), 'utf8')) as { fields: { title: string } }).fields.title, 'Testimonio de R.');
+  t.notMatch(await readFile(path.join(out, 'record.json'), 'utf8'), /"key"/, 'no file key in the export');
+
+  r = await tvault('coord', 'coord pass', ['revoke', id, lawyer]);
+  t.equal(r.code, 0, r.stderr);
+  r = await tvault('lawyer', 'lawyer pass', ['show', id]);
+  t.equal(r.code, 7, 'the lawyer is refused (not found)');
+
+  const exported = path.join(work, 'history.json');
+  r = await tvault('coord', 'coord pass', ['history', id, '--export', exported]);
+  t.equal(r.code, 0, r.stderr);
+  for (const step of ['record.create', 'file.upload', 'grant.share', 'file.download', 'grant.revoke']) t.match(r.stdout, step, `the history shows ${step}`);
+  t.match(r.stdout, new RegExp(`${lawyer}.*record.read\\s+refused`), "and the lawyer's refused read");
+  r = await tvault('nobody', '', ['verify-export', exported]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^VERIFIED/m, 'the export verifies offline');
+
+  const mode = (await stat(path.join(work, 'coord'))).mode & 0o777;
+  t.equal(mode, 0o700, 'the config folder is readable by its owner only');
+  const state = await readFile(path.join(work, 'coord', 'state.json'), 'utf8');
+  t.notMatch(state, /coord pass/, 'no passphrase on disk');
+});
+
+t.test('tampering with the local state is detected', async (t) => {
+  const file = path.join(work, 'coord', 'state.json');
+  const state = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  const name = Object.keys(state).find((k) => k.startsWith('contacts:'))!;
+  state[name] = `${Buffer.from('0').toString('base64url')}.${state[name]!.split('.')[1]}`;
+  await writeFile(file, JSON.stringify(state));
+  const r = await tvault('coord', 'coord pass', ['contact', lawyer]);
+  t.equal(r.code, 5, 'an integrity failure');
+  t.match(r.stderr, /does not verify|altered/);
+});
+
+t.test('messages in Spanish', async (t) => {
+  const r = await tvault('coord', 'wrong', ['whoami'], { LANG: 'es_MX.UTF-8' });
+  t.match(r.stderr, /frase de paso incorrectos/);
+  const r2 = await tvault('coord', 'wrong', ['--lang', 'en', 'whoami'], { LANG: 'es_MX.UTF-8' });
+  t.match(r2.stderr, /Wrong handle or passphrase/, '--lang wins over LANG');
+});
+
+t.test('an unreachable server is one line and its own exit code', async (t) => {
+  const r = await tvault('coord', 'coord pass', ['--server', 'http://127.0.0.1:9', 'whoami']);
+  t.equal(r.code, 4);
+  t.match(r.stderr, /^tvault: Cannot reach the server http:\/\/127\.0\.0\.1:9/);
+});
