@@ -134,3 +134,42 @@ t.test('an unreachable server is one line and its own exit code', async (t) => {
   t.equal(r.code, 4);
   t.match(r.stderr, /^tvault: Cannot reach the server http:\/\/127\.0\.0\.1:9/);
 });
+
+t.test('account management and editing from a terminal client', async (t) => {
+  const who = handle('admin');
+  let r = await tvault('acct', 'first pass', ['--server', server.url, 'register', who]);
+  t.equal(r.code, 0, r.stderr);
+  const words = r.stdout.trim().split('\n').pop()!;
+  t.equal(words.split(' ').length, 24);
+
+  r = await tvault('acct', 'first pass\nsecond pass', ['passwd']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal((await tvault('acct', 'first pass', ['whoami'])).code, 3, 'the old passphrase no longer opens the account');
+
+  r = await tvault('acct', `${words}\nthird pass`, ['recover', who]);
+  t.equal(r.code, 0, r.stderr);
+  r = await tvault('acct', 'third pass', ['--json', 'sessions']);
+  t.equal(r.code, 0, r.stderr);
+  t.ok((JSON.parse(r.stdout) as { current: boolean }[]).some((s) => s.current), 'sessions lists this one');
+
+  r = await tvault('acct', 'third pass', ['invite', '--days', '2']);
+  t.equal(r.code, 7, 'only an administrator makes invites');
+  r = await tvault('coord', 'coord pass', ['invite', '--days', '2']);
+  t.match(r.stdout, /\n[A-Za-z0-9_-]{16,}\n$/, 'the first account on the server is its administrator');
+
+  r = await tvault('acct', 'third pass', ['--json', 'add', '--title', 'first', '--narrative-file', '-'], {});
+  t.equal(r.code, 0, r.stderr);
+  const id = (JSON.parse(r.stdout) as { id: string }).id;
+  const editor = path.join(work, 'editor.sh');
+  await writeFile(editor, '#!/bin/sh\nprintf "edited in memory" > "$1"\n', { mode: 0o700 });
+  r = await tvault('acct', 'third pass', ['edit', id, '--editor', '--place', 'Tijuana'], { EDITOR: editor });
+  t.equal(r.code, 0, r.stderr);
+  r = await tvault('acct', 'third pass', ['--json', 'show', id]);
+  const shown = JSON.parse(r.stdout) as { version: number; fields: { narrative: string; place: string } };
+  t.same([shown.version, shown.fields.narrative, shown.fields.place], [2, 'edited in memory', 'Tijuana']);
+  r = await tvault('acct', 'third pass', ['delete', id, '--yes', 'wrong']);
+  t.match(r.stdout, /Not deleted/);
+  r = await tvault('acct', 'third pass', ['delete', id, '--yes', id.slice(0, 8)]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal((await tvault('acct', 'third pass', ['show', id])).code, 7, 'gone');
+});

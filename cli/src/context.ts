@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { read } from 'read';
 import { FileStateStore, IntegrityStateStore, Vault, type KdfLimits } from '@testimony-vault/client/node';
-import { pickLang, translator, type Translate } from './i18n/index.ts';
+import { pickLang, translator, type MessageKey, type Translate } from './i18n/index.ts';
 import { UsageError } from './errors.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
@@ -65,11 +65,18 @@ export class Context {
     return server;
   }
 
-  /** The passphrase from --passphrase-fd, else from the terminal without echo. */
-  async passphrase(prompt: 'passphrase.prompt' | 'passphrase.new' | 'passphrase.again' = 'passphrase.prompt'): Promise<string> {
+  private fdLines: string[] | undefined;
+
+  /**
+   * The next secret: from --passphrase-fd (one per line, in the order the command asks:
+   * e.g. current then new passphrase), else from the terminal without echo.
+   */
+  async passphrase(prompt: MessageKey & `${'passphrase' | 'recover' | 'passwd'}.${string}` = 'passphrase.prompt'): Promise<string> {
     if (this.options.passphraseFd !== undefined) {
-      const fd = Number(this.options.passphraseFd);
-      return readFileSync(fd, 'utf8').replace(/\r?\n$/, '');
+      this.fdLines ??= readFileSync(Number(this.options.passphraseFd), 'utf8').split(/\r?\n/);
+      const line = this.fdLines.shift();
+      if (line === undefined) throw new UsageError(this.t('passphrase.noTerminal'));
+      return line;
     }
     if (!process.stdin.isTTY) throw new UsageError(this.t('passphrase.noTerminal'));
     return read({ prompt: this.t(prompt), silent: true, replace: '', output: process.stderr });
@@ -85,15 +92,16 @@ export class Context {
   }
 
   /** Logs in for one command, runs it, and ends the session whatever happens. */
-  async withVault<T>(run: (vault: Vault) => Promise<T>): Promise<T> {
+  async withVault<T>(run: (vault: Vault, passphrase: string) => Promise<T>): Promise<T> {
     const settings = await this.settings();
     const server = await this.server();
     if (!settings.handle) throw new UsageError(this.t('login.needed'));
     const state = await this.stateStore();
-    const vault = await Vault.login({ server, handle: settings.handle, passphrase: await this.passphrase(), state, device: 'tvault', ...this.kdf() });
+    const passphrase = await this.passphrase();
+    const vault = await Vault.login({ server, handle: settings.handle, passphrase, state, device: 'tvault', ...this.kdf() });
     state.unlock(vault.localStateKey());
     try {
-      return await run(vault);
+      return await run(vault, passphrase);
     } finally {
       await vault.logout().catch(() => undefined);
     }

@@ -55,4 +55,64 @@ export function accountCommands(program: Command, ctx: () => Context): void {
         c.print(`${c.t('whoami.safety')}: ${vault.fingerprint()}`);
       });
     });
+
+  program
+    .command('passwd')
+    .description('change the passphrase (asks for the current one, then the new one); ends the other sessions')
+    .action(async () => {
+      const c = ctx();
+      await c.withVault(async (vault, current) => {
+        const next = await c.passphrase('passphrase.new');
+        if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== next) throw new UsageError(c.t('passphrase.mismatch'));
+        await vault.changePassphrase(current, next);
+        c.print(c.t('passwd.done'));
+      });
+    });
+
+  program
+    .command('recover <handle>')
+    .description('set a new passphrase with the 24 recovery words')
+    .action(async (handle: string) => {
+      const c = ctx();
+      const server = await c.server();
+      const recoveryKey = await c.passphrase('recover.words');
+      const newPassphrase = await c.passphrase('passphrase.new');
+      if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== newPassphrase) throw new UsageError(c.t('passphrase.mismatch'));
+      const state = await c.stateStore();
+      const vault = await Vault.recover({ server, handle, recoveryKey, newPassphrase, state, device: 'tvault', ...c.kdf() });
+      state.unlock(vault.localStateKey());
+      await c.saveSettings({ server, handle: vault.handle });
+      c.print(c.t('recover.done', { handle: vault.handle }));
+      await vault.logout();
+    });
+
+  program
+    .command('sessions')
+    .description('where this account is logged in; --end ID ends one')
+    .option('--end <id>', 'end this session')
+    .action(async (opts: { end?: string }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        if (opts.end) {
+          await vault.endSession(opts.end);
+          return c.print(c.t('sessions.ended', { id: opts.end }));
+        }
+        const sessions = await vault.sessions();
+        if (c.options.json) return c.printJson(sessions);
+        for (const s of sessions) c.print(`${s.id}  ${s.device ?? '-'}  ${s.lastUsedAt.toISOString()}  ${s.current ? c.t('sessions.current') : ''}`);
+      });
+    });
+
+  program
+    .command('invite')
+    .description('administrators: a single-use invite code')
+    .option('--days <n>', 'valid for this many days', (v) => Number(v))
+    .action(async (opts: { days?: number }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const invite = await vault.createInvite(opts.days ? { expiresInSeconds: Math.round(opts.days * 86400) } : {});
+        c.print(c.t('invite.code', { date: invite.expiresAt.toISOString() }));
+        c.print(invite.code);
+      });
+    });
 }

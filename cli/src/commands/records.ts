@@ -1,9 +1,32 @@
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { attachAll } from './files.ts';
+
+/**
+ * Opens $EDITOR on the text, in a file on /dev/shm (memory, not disk) readable by the
+ * owner only, removed right after. Refuses where there is no such folder.
+ */
+async function editInMemory(ctx: Context, text: string): Promise<string> {
+  const editor = process.env.VISUAL || process.env.EDITOR;
+  const shm = '/dev/shm';
+  if (!editor || !existsSync(shm)) throw new UsageError(ctx.t('edit.noEditor'));
+  const dir = await mkdtemp(path.join(shm, 'tvault-'));
+  const file = path.join(dir, 'narrative.txt');
+  try {
+    await writeFile(file, text, { mode: 0o600 });
+    const result = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
+    if (result.status !== 0) throw new UsageError(`${editor} exited with ${result.status}`);
+    return await readFile(file, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
@@ -26,7 +49,7 @@ export function describe(ctx: Context, r: VaultRecord): string {
 export function recordCommands(program: Command, ctx: () => Context): void {
   program
     .command('add')
-    .description('a new testimony: narrative from --narrative-file, or stdin')
+    .description('a new testimony: narrative from --narrative-file (a file, or - for stdin), else $EDITOR')
     .requiredOption('--title <title>', 'title')
     .option('--narrative-file <file>', 'read the narrative from a file ("-" for stdin)')
     .option('--place <place>')
@@ -36,7 +59,8 @@ export function recordCommands(program: Command, ctx: () => Context): void {
     .option('--attach <file...>', 'evidence files to attach')
     .action(async (opts: { title: string; narrativeFile?: string; place?: string; occurredAt?: string; language?: string; tag?: string[]; attach?: string[] }) => {
       const c = ctx();
-      const narrative = opts.narrativeFile === undefined ? '' : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
+      const narrative =
+        opts.narrativeFile === undefined ? await editInMemory(c, '') : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
       const fields: RecordFields = { title: opts.title, narrative };
       if (opts.place) fields.place = opts.place;
       if (opts.occurredAt) fields.occurredAt = opts.occurredAt;
@@ -79,6 +103,31 @@ export function recordCommands(program: Command, ctx: () => Context): void {
         const r = await vault.getRecord(id, opts.version === undefined ? {} : { version: opts.version });
         if (c.options.json) c.printJson(r);
         else c.print(describe(c, r));
+      });
+    });
+
+  program
+    .command('edit <record>')
+    .description('write a new version: fields from flags, the narrative from --narrative-file or $EDITOR')
+    .option('--title <title>')
+    .option('--place <place>')
+    .option('--occurred-at <date>')
+    .option('--narrative-file <file>', 'a file, or - for stdin')
+    .option('--editor', 'edit the narrative in $EDITOR')
+    .action(async (id: string, opts: { title?: string; place?: string; occurredAt?: string; narrativeFile?: string; editor?: boolean }) => {
+      const c = ctx();
+      await c.withVault(async (vault) => {
+        const current = await vault.getRecord(id);
+        const changes: Partial<RecordFields> = {};
+        if (opts.title !== undefined) changes.title = opts.title;
+        if (opts.place !== undefined) changes.place = opts.place;
+        if (opts.occurredAt !== undefined) changes.occurredAt = opts.occurredAt;
+        if (opts.narrativeFile !== undefined) changes.narrative = opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
+        else if (opts.editor) changes.narrative = await editInMemory(c, current.fields.narrative);
+        const changed = Object.entries(changes).some(([k, v]) => (current.fields as Record<string, unknown>)[k] !== v);
+        if (!changed) return c.print(c.t('edit.unchanged'));
+        const { version } = await vault.updateRecord(id, changes);
+        c.print(c.t('record.updated', { id, version }));
       });
     });
 
