@@ -1,29 +1,35 @@
 import { Command } from 'commander';
 import { Context, type GlobalOptions } from './context.ts';
 import { explain } from './errors.ts';
+import { pickLang, translator } from './i18n/index.ts';
 import { accountCommands } from './commands/account.ts';
 import { recordCommands } from './commands/records.ts';
 import { fileCommands } from './commands/files.ts';
 import { sharingCommands } from './commands/sharing.ts';
 import { auditCommands } from './commands/audit.ts';
 
+// Help texts are translated too, so the language is read before the arguments are parsed.
+const langArg = process.argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+const langFlag = langArg < 0 ? undefined : process.argv[langArg]!.includes('=') ? process.argv[langArg]!.split('=')[1] : process.argv[langArg + 1];
+const t = translator(pickLang(langFlag));
+
 const program = new Command('tvault')
-  .description('The testimony vault from a terminal. Everything is encrypted on this device.')
-  .option('--server <url>', 'vault server (remembered by register and login)')
-  .option('--lang <lang>', 'es or en (default: from LC_ALL / LANG)')
-  .option('--json', 'machine-readable output for list and show commands')
-  .option('--config-dir <dir>', 'where tvault keeps its settings (default ~/.config/tvault, or $TVAULT_HOME)')
-  .option('--passphrase-fd <n>', 'read the passphrase from this file descriptor (scripts); never pass it as an argument')
+  .description(t('help.the-testimony-vault-from-a-terminal-ever'))
+  .option('--server <url>', t('help.vault-server-remembered-by-register-and'))
+  .option('--lang <lang>', t('help.es-or-en-default-from-lc-all-lang'))
+  .option('--json', t('help.machine-readable-output-for-list-and-sho'))
+  .option('--config-dir <dir>', t('help.where-tvault-keeps-its-settings-default'))
+  .option('--passphrase-fd <n>', t('help.read-the-passphrase-from-this-file-descr'))
   .showHelpAfterError();
 
 let context: Context | undefined;
 const ctx = () => (context ??= new Context(program.opts<GlobalOptions>()));
 
-accountCommands(program, ctx);
-recordCommands(program, ctx);
-fileCommands(program, ctx);
-sharingCommands(program, ctx);
-auditCommands(program, ctx);
+accountCommands(program, ctx, t);
+recordCommands(program, ctx, t);
+fileCommands(program, ctx, t);
+sharingCommands(program, ctx, t);
+auditCommands(program, ctx, t);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { Vault } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
+import type { Translate } from '../i18n/index.ts';
 import { UsageError } from '../errors.ts';
 
-export function accountCommands(program: Command, ctx: () => Context): void {
+export function accountCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
     .command('register <handle>')
-    .description('create an account (the first one on a server is its administrator)')
-    .option('--invite <code>', 'invite code from an administrator')
+    .description(t('help.create-an-account-the-first-one-on-a-ser'))
+    .option('--invite <code>', t('help.invite-code-from-an-administrator'))
     .action(async (handle: string, opts: { invite?: string }) => {
       const c = ctx();
       const server = await c.server();
@@ -25,7 +26,7 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('login <handle>')
-    .description('remember the server and handle, after checking the passphrase')
+    .description(t('help.remember-the-server-and-handle-after-che'))
     .action(async (handle: string) => {
       const c = ctx();
       const server = await c.server();
@@ -35,7 +36,7 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('logout')
-    .description('forget the handle on this device (pins and checkpoints stay, protected)')
+    .description(t('help.forget-the-handle-on-this-device-pins-an'))
     .action(async () => {
       const c = ctx();
       const { server } = await c.settings();
@@ -45,7 +46,7 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('whoami')
-    .description('handle, server and your own safety number')
+    .description(t('help.handle-server-and-your-own-safety-number'))
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -58,7 +59,7 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('passwd')
-    .description('change the passphrase (asks for the current one, then the new one); ends the other sessions')
+    .description(t('help.change-the-passphrase-asks-for-the-curre'))
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault, current) => {
@@ -71,7 +72,7 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('recover <handle>')
-    .description('set a new passphrase with the 24 recovery words')
+    .description(t('help.set-a-new-passphrase-with-the-24-recover'))
     .action(async (handle: string) => {
       const c = ctx();
       const server = await c.server();
@@ -88,8 +89,8 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('sessions')
-    .description('where this account is logged in; --end ID ends one')
-    .option('--end <id>', 'end this session')
+    .description(t('help.where-this-account-is-logged-in-end-id-e'))
+    .option('--end <id>', t('help.end-this-session'))
     .action(async (opts: { end?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -105,8 +106,8 @@ export function accountCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('invite')
-    .description('administrators: a single-use invite code')
-    .option('--days <n>', 'valid for this many days', (v) => Number(v))
+    .description(t('help.administrators-a-single-use-invite-code'))
+    .option('--days <n>', t('help.valid-for-this-many-days'), (v) => Number(v))
     .action(async (opts: { days?: number }) => {
       const c = ctx();
       await c.withVault(async (vault) => {

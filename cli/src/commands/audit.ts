@@ -2,16 +2,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cryptoReady, verifyExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
+import type { Translate } from '../i18n/index.ts';
 
 function line(e: AuditHistoryEvent): string {
   return `${e.at.toISOString()}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
 }
 
-export function auditCommands(program: Command, ctx: () => Context): void {
+export function auditCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
     .command('history <record>')
-    .description("who did what to a testimony, verified against the log's signed checkpoint")
-    .option('--export <file>', 'also write a self-contained, offline-verifiable export')
+    .description(t('help.who-did-what-to-a-testimony-verified-aga'))
+    .option('--export <file>', t('help.also-write-a-self-contained-offline-veri'))
     .action(async (recordId: string, opts: { export?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -31,8 +32,8 @@ export function auditCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('verify-export <file>')
-    .description('check a history export with no server')
-    .option('--key <verifierKey>', 'the log key obtained independently')
+    .description(t('help.check-a-history-export-with-no-server'))
+    .option('--key <verifierKey>', t('help.the-log-key-obtained-independently'))
     .action(async (file: string, opts: { key?: string }) => {
       const c = ctx();
       await cryptoReady();

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ApiError, IntegrityError, type Vault, type VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
+import type { Translate } from '../i18n/index.ts';
 import { describe } from './records.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
@@ -99,25 +100,25 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 function custodyNote(ctx: Context, r: VaultRecord, versions: VaultRecord[], exportedBy: string, files: { name: string; sha256: string; uploadedAt: string }[]): string {
+  const t = ctx.t;
   return [
-    `# ${ctx.t('export.custody')}: ${r.fields.title}`,
+    `# ${t('export.custody')}: ${r.fields.title}`,
     '',
-    `- record: ${r.id}`,
-    `- owner: ${r.owner}`,
-    `- exported by: ${exportedBy}, ${new Date().toISOString()}`,
-    `- versions: ${versions.map((v) => `v${v.version} ${v.writtenAt.toISOString()} (${v.author.handle}, ${v.author.fingerprint})`).join('; ')}`,
+    t('custody.record', { id: r.id, owner: r.owner }),
+    t('custody.exported', { who: exportedBy, when: new Date().toISOString() }),
+    t('custody.versions', { list: versions.map((v) => `v${v.version} ${v.writtenAt.toISOString()} (${v.author.handle}, ${v.author.fingerprint})`).join('; ') }),
     '',
-    ...files.map((f) => `- ${f.name}: SHA-256 at intake ${f.sha256}, uploaded ${f.uploadedAt}; checked again after export`),
+    ...files.map((f) => t('custody.file', { name: f.name, sha256: f.sha256, uploadedAt: f.uploadedAt })),
     '',
-    'Every version was verified against its author\'s Ed25519 signature before export; every file was decrypted, authenticated chunk by chunk and its SHA-256 compared with the one recorded at intake. `sha256sum -c MANIFEST.sha256` checks the files again.',
+    t('custody.method'),
     '',
   ].join('\n');
 }
 
-export function fileCommands(program: Command, ctx: () => Context): void {
+export function fileCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
     .command('attach <record> <files...>')
-    .description('attach evidence files, with progress; run again to resume an interrupted upload')
+    .description(t('help.attach-evidence-files-with-progress-run'))
     .action(async (recordId: string, files: string[]) => {
       const c = ctx();
       await c.withVault((vault) => attachAll(c, vault, recordId, files));
@@ -125,7 +126,7 @@ export function fileCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('export <record> <dir>')
-    .description('the decrypted testimony as JSON and Markdown, its files, MANIFEST.sha256 and a custody note')
+    .description(t('help.the-decrypted-testimony-as-json-and-mark'))
     .action(async (recordId: string, dir: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {

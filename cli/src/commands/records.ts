@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
+import type { Translate } from '../i18n/index.ts';
 import { UsageError } from '../errors.ts';
 import { attachAll } from './files.ts';
 
@@ -21,7 +22,7 @@ async function editInMemory(ctx: Context, text: string): Promise<string> {
   try {
     await writeFile(file, text, { mode: 0o600 });
     const result = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
-    if (result.status !== 0) throw new UsageError(`${editor} exited with ${result.status}`);
+    if (result.status !== 0) throw new UsageError(ctx.t('error.editorFailed', { editor, status: String(result.status) }));
     return await readFile(file, 'utf8');
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -46,17 +47,17 @@ export function describe(ctx: Context, r: VaultRecord): string {
   ].join('\n');
 }
 
-export function recordCommands(program: Command, ctx: () => Context): void {
+export function recordCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
     .command('add')
-    .description('a new testimony: narrative from --narrative-file (a file, or - for stdin), else $EDITOR')
-    .requiredOption('--title <title>', 'title')
-    .option('--narrative-file <file>', 'read the narrative from a file ("-" for stdin)')
+    .description(t('help.a-new-testimony-narrative-from-narrative'))
+    .requiredOption('--title <title>', t('help.title'))
+    .option('--narrative-file <file>', t('help.read-the-narrative-from-a-file-for-stdin'))
     .option('--place <place>')
     .option('--occurred-at <date>')
     .option('--language <code>')
-    .option('--tag <tag...>', 'tags')
-    .option('--attach <file...>', 'evidence files to attach')
+    .option('--tag <tag...>', t('help.tags'))
+    .option('--attach <file...>', t('help.evidence-files-to-attach'))
     .action(async (opts: { title: string; narrativeFile?: string; place?: string; occurredAt?: string; language?: string; tag?: string[]; attach?: string[] }) => {
       const c = ctx();
       const narrative =
@@ -76,7 +77,7 @@ export function recordCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('list')
-    .description('your testimonies, newest change first')
+    .description(t('help.your-testimonies-newest-change-first'))
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -95,8 +96,8 @@ export function recordCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('show <record>')
-    .description('one testimony, decrypted and verified')
-    .option('--version <n>', 'an earlier version', (v) => Number(v))
+    .description(t('help.one-testimony-decrypted-and-verified'))
+    .option('--version <n>', t('help.an-earlier-version'), (v) => Number(v))
     .action(async (id: string, opts: { version?: number }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -108,12 +109,12 @@ export function recordCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('edit <record>')
-    .description('write a new version: fields from flags, the narrative from --narrative-file or $EDITOR')
+    .description(t('help.write-a-new-version-fields-from-flags-th'))
     .option('--title <title>')
     .option('--place <place>')
     .option('--occurred-at <date>')
-    .option('--narrative-file <file>', 'a file, or - for stdin')
-    .option('--editor', 'edit the narrative in $EDITOR')
+    .option('--narrative-file <file>', t('help.a-file-or-for-stdin'))
+    .option('--editor', t('help.edit-the-narrative-in-editor'))
     .action(async (id: string, opts: { title?: string; place?: string; occurredAt?: string; narrativeFile?: string; editor?: boolean }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -133,7 +134,7 @@ export function recordCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('versions <record>')
-    .description('every version of a testimony, oldest first')
+    .description(t('help.every-version-of-a-testimony-oldest-firs'))
     .action(async (id: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -145,8 +146,8 @@ export function recordCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('delete <record>')
-    .description('delete a testimony and its files (asks to confirm)')
-    .option('--yes <prefix>', 'confirm without asking: the first 8 characters of the id')
+    .description(t('help.delete-a-testimony-and-its-files-asks-to'))
+    .option('--yes <prefix>', t('help.confirm-without-asking-the-first-8-chara'))
     .action(async (id: string, opts: { yes?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
+import type { Translate } from '../i18n/index.ts';
 import { UsageError } from '../errors.ts';
 
-export function sharingCommands(program: Command, ctx: () => Context): void {
+export function sharingCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
     .command('contact <handle>')
-    .description("show a person's safety number and, once compared out of band, mark it verified")
-    .option('--confirm <number>', 'the safety number as read out (for scripts), instead of asking')
+    .description(t('help.show-a-person-s-safety-number-and-once-c'))
+    .option('--confirm <number>', t('help.the-safety-number-as-read-out-for-script'))
     .action(async (handle: string, opts: { confirm?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -26,13 +27,13 @@ export function sharingCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('share <record> <handle>')
-    .description('let a reviewer read a testimony and its files (only a verified contact, unless --unverified)')
-    .option('--until <date>', 'access ends at this date (ISO 8601)')
-    .option('--unverified', 'share although the safety number was never compared (trust on first use)')
+    .description(t('help.let-a-reviewer-read-a-testimony-and-its'))
+    .option('--until <date>', t('help.access-ends-at-this-date-iso-8601'))
+    .option('--unverified', t('help.share-although-the-safety-number-was-nev'))
     .action(async (recordId: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
       const c = ctx();
       const expiresAt = opts.until === undefined ? undefined : new Date(opts.until);
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(`--until ${opts.until}: not a date`);
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
       await c.withVault(async (vault) => {
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
         c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: g.expiresAt.toISOString() }) : '' }));
@@ -41,7 +42,7 @@ export function sharingCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('revoke <record> <handle>')
-    .description("end a reviewer's access now and rotate the testimony's key")
+    .description(t('help.end-a-reviewer-s-access-now-and-rotate-t'))
     .action(async (recordId: string, handle: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -52,7 +53,7 @@ export function sharingCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('grants <record>')
-    .description('who has or had access to a testimony')
+    .description(t('help.who-has-or-had-access-to-a-testimony'))
     .action(async (recordId: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
@@ -67,7 +68,7 @@ export function sharingCommands(program: Command, ctx: () => Context): void {
 
   program
     .command('inbox')
-    .description('testimonies shared with you')
+    .description(t('help.testimonies-shared-with-you'))
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault) => {
