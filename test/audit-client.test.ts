@@ -46,7 +46,7 @@ function sign(key: Key, size: number, root: Uint8Array, origin = ORIGIN, name = 
   return signedNote(body, name, noteKeyId(name, key.publicKey), s.crypto_sign_detached(new TextEncoder().encode(body), key.privateKey));
 }
 
-type Spec = Omit<AuditEvent, 'index' | 'prev' | 'ip' | 'at' | 'recordId' | 'fileId' | 'subject'> & Partial<Pick<AuditEvent, 'recordId' | 'fileId' | 'subject'>>;
+type Spec = Omit<AuditEvent, 'index' | 'prev' | 'ip' | 'at' | 'recordId' | 'fileId' | 'subject' | 'salt'> & Partial<Pick<AuditEvent, 'recordId' | 'fileId' | 'subject'>>;
 
 /** An append-only log built as the server builds it: index = size, prev = last leaf hash of the record. */
 class Log {
@@ -66,6 +66,7 @@ class Log {
       subject: e.subject ?? null,
       prev: recordId ? (this.lastOf.get(recordId) ?? null) : null,
       ip: null,
+      salt: new Uint8Array(16).fill(index),
     });
     this.leaves.push(leaf);
     if (recordId) this.lastOf.set(recordId, hashLeaf(leaf));
@@ -205,7 +206,7 @@ t.test('verifier keys and checkpoints round-trip', async (t) => {
 
 t.test('leaf decoding: every event round-trips; non-UTF-8 text and a byte-order mark are RangeErrors', async (t) => {
   for (const leaf of LOG.leaves) t.same(encodeAuditEvent(decodeAuditEvent(leaf)), leaf);
-  const base: AuditEvent = { index: 0, at: 1, actor: 'ab', action: 'account.login', outcome: 'ok', recordId: null, fileId: null, subject: null, prev: null, ip: null };
+  const base: AuditEvent = { index: 0, at: 1, actor: 'ab', action: 'account.login', outcome: 'ok', recordId: null, fileId: null, subject: null, prev: null, ip: null, salt: new Uint8Array(16) };
   const leaf = encodeAuditEvent(base);
   const at = 'tvault/v1/audit-event'.length + 8 + 8 + 4;
   t.equal(new TextDecoder().decode(leaf.subarray(at, at + 2)), 'ab');
@@ -233,7 +234,8 @@ t.test('an export made from the log verifies, also after a JSON round trip', asy
   t.same(verifyExport(copy(doc), { verifierKey: KEY.vkey }), events, 'with the same key given independently');
   t.same(verifyExport(copy(doc), { verifierKey: ` ${KEY.vkey}\n` }), events, 'surrounding whitespace in the key given is ignored');
   t.same((verifyExport(makeExport({ recordId: REC_B }))).map((e) => e.index), [2, 7], 'another record');
-  t.same(verifyExport(makeExport({ indices: [] })), [], 'no events');
+  t.throws(() => verifyExport(makeExport({ indices: [] })), AuditLogError, "an owner's history with no events has lost its beginning");
+  t.same(verifyExport(makeExport({ indices: [], chainComplete: false })), [], 'an extract with no events');
   // A reviewer's extract: only some events, no chain claimed.
   t.same((verifyExport(makeExport({ chainComplete: false, indices: [6, 8] }))).map((e) => e.index), [6, 8]);
 });
@@ -437,8 +439,8 @@ class FakeServer {
 }
 
 const SERVER = 'http://vault.test';
-const alice = { handle: 'alice' } as Unlocked;
-const carol = { handle: 'carol' } as Unlocked;
+const alice = { handle: 'alice', identity: { signPublicKey: new Uint8Array(32).fill(1) } } as Unlocked;
+const carol = { handle: 'carol', identity: { signPublicKey: new Uint8Array(32).fill(3) } } as Unlocked;
 function client(server: FakeServer, options: { state?: MemoryStateStore; logKey?: string; me?: Unlocked } = {}) {
   const state = options.state ?? new MemoryStateStore();
   const http = new Http({ server: `${SERVER}/`, fetch: server.fetch as typeof fetch });

@@ -8,7 +8,7 @@ import t from 'tap';
 import { AuditLogError, MemoryStateStore, Vault, verifyExport } from '../client-lib/src/index.ts';
 import { hashChildren, hashLeaf } from '../client-lib/src/merkle/index.ts';
 import { decodeAuditEvent, encodeAuditEvent } from '../client-lib/src/protocol/audit.ts';
-import { build, handle, testClient } from './helper.ts';
+import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // A hostile operator edits the audit tables directly. Whatever it rewrites, a client that
 // verified a checkpoint before, or that checks a record's chain, must notice.
@@ -127,4 +127,48 @@ t.test('an export verifies offline, with the standalone command too', async (t) 
   await writeFile(file, JSON.stringify(tampered));
   const failed = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/verify-export.ts'), file], { cwd: root }).catch((e: { code: number; stdout: string; stderr: string }) => e);
   t.equal((failed as { code: number }).code, 1, 'a tampered export fails with exit code 1');
+});
+
+t.test("a record's latest event deleted before the next append: the owner who saw it notices", async (t) => {
+  const vault = await owner();
+  const { id } = await vault.createRecord({ title: 't', narrative: 'n' });
+  await vault.getRecord(id); // the access the operator wants to hide
+  const seen = await vault.recordHistory(id);
+  const hidden = seen[seen.length - 1]!;
+  await (await owner()).createRecord({ title: 'someone else', narrative: 'later events' });
+  await db.deleteFrom('audit_events').where('idx', '=', hidden.index).execute();
+  await vault.getRecord(id); // the next event now links past the deleted one
+  await t.rejects(vault.recordHistory(id), AuditLogError, 'the event this client verified before is gone');
+  const admin = await Vault.login({ server: server.url, handle: (await db.selectFrom('accounts').select('handle').where('is_admin', '=', true).executeTakeFirstOrThrow()).handle, passphrase: 'p', ...testClient });
+  let error: unknown;
+  try {
+    for (let after: number | undefined, page; (page = await admin.auditLog({ limit: 1000, ...(after === undefined ? {} : { after }) })).next !== null; after = page.next);
+  } catch (err) {
+    error = err;
+  }
+  t.ok(error instanceof AuditLogError, "an administrator reading the whole log sees the gap");
+});
+
+t.test("a deleted record's id cannot be taken again (its history would read as the new record's)", async (t) => {
+  const capture = capturingFetch();
+  const { vault } = await Vault.register({ server: server.url, handle: handle('coord'), passphrase: 'p', fetch: capture.fetch, ...testClient });
+  const { id } = await vault.createRecord({ title: 't', narrative: 'n' });
+  const create = capture.requests.find((r) => r.method === 'POST' && r.path === '/v1/records')!;
+  await vault.deleteRecord(id);
+  // The very create request again (validly signed by the same owner), replayed or re-sent.
+  const res = await fetch(`${server.url}/v1/records`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${capture.tokens[0]}`, 'content-type': 'application/json' },
+    body: create.body,
+  });
+  t.equal(res.status, 409);
+  t.equal(((await res.json()) as { code: string }).code, 'VAULT_ERR_RECORD_EXISTS');
+  t.equal(await db.selectFrom('records').select('id').where('id', '=', id).executeTakeFirst(), undefined, 'nothing was created');
+});
+
+t.test('leaves carry a random salt, so a leaf hash from a proof cannot be guessed back into an event', async (t) => {
+  const rows = await db.selectFrom('audit_events').select('leaf').orderBy('idx').limit(20).execute();
+  const salts = rows.map((r) => Buffer.from(decodeAuditEvent(r.leaf).salt).toString('hex'));
+  t.ok(salts.every((x) => x.length === 32), '16 bytes each');
+  t.equal(new Set(salts).size, salts.length, 'all different');
 });

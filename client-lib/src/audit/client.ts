@@ -2,7 +2,7 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { verifyConsistency } from '../merkle/index.ts';
+import { hashLeaf, verifyConsistency } from '../merkle/index.ts';
 import { equalBytes } from '../protocol/bytes.ts';
 import type { StateStore } from '../state/store.ts';
 import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
@@ -152,6 +152,7 @@ export class AuditClient {
       return { leaf: bytesFrom(e.leaf, `event ${i}'s leaf`), proof: proofFrom(e.proof, `event ${i}'s proof`) };
     });
     const events = checkRecordEvents(proven, recordId, cp, chain);
+    if (chain) await this.checkStillThere(recordId, events, proven);
     return { cp, chain, events, items: proven.map((p, i) => ({ ...p, index: events[i]!.index })) };
   }
 
@@ -177,11 +178,36 @@ export class AuditClient {
     const events = res.events.map((e: unknown, i) => {
       if (!isObject(e)) fail(`event ${i} of the page is malformed`);
       const decoded = guard(`event ${i} of the page`, () => decodeAuditEvent(bytesFrom(e.leaf, `event ${i}'s leaf`)));
-      if (decoded.index !== e.index || decoded.index <= after) fail(`event ${i} of the page is not at the index the server names`);
+      // No gaps: the whole log is every index in order, so a deleted row shows.
+      if (decoded.index !== e.index || decoded.index !== after + 1 + i) fail(`event ${i} of the page is not at index ${after + 1 + i}: the log has a gap or is out of order`);
       return historyEvent(decoded);
     });
     const next = res.next;
     if (next !== null && (typeof next !== 'number' || next !== events[events.length - 1]?.index)) fail('the audit log page does not advance');
     return { events, next };
+  }
+
+  // [Note: events seen stay]
+  // The chain proves no event is missing between the ones shown only if the server linked
+  // each new event honestly when it appended it; an operator who deletes a record's latest
+  // event row before the next append makes the next event link past it. So the owner's
+  // client remembers the newest event it has verified for each record (state store) and
+  // requires every later history to hold that very leaf at that index.
+  private lastSeenKey(recordId: string): string {
+    return `auditlast:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${recordId}`;
+  }
+
+  private async checkStillThere(recordId: string, events: AuditEvent[], proven: ProvenLeaf[]): Promise<void> {
+    const stored = await this.state.get(this.lastSeenKey(recordId));
+    if (stored) {
+      const [indexText, hashText] = stored.split(':');
+      const i = events.findIndex((e) => e.index === Number(indexText));
+      const leaf = proven[i]?.leaf;
+      if (!leaf || toBase64Url(hashLeaf(leaf)) !== hashText) {
+        fail(`record ${recordId}: event ${indexText}, verified before, is missing from its history`);
+      }
+    }
+    const last = proven[proven.length - 1];
+    if (last) await this.state.set(this.lastSeenKey(recordId), `${events[events.length - 1]!.index}:${toBase64Url(hashLeaf(last.leaf))}`);
   }
 }

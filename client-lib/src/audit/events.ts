@@ -82,5 +82,10 @@ export function checkRecordEvents(items: readonly ProvenLeaf[], recordId: string
     previous = { index: event.index, leafHash };
     out.push(event);
   }
+  // A record's full history starts where the record was made: a history that is empty, or
+  // starts anywhere else, has lost its beginning.
+  if (chain && (out[0]?.action !== 'record.create' || out[0].outcome !== 'ok')) {
+    fail(`the history of record ${recordId} does not start with its creation`);
+  }
   return out;
 }

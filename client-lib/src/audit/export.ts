@@ -19,8 +19,8 @@ export const AUDIT_EXPORT_EXPLANATION = [
     "root and size are signed with the server's log key (the \"checkpoint\", a C2SP signed note). The inclusion " +
     'proofs show that every listed event is in that signed log, unaltered, at its position. When chainComplete is ' +
     "true (exported by the record's owner), each event also carries the hash of the previous event about the same " +
-    'record, so an event removed from between the first and the last one listed would be detected; events after the ' +
-    'last one listed may exist. When it is false (exported by a reviewer), the list holds only the reviewer\'s own ' +
+    'record, and the list must start with its creation, so an event removed from between the first and the last one ' +
+    'listed after the server appended them would be detected; events after the last one listed may exist. When it is false (exported by a reviewer), the list holds only the reviewer\'s own ' +
     'events and may omit others. To check it, run "npm run verify-export FILE" in the testimony-vault source code, ' +
     'preferably as "npm run verify-export FILE -- --key KEY" with KEY the server\'s verifier key obtained ' +
     'independently (for example from its operator), since the key written in this file was supplied by whoever ' +
@@ -32,8 +32,9 @@ export const AUDIT_EXPORT_EXPLANATION = [
     'registro del servidor (el «checkpoint», una nota firmada C2SP). Las pruebas de inclusión muestran que cada evento ' +
     'listado está en ese registro firmado, sin alteraciones y en su posición. Cuando chainComplete es true (exportado ' +
     'por la persona propietaria del expediente), cada evento lleva además el hash del evento anterior sobre el mismo ' +
-    'expediente, de modo que se detectaría la supresión de un evento situado entre el primero y el último de la ' +
-    'lista; puede haber eventos posteriores al último listado. Cuando es false (exportado por una persona revisora), ' +
+    'expediente, y la lista debe empezar por su creación, de modo que se detectaría la supresión, después de que el ' +
+    'servidor los añadiera, de un evento situado entre el primero y el último de la lista; puede haber eventos ' +
+    'posteriores al último listado. Cuando es false (exportado por una persona revisora), ' +
     'la lista contiene solo los eventos de esa persona y puede omitir otros. Para comprobarlo, ejecute ' +
     '"npm run verify-export ARCHIVO" en el código fuente de testimony-vault, preferiblemente como ' +
     '"npm run verify-export ARCHIVO -- --key CLAVE", siendo CLAVE la clave de verificación del servidor obtenida por ' +

@@ -48,7 +48,15 @@ export interface AuditEvent {
   prev: Uint8Array | null;
   /** Client address, only when the operator configured AUDIT_LOG_IP. */
   ip: string | null;
+  /**
+   * 16 random bytes, so that an event cannot be guessed from its leaf hash: inclusion
+   * proofs hand anyone the hashes of neighbouring leaves, which without a salt could be
+   * brute-forced over the few possible actors, actions and times.
+   */
+  salt: Uint8Array;
 }
+
+export const AUDIT_SALT_BYTES = 16;
 
 const text = (v: string | null) => field(v === null ? new Uint8Array(0) : utf8(v));
 const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidBytes(v));
@@ -56,7 +64,7 @@ const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidByte
 /**
  * leaf = "tvault/v1/audit-event" ‖ u64be(index) ‖ u64be(at) ‖ field(actor) ‖ field(action)
  *        ‖ field(outcome) ‖ field(recordId 16 | empty) ‖ field(fileId 16 | empty)
- *        ‖ field(subject) ‖ field(prev 32 | empty) ‖ field(ip)
+ *        ‖ field(subject) ‖ field(prev 32 | empty) ‖ field(ip) ‖ field(salt 16)
  */
 export function encodeAuditEvent(e: AuditEvent): Uint8Array {
   return concat(
@@ -71,6 +79,7 @@ export function encodeAuditEvent(e: AuditEvent): Uint8Array {
     text(e.subject),
     field(e.prev ?? new Uint8Array(0)),
     text(e.ip),
+    field(e.salt),
   );
 }
 
@@ -126,6 +135,8 @@ export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
   const subject = str();
   const prevBytes = next();
   const ip = str();
+  const salt = next();
+  if (salt.length !== AUDIT_SALT_BYTES) throw new RangeError('audit event salt is not 16 bytes');
   if (at !== leaf.length) throw new RangeError('audit event has trailing bytes');
   if (!AUDIT_ACTIONS.includes(action as AuditAction)) throw new RangeError(`unknown audit action ${action}`);
   if (!AUDIT_OUTCOMES.includes(outcome as AuditOutcome)) throw new RangeError(`unknown audit outcome ${outcome}`);
@@ -141,6 +152,7 @@ export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
     subject,
     prev: prevBytes.length === 0 ? null : prevBytes.slice(),
     ip,
+    salt: salt.slice(),
   };
   // One event, one encoding: the UTF-8 decoder drops a leading byte-order mark, so without
   // this check two different leaves (two different leaf hashes) could read as the same event.

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { encodeAuditEvent, type AuditAction, type AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
+import { randomBytes } from 'node:crypto';
+import { AUDIT_SALT_BYTES, encodeAuditEvent, type AuditAction, type AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
 import { hashChildren, hashLeaf } from '../../../client-lib/src/merkle/index.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -51,6 +52,7 @@ export async function appendEvent(trx: Transaction<Database>, e: AuditEntry, now
     subject: e.subject ?? null,
     prev: prev?.leaf_hash ?? null,
     ip: e.ip ?? null,
+    salt: randomBytes(AUDIT_SALT_BYTES),
   });
   const leafHash = hashLeaf(leaf);
   await trx

@@ -117,6 +117,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/files/:fileId/parts/:part',
     {
+      config: { auditRefusal: 'file.upload' },
       schema: {
         summary: 'Store one part: whole encrypted chunks, committed together (idempotent)',
         tags,
@@ -183,7 +184,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   // session token alone cannot destroy it.
   app.delete(
     '/files/:fileId',
-    { schema: { summary: 'Abandon an upload that was never completed (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404, 409) } } },
+    { config: { auditRefusal: 'file.upload' }, schema: { summary: 'Abandon an upload that was never completed (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404, 409) } } },
     async (request, reply) => {
       const file = await ownFile(app.db, request.params.fileId, callerOf(request).accountId);
       if (!file) throw new ERR.NOT_FOUND();
@@ -208,11 +209,11 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const file = await readableFile(app.db, request.params.fileId, callerOf(request).accountId);
       if (!file?.completed_at || file.total_chunks === null) throw new ERR.NOT_FOUND();
-      // One event per download request (a resumed download is a new request), before any byte is sent.
-      await app.auditAlone(request, { action: 'file.download', outcome: 'ok', recordId: file.record_id, fileId: file.id });
       const total = Number(file.stored_bytes);
       const stride = file.chunk_size + CHUNK_OVERHEAD;
       const range = parseChunkRange(request.headers.range, stride, total);
+      // One event per download request (a resumed download is a new request), before any byte is sent.
+      await app.auditAlone(request, { action: 'file.download', outcome: 'ok', recordId: file.record_id, fileId: file.id });
       const firstChunk = range ? range.start / stride : 0;
       const totalChunks = file.total_chunks;
       const fileId = file.id;

@@ -55,6 +55,10 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
       checkVersionSignature(write, await signingKeyOf(caller));
       const now = new Date();
       await app.db.transaction().execute(async (trx) => {
+        // An id the log already names (a deleted record's) is never reused: its history
+        // would otherwise read as the new record's.
+        const known = await trx.selectFrom('audit_events').select('idx').where('record_id', '=', id).limit(1).executeTakeFirst();
+        if (known) throw new ERR.RECORD_EXISTS();
         const inserted = await trx
           .insertInto('records')
           .values({ id, owner_id: caller.accountId, current_version: 1, current_key_version: 1, created_at: now, updated_at: now })
