@@ -173,3 +173,58 @@ t.test('account management and editing from a terminal client', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.equal((await tvault('acct', 'third pass', ['show', id])).code, 7, 'gone');
 });
+
+t.test('attach resumes an upload cut off mid-way when run again', async (t) => {
+  const who = handle('resume');
+  t.equal((await tvault('resume', 'pw', ['--server', server.url, 'register', who])).code, 0);
+  const r = await tvault('resume', 'pw', ['--json', 'add', '--title', 'video', '--narrative-file', '-']);
+  const id = (JSON.parse(r.stdout) as { id: string }).id;
+  const video = path.join(work, 'long.mp4');
+  const bytes = randomBytes(40 * 1024 * 1024 + 123);
+  await writeFile(video, bytes);
+
+  // First run: killed as soon as the server has committed a part.
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'cli/bin/tvault.js'), '--passphrase-fd', '3', 'attach', id, video], {
+      cwd: work,
+      env: { ...process.env, TVAULT_HOME: path.join(work, 'resume'), TVAULT_UNSAFE_TEST_KDF: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    (child.stdio[3] as NodeJS.WritableStream).end('pw\n');
+    let killed = false;
+    const poll = setInterval(async () => {
+      try {
+        const ids = Object.values(JSON.parse(await readFile(path.join(work, 'resume', 'uploads.json'), 'utf8')) as Record<string, string>);
+        const chunks = ids.length ? await server.db.selectFrom('file_chunks').select('idx').where('file_id', '=', ids[0]!).limit(1).execute() : [];
+        if (chunks.length > 0 && !killed) {
+          killed = true;
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      } catch {
+        // not started yet
+      }
+    }, 5);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearInterval(poll);
+      if (killed) resolve();
+      else reject(new Error('the upload finished before it could be cut'));
+    });
+  });
+  const pending = JSON.parse(await readFile(path.join(work, 'resume', 'uploads.json'), 'utf8')) as Record<string, string>;
+  const fileId = Object.values(pending)[0]!;
+  t.ok(fileId, 'the interrupted upload is remembered');
+  const storedBefore = await server.db.selectFrom('file_chunks').select('idx').where('file_id', '=', fileId).execute();
+  t.ok(storedBefore.length > 0, `some chunks were committed before the cut (${storedBefore.length})`);
+
+  const again = await tvault('resume', 'pw', ['attach', id, video]);
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stdout, /long\.mp4: attached \(41943163 bytes/);
+  t.same(JSON.parse(await readFile(path.join(work, 'resume', 'uploads.json'), 'utf8')), {}, 'nothing pending any more');
+  const out = path.join(work, 'resume-export');
+  t.equal((await tvault('resume', 'pw', ['export', id, out])).code, 0);
+  t.ok((await readFile(path.join(out, 'files', 'long.mp4'))).equals(bytes), 'the file, byte-identical, attached once under the id of the first attempt');
+  const shown = JSON.parse((await tvault('resume', 'pw', ['--json', 'show', id])).stdout) as { attachments: { fileId: string }[] };
+  t.same(shown.attachments.map((a) => a.fileId), [fileId]);
+});
