@@ -1,15 +1,34 @@
 # The vault server. Built by docker-compose.yml; runs as an unprivileged user.
+# The first stage compiles the server into one JavaScript bundle (scripts/build-server.mjs);
+# the image runs that bundle, not the TypeScript sources through tsx (about 65 MiB less
+# resident memory, docs/PERFORMANCE.md "Files").
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY server/package.json server/
+COPY client-lib/package.json client-lib/
+RUN npm ci
+COPY server server
+COPY client-lib client-lib
+COPY migrations migrations
+COPY scripts/build-server.mjs scripts/
+RUN node scripts/build-server.mjs
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY client-lib/package.json client-lib/
 RUN npm ci --omit=dev && npm cache clean --force
+# The sources stay in the image for `npm run migrate`; the server runs from dist/.
 COPY server server
 COPY client-lib client-lib
 COPY migrations migrations
+COPY --from=build /app/dist/server dist/server
 USER node
-ENV HOST=0.0.0.0 PORT=8080 VAULT_DATA_DIR=/app/data
+# MALLOC_MMAP_THRESHOLD_ and --max-semi-space-size=1: the memory settings of scripts/start.sh
+# (`npm start`), explained there.
+ENV HOST=0.0.0.0 PORT=8080 VAULT_DATA_DIR=/app/data MALLOC_MMAP_THRESHOLD_=131072
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "server/src/server.ts"]
+CMD ["node", "--max-semi-space-size=1", "dist/server/server.js"]

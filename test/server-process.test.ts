@@ -14,7 +14,8 @@ const root = path.resolve(import.meta.dirname, '..');
 function start(dataDir: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192' };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `npm start` is scripts/start.sh: compile the server, then exec node on the bundle.
+  const child = spawn('sh', ['scripts/start.sh'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const address = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
