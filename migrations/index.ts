@@ -4,6 +4,7 @@ import * as m0002 from './0002_records.ts';
 import * as m0003 from './0003_files.ts';
 import * as m0004 from './0004_sharing.ts';
 import * as m0005 from './0005_audit.ts';
+import * as m0006 from './0006_audit_append.ts';
 
 // Listed statically (not read from the folder) so the set is the same in every
 // runtime and bundle. Names sort in the order they must run.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0003_files': m0003,
   '0004_sharing': m0004,
   '0005_audit': m0005,
+  '0006_audit_append': m0006,
 };

@@ -67,20 +67,33 @@ const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidByte
  *        ‖ field(subject) ‖ field(prev 32 | empty) ‖ field(ip) ‖ field(salt 16)
  */
 export function encodeAuditEvent(e: AuditEvent): Uint8Array {
-  return concat(
-    utf8(AUDIT_EVENT_LABEL),
-    u64be(e.index),
-    u64be(e.at),
-    text(e.actor),
-    text(e.action),
-    text(e.outcome),
-    id(e.recordId),
-    id(e.fileId),
-    text(e.subject),
-    field(e.prev ?? new Uint8Array(0)),
-    text(e.ip),
-    field(e.salt),
-  );
+  return assembleAuditLeaf(auditLeafParts(e), e.index, e.prev);
+}
+
+/**
+ * The leaf around its two log-assigned fields: the index and `prev` are known only under
+ * the log's lock, so the server's append (inside PostgreSQL, [Note: audit appends]) splices
+ * them between these byte strings. `assembleAuditLeaf` is that splice, for the client and tests.
+ */
+export interface AuditLeafParts {
+  /** The label. */
+  beforeIndex: Uint8Array;
+  /** u64be(at) ‖ field(actor) … field(subject). */
+  beforePrev: Uint8Array;
+  /** field(ip) ‖ field(salt). */
+  afterPrev: Uint8Array;
+}
+
+export function auditLeafParts(e: Omit<AuditEvent, 'index' | 'prev'>): AuditLeafParts {
+  return {
+    beforeIndex: utf8(AUDIT_EVENT_LABEL),
+    beforePrev: concat(u64be(e.at), text(e.actor), text(e.action), text(e.outcome), id(e.recordId), id(e.fileId), text(e.subject)),
+    afterPrev: concat(text(e.ip), field(e.salt)),
+  };
+}
+
+export function assembleAuditLeaf(parts: AuditLeafParts, index: number, prev: Uint8Array | null): Uint8Array {
+  return concat(parts.beforeIndex, u64be(index), parts.beforePrev, field(prev ?? new Uint8Array(0)), parts.afterPrev);
 }
 
 function uuidText(b: Uint8Array): string {

@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { randomBytes } from 'node:crypto';
-import { AUDIT_SALT_BYTES, encodeAuditEvent, type AuditAction, type AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
-import { hashChildren, hashLeaf } from '../../../client-lib/src/merkle/index.ts';
+import { AUDIT_SALT_BYTES, auditLeafParts, type AuditAction, type AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -17,9 +16,6 @@ export interface AuditEntry {
   ip?: string | null;
 }
 
-/** The advisory lock that serialises appends across server instances. */
-const AUDIT_LOCK = 'tvault:audit-log';
-
 /** The number of events in the log (the tree size). */
 export async function treeSize(db: Db): Promise<number> {
   const row = await db.selectFrom('audit_events').select(sql<string | null>`max(idx)`.as('n')).executeTakeFirstOrThrow();
@@ -27,56 +23,54 @@ export async function treeSize(db: Db): Promise<number> {
 }
 
 // [Note: audit appends]
-// An append runs inside the action's own transaction, as its last step: it takes a
-// transaction-scoped advisory lock (held until commit, so appends from every instance
-// are serialised and indices have no gaps), reads the size, links the event to the
-// previous event about the same record, and stores the leaf with every complete subtree
-// hash it finishes. If any of it fails, the action's transaction rolls back with it.
+// Every event is appended by one statement, `audit_append` (migrations/0006_audit_append.ts),
+// which runs inside PostgreSQL: it takes a transaction-scoped advisory lock (held until
+// commit, so appends from every instance are serialised and indices have no gaps), reads
+// the size, links the event to the previous event about the same record, and stores the
+// leaf with every complete subtree hash it finishes. Node encodes everything in the leaf
+// but the index and `prev`, which only exist under the lock.
+//
+// Why inside PostgreSQL: the lock is held until commit. When the append was six statements
+// sent from Node, the lock holder spent most of its time waiting for a busy event loop to
+// send its next statement, and every audited request queued behind it
+// (docs/PERFORMANCE.md, "Audit log"). Now the holder waits for Node at most once: for the
+// COMMIT of a write's transaction; an append outside a transaction (`db` rather than a
+// transaction: a read's event, a refusal) commits inside the same round trip.
+//
+// Called with a transaction, the event commits or rolls back with the action (fail closed).
 
-/** Appends one event in the caller's transaction; returns its index. */
-export async function appendEvent(trx: Transaction<Database>, e: AuditEntry, now = new Date()): Promise<number> {
-  await sql`select pg_advisory_xact_lock(hashtext(${AUDIT_LOCK}))`.execute(trx);
-  const index = await treeSize(trx);
-  const recordId = e.recordId ?? null;
-  const prev = recordId
-    ? await trx.selectFrom('audit_events').select('leaf_hash').where('record_id', '=', recordId).orderBy('idx', 'desc').limit(1).executeTakeFirst()
-    : undefined;
-  const leaf = encodeAuditEvent({
-    index,
-    at: now.getTime(),
-    actor: e.actor?.handle ?? null,
-    action: e.action,
-    outcome: e.outcome,
-    recordId,
-    fileId: e.fileId ?? null,
-    subject: e.subject ?? null,
-    prev: prev?.leaf_hash ?? null,
-    ip: e.ip ?? null,
-    salt: randomBytes(AUDIT_SALT_BYTES),
-  });
-  const leafHash = hashLeaf(leaf);
-  await trx
-    .insertInto('audit_events')
-    .values({
-      idx: index,
-      at: now,
-      actor_id: e.actor?.id ?? null,
+/** Appends one event, in the caller's transaction or (given the pool) on its own; returns its index. */
+export async function appendEvent(db: Db, e: AuditEntry, now = new Date()): Promise<number> {
+  const [index] = await appendEvents(db, [e], now);
+  return index!;
+}
+
+/**
+ * Appends several events with one statement (a listing hands out several records at once);
+ * returns their indices, in no particular order. Empty: nothing is sent.
+ */
+export async function appendEvents(db: Db, entries: readonly AuditEntry[], now = new Date()): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const rows = entries.map((e) => {
+    const recordId = e.recordId ?? null;
+    const fileId = e.fileId ?? null;
+    const parts = auditLeafParts({
+      at: now.getTime(),
+      actor: e.actor?.handle ?? null,
       action: e.action,
       outcome: e.outcome,
-      record_id: recordId,
-      file_id: e.fileId ?? null,
-      leaf: Buffer.from(leaf),
-      leaf_hash: Buffer.from(leafHash),
-    })
-    .execute();
-  // The leaf completes the subtrees of every level at which its index ends in 1 bits.
-  const nodes = [{ level: 0, idx: index, hash: Buffer.from(leafHash) }];
-  let hash = leafHash;
-  for (let level = 0, i = index; i % 2 === 1; level++, i = (i - 1) / 2) {
-    const left = await trx.selectFrom('audit_nodes').select('hash').where('level', '=', level).where('idx', '=', i - 1).executeTakeFirstOrThrow();
-    hash = hashChildren(left.hash, hash);
-    nodes.push({ level: level + 1, idx: (i - 1) / 2, hash: Buffer.from(hash) });
-  }
-  await trx.insertInto('audit_nodes').values(nodes).execute();
-  return index;
+      recordId,
+      fileId,
+      subject: e.subject ?? null,
+      ip: e.ip ?? null,
+      salt: randomBytes(AUDIT_SALT_BYTES),
+    });
+    // Typed here: a VALUES list does not give its parameters the function's types.
+    return sql`(${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea)`;
+  });
+  const { rows: out } = await sql<{ idx: number }>`
+    select audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
+    from (values ${sql.join(rows)}) as v(at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev)`.execute(db);
+  if (out.length !== entries.length) throw new Error('audit append wrote a different number of events');
+  return out.map((r) => Number(r.idx));
 }

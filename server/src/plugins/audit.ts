@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuditAction, AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
-import { appendEvent, type AuditEntry } from '../audit/log.ts';
+import { appendEvent, appendEvents, type AuditEntry } from '../audit/log.ts';
 import { loadLogKey, type LogKey } from '../audit/log-key.ts';
 
 type Described = Omit<AuditEntry, 'actor' | 'ip'> & { actor?: AuditEntry['actor'] };
@@ -13,14 +13,27 @@ declare module 'fastify' {
     logKey: LogKey;
     /** Appends an event about this request inside the action's transaction (fail closed). */
     audit(trx: Transaction<Database>, request: FastifyRequest, e: Described): Promise<number>;
-    /** Appends an event in a transaction of its own (for reads that change nothing). */
+    /** Appends an event that commits on its own (for reads that change nothing, refusals). */
     auditAlone(request: FastifyRequest, e: Described): Promise<number>;
+    /** Appends several events, by one statement that commits on its own. */
+    auditManyAlone(request: FastifyRequest, es: readonly Described[]): Promise<number[]>;
   }
   interface FastifyContextConfig {
     /** Record-scoped routes: the action a refusal (403/404) of this route is logged as. */
     auditRefusal?: AuditAction;
   }
 }
+
+// [Note: reads are logged before they are served]
+// A change appends its event in the change's own transaction: both commit or neither does.
+// A read changes nothing in the database; what must not happen without its event is the
+// ciphertext leaving the server. So a read selects what it will serve, then appends its
+// event by one statement that commits on its own, and only then answers: if the append
+// fails, the caller gets an error and no ciphertext (fail closed). Holding the read's
+// transaction open for the append would add nothing (each statement of a read-committed
+// transaction sees its own snapshot anyway) and would keep the log's lock held across a
+// round trip to Node (the COMMIT), which is what made auditing costly under load
+// (docs/PERFORMANCE.md, "Audit log"). File downloads log once, before the first byte.
 
 // [Note: refusals are events]
 // A 403 or 404 from a route that names a record or file is logged as a refused attempt
@@ -44,7 +57,12 @@ export default fp<{ recordEvents: boolean }>(
     app.decorate('audit', recordEvents ? (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)) : off);
     app.decorate(
       'auditAlone',
-      recordEvents ? (request: FastifyRequest, e: Described) => app.db.transaction().execute((trx) => appendEvent(trx, entry(request, e))) : off,
+      // One statement outside any transaction: it commits on its own ([Note: audit appends]).
+      recordEvents ? (request: FastifyRequest, e: Described) => appendEvent(app.db, entry(request, e)) : off,
+    );
+    app.decorate(
+      'auditManyAlone',
+      recordEvents ? (request: FastifyRequest, es: readonly Described[]) => appendEvents(app.db, es.map((e) => entry(request, e))) : async () => [],
     );
 
     async function refusalOutcome(recordId: string | null, callerId: string | undefined): Promise<AuditOutcome> {

@@ -89,13 +89,10 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
       const caller = callerOf(request);
       const limit = request.query.limit ?? 50;
       const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
-      const { rows, page } = await app.db.transaction().execute(async (trx) => {
-        const rows = await listLatest(trx, caller.accountId, before, limit + 1);
-        const page = rows.slice(0, limit).filter((r) => r.sealed_key);
-        // Each record whose ciphertext is handed out is a read.
-        for (const r of page) await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: r.id });
-        return { rows, page };
-      });
+      const rows = await listLatest(app.db, caller.accountId, before, limit + 1);
+      const page = rows.slice(0, limit).filter((r) => r.sealed_key);
+      // Each record whose ciphertext is handed out is a read. [Note: reads are logged before they are served]
+      await app.auditManyAlone(request, page.map((r) => ({ action: 'record.read', outcome: 'ok', recordId: r.id })));
       const last = rows.slice(0, limit)[limit - 1];
       return {
         records: page.map((r) => served(r)),
@@ -121,13 +118,11 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const caller = callerOf(request);
-      return app.db.transaction().execute(async (trx) => {
-        const record = await readableRecord(trx, request.params.id, caller.accountId);
-        if (!record) throw new ERR.NOT_FOUND();
-        const version = served(await getVersion(trx, record.id, request.query.version ?? record.current_version, caller.accountId));
-        await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: record.id });
-        return version;
-      });
+      const record = await readableRecord(app.db, request.params.id, caller.accountId);
+      if (!record) throw new ERR.NOT_FOUND();
+      const version = served(await getVersion(app.db, record.id, request.query.version ?? record.current_version, caller.accountId));
+      await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId: record.id });
+      return version;
     },
   );
 
@@ -147,13 +142,10 @@ const records: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const caller = callerOf(request);
       const limit = request.query.limit ?? 20;
-      const { record, rows } = await app.db.transaction().execute(async (trx) => {
-        const record = await readableRecord(trx, request.params.id, caller.accountId);
-        if (!record) throw new ERR.NOT_FOUND();
-        const rows = await listVersions(trx, record.id, caller.accountId, request.query.after ?? 0, limit);
-        await app.audit(trx, request, { action: 'record.read', outcome: 'ok', recordId: record.id });
-        return { record, rows };
-      });
+      const record = await readableRecord(app.db, request.params.id, caller.accountId);
+      if (!record) throw new ERR.NOT_FOUND();
+      const rows = await listVersions(app.db, record.id, caller.accountId, request.query.after ?? 0, limit);
+      await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId: record.id });
       const last = rows[rows.length - 1];
       return {
         versions: rows.filter((r) => r.sealed_key).map((r) => served(r)),
