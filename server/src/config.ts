@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
 
@@ -25,6 +26,10 @@ const ConfigSchema = Type.Object({
   INVITE_TTL_SECONDS: Type.Integer({ default: 7 * 24 * 3600, minimum: 60, maximum: 90 * 24 * 3600 }),
   AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 20, minimum: 1 }),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  // Argon2 computations at once, and requests waiting for one ([Note: password work admission]).
+  // One core is left for everything else.
+  AUTH_ARGON2_CONCURRENCY: Type.Integer({ default: Math.max(1, availableParallelism() - 1), minimum: 1, maximum: 1024 }),
+  AUTH_ARGON2_QUEUE: Type.Integer({ default: 32, minimum: 0, maximum: 100_000 }),
   // The cheapest Argon2id the server accepts for a new verifier (clients have their own floor).
   KDF_MIN_OPS: Type.Integer({ default: 3, minimum: 1 }),
   KDF_MIN_MEM_BYTES: Type.Integer({ default: 256 * 1024 * 1024, minimum: 8192 }),
@@ -34,6 +39,9 @@ const ConfigSchema = Type.Object({
   UPLOAD_TTL_SECONDS: Type.Integer({ default: 24 * 3600, minimum: 60 }),
   UPLOAD_CLEANUP_INTERVAL_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  // How long a request waits for a database connection (a new one, or a free one from the
+  // pool) before it answers 503: a database host that stops answering must not hang requests.
+  DB_CONNECT_TIMEOUT_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 300 }),
   AUDIT_LOG_ORIGIN: Type.String({ default: 'testimony-vault.local/audit-log', pattern: '^[^\\s+]+$' }),

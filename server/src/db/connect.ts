@@ -26,10 +26,25 @@ export const EMBEDDED_POOL_MAX = 1;
 
 const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 
-export function kyselyFor(connectionString: string, poolMax: number): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolMax });
-  // An idle client that loses its connection (database restarted) must not crash the process.
+/** Default of DB_CONNECT_TIMEOUT_SECONDS, for tools and tests that build a pool themselves. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * A pool of at most `poolMax` connections. `connectTimeoutMs` bounds both connecting and
+ * waiting for a free connection; past it the query fails (503, plugins/errors.ts).
+ */
+export function kyselyFor(connectionString: string, poolMax: number, connectTimeoutMs = CONNECT_TIMEOUT_MS): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs });
+  // [Note: lost connections]
+  // A connection that dies (database restarted, network cut) must not crash the process.
+  // The pool listens for errors on idle clients only; a client that is checked out (by
+  // kysely, between the queries of a transaction, or in the middle of one) emits its error
+  // with no listener, which Node turns into an uncaught exception. So every client gets a
+  // listener of its own for its whole life: its pending and later queries fail (the request
+  // answers 503, plugins/errors.ts), and the pool discards it when it is released, since it
+  // is no longer queryable.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;
@@ -45,14 +60,14 @@ export function poolOf(db: Kysely<Database>): pg.Pool {
 /** A real PostgreSQL when DATABASE_URL is set, otherwise the embedded one in VAULT_DATA_DIR. */
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
-    const db = kyselyFor(config.DATABASE_URL, config.DB_POOL_MAX);
+    const db = kyselyFor(config.DATABASE_URL, config.DB_POOL_MAX, config.DB_CONNECT_TIMEOUT_SECONDS * 1000);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   // Loaded only when needed: PGlite and its WASM would otherwise cost memory on a server
   // that talks to a real PostgreSQL.
   const { startEmbedded } = await import('./embedded.ts');
   const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX);
-  const db = kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX);
+  const db = kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX, config.DB_CONNECT_TIMEOUT_SECONDS * 1000);
   return {
     db,
     kind: 'embedded',

@@ -18,8 +18,13 @@ const FASTIFY_TO_VAULT: Record<string, () => FastifyError> = {
   FST_ERR_CTP_INVALID_TYPE: () => new ERR.UNSUPPORTED_MEDIA_TYPE(),
 };
 
-// Connection-level database failures: the request may be retried once it is back.
-const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+// Connection-level database failures: the request may be retried once it is back. Codes
+// from the socket and from PostgreSQL (admin shutdown, crash, cannot connect now, connection
+// exceptions); messages from node-postgres, which gives its own errors no code: a connection
+// that died under a query, or before the next query of a transaction ([Note: lost
+// connections] in db/connect.ts), and no connection within DB_CONNECT_TIMEOUT_SECONDS.
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+const DB_UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable/i;
 
 // [Note: database refusals]
 // Routes check their input before writing, but a value the database refuses must still be
@@ -47,7 +52,7 @@ export function toVaultError(err: FastifyError): FastifyError {
   if (typeof err.code === 'string' && err.code.startsWith('VAULT_ERR_')) return err;
   const mapped = own(FASTIFY_TO_VAULT, err.code) ?? own(DB_REFUSED, err.code);
   if (mapped) return mapped();
-  if (DB_UNAVAILABLE.has(err.code) || /Connection terminated|connection timeout/i.test(err.message)) return new ERR.NOT_READY();
+  if (DB_UNAVAILABLE.has(err.code) || DB_UNAVAILABLE_MESSAGE.test(err.message)) return new ERR.NOT_READY();
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ERR.VALIDATION('malformed request');
   return new ERR.INTERNAL();
 }
@@ -61,6 +66,9 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
   const status = safe.statusCode ?? 500;
   if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: safe.code }, 'request refused');
+  // Headers a vault error carries (Retry-After on VAULT_ERR_BUSY), as Fastify's own handler sends them.
+  const { headers } = safe as { headers?: Record<string, string> };
+  if (headers) reply.headers(headers);
   return reply.status(status).send({ statusCode: status, code: safe.code, message: safe.message });
 }
 
