@@ -21,7 +21,8 @@ import { Vault, toNodeReadable } from '../client-lib/src/node/index.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { chunksOf } from '../client-lib/src/files/chunker.ts';
 import { chunkAd } from '../client-lib/src/files/file-key.ts';
-import { platform } from '../client-lib/src/files/platform.ts';
+import { platform, streamEngine } from '../client-lib/src/files/platform.ts';
+import { wasmEngine, type SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
 import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '../client-lib/src/protocol/limits.ts';
 
 const MiB = 1024 * 1024;
@@ -130,26 +131,29 @@ const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
   return [r, (performance.now() - t0) / 1000];
 };
 
-/** Raw client encryption (chunker + secretstream + SHA-256, as attachFile does) vs libsodium alone. */
-async function encryptionSpeed(size: number, chunkSize = FILE_CHUNK_SIZE) {
+/**
+ * Raw client encryption (chunker + secretstream + SHA-256, as attachFile does) vs the same
+ * engine's secretstream alone, in memory ([Note: file stream engines]).
+ */
+async function encryptionSpeed(size: number, chunkSize: number, engine: SecretStreamEngine) {
   const s = await sodiumReady();
   const key = s.crypto_secretstream_xchacha20poly1305_keygen();
   const ad = chunkAd(randomUUID());
   const data = randomBytes(chunkSize);
   const chunks = Math.floor(size / chunkSize);
   const [, bare] = await timed(async () => {
-    const { state } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
-    for (let i = 0; i < chunks; i++) s.crypto_secretstream_xchacha20poly1305_push(state, data, ad, 0);
+    const { state } = engine.initPush(key);
+    for (let i = 0; i < chunks; i++) engine.push(state, data, ad, false);
   });
   const [, client] = await timed(async () => {
-    const { state } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const { state } = engine.initPush(key);
     const h = platform.sha256();
     async function* src() {
       for (let i = 0; i < chunks; i++) yield data;
     }
     for await (const { chunk, last } of chunksOf(src(), chunkSize)) {
       h.update(chunk);
-      s.crypto_secretstream_xchacha20poly1305_push(state, chunk, ad, last ? 3 : 0);
+      engine.push(state, chunk, ad, last);
     }
     h.hex();
   });
@@ -295,9 +299,13 @@ if (args.child) {
       best.encDown = Math.min(best.encDown, encDown);
     }
     const { plainUp, encUp, plainDown, encDown } = best;
-    const speed = await encryptionSpeed(size);
-    const sweep: [number, { libsodium: number; client: number }][] = [];
-    for (const kib of [64, 256, 1024, 4096]) sweep.push([kib, await encryptionSpeed(Math.min(size, 256 * MiB), kib * 1024)]);
+    const engine = streamEngine(await sodiumReady());
+    const wasm = wasmEngine(await sodiumReady());
+    const speed = await encryptionSpeed(size, FILE_CHUNK_SIZE, engine);
+    const sweep: [string, number, { libsodium: number; client: number }][] = [];
+    for (const e of engine === wasm || engine.name === wasm.name ? [engine] : [engine, wasm]) {
+      for (const kib of [64, 256, 1024, 4096]) sweep.push([e.name, kib, await encryptionSpeed(Math.min(size, 256 * MiB), kib * 1024, e)]);
+    }
 
     await phases.start();
     const big = await new Promise<{ up: number; down: number; rssMiB: number }>((resolve, reject) => {
@@ -313,13 +321,13 @@ if (args.child) {
     const rows: [string, string, string, string][] = [
       [`upload ${sizeMiB} MiB (MB/s)`, mbps(encUp), mbps(plainUp), (plainUp / encUp).toFixed(2)],
       [`download ${sizeMiB} MiB (MB/s)`, mbps(encDown), mbps(plainDown), (plainDown / encDown).toFixed(2)],
-      [`encrypt in client, ${FILE_CHUNK_SIZE / MiB} MiB chunks (MB/s)`, speed.client.toFixed(1), `${speed.libsodium.toFixed(1)} (libsodium alone)`, (speed.client / speed.libsodium).toFixed(2)],
+      [`encrypt in client, ${FILE_CHUNK_SIZE / MiB} MiB chunks, ${engine.name} (MB/s)`, speed.client.toFixed(1), `${speed.libsodium.toFixed(1)} (libsodium alone)`, (speed.client / speed.libsodium).toFixed(2)],
     ];
     console.log(`\nFiles benchmark — database: ${server.kind}; chunk ${FILE_CHUNK_SIZE / MiB} MiB, ${PART_CHUNKS} chunks per part; best of ${rounds} rounds; ${new Date().toISOString()}\n`);
     console.log('| measure | encrypted | plain baseline | ratio |\n| --- | ---: | ---: | ---: |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    console.log('\n| chunk size | client encrypt (MB/s) | libsodium alone (MB/s) |\n| --- | ---: | ---: |');
-    for (const [kib, sp] of sweep) console.log(`| ${kib} KiB | ${sp.client.toFixed(1)} | ${sp.libsodium.toFixed(1)} |`);
+    console.log('\n| engine | chunk size | client encrypt (MB/s) | libsodium alone (MB/s) |\n| --- | --- | ---: | ---: |');
+    for (const [name, kib, sp] of sweep) console.log(`| ${name} | ${kib} KiB | ${sp.client.toFixed(1)} | ${sp.libsodium.toFixed(1)} |`);
     console.log(`\n| moving a ${bigMiB} MiB file | value |\n| --- | ---: |`);
     console.log(`| upload, encrypted (MB/s) | ${big.up.toFixed(1)} |`);
     console.log(`| download, decrypted (MB/s) | ${big.down.toFixed(1)} |`);

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { DecryptionError, IntegrityError, Vault } from '../client-lib/src/node/index.ts';
+import type { SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
+import { platform } from '../client-lib/src/files/platform.ts';
 import { buildApp } from '../server/src/app.ts';
 import { configWith } from '../server/src/config.ts';
 import { deleteExpiredUploads } from '../server/src/files/repository.ts';
@@ -37,7 +39,27 @@ async function expectRefused(t: { ok(v: unknown, m: string): void; same(a: unkno
   t.same((await readdir(dir)).filter((f) => f.includes(fileId)), [], `${what}: no file, partial or complete, is left behind`);
 }
 
-t.test('a flipped byte in a stored chunk', async (t) => {
+// The tampering cases run on each file-stream engine the client can use here (native
+// libsodium and WebAssembly, [Note: file stream engines]): each must catch them alike.
+const ENGINES: [string, SecretStreamEngine | undefined][] = [
+  ...(platform.secretStream ? [[platform.secretStream.name, platform.secretStream] as [string, SecretStreamEngine]] : []),
+  ['libsodium (WebAssembly)', undefined],
+];
+function onEachEngine(name: string, fn: (t: Test) => Promise<void>) {
+  for (const [engineName, engine] of ENGINES) {
+    t.test(`${name} — ${engineName}`, async (t) => {
+      const saved = platform.secretStream;
+      platform.secretStream = engine;
+      try {
+        await fn(t);
+      } finally {
+        platform.secretStream = saved;
+      }
+    });
+  }
+}
+
+onEachEngine('a flipped byte in a stored chunk', async (t) => {
   const vault = await newVault();
   const { id, fileId } = await uploaded(vault);
   const c = await chunk(fileId, 2);
@@ -46,7 +68,7 @@ t.test('a flipped byte in a stored chunk', async (t) => {
   await expectRefused(t, vault, id, fileId, DecryptionError, 'flipped byte');
 });
 
-t.test('the last chunk dropped (truncation)', async (t) => {
+onEachEngine('the last chunk dropped (truncation)', async (t) => {
   const vault = await newVault();
   const { id, fileId } = await uploaded(vault);
   // A careful operator also fixes the bookkeeping so the download looks whole.
@@ -55,7 +77,7 @@ t.test('the last chunk dropped (truncation)', async (t) => {
   await expectRefused(t, vault, id, fileId, IntegrityError, 'truncated at a chunk boundary');
 });
 
-t.test('two chunks reordered', async (t) => {
+onEachEngine('two chunks reordered', async (t) => {
   const vault = await newVault();
   const { id, fileId } = await uploaded(vault);
   const [a, b] = [await chunk(fileId, 1), await chunk(fileId, 2)];
@@ -64,7 +86,7 @@ t.test('two chunks reordered', async (t) => {
   await expectRefused(t, vault, id, fileId, DecryptionError, 'reordered');
 });
 
-t.test('a chunk spliced in from another file', async (t) => {
+onEachEngine('a chunk spliced in from another file', async (t) => {
   const vault = await newVault();
   const one = await uploaded(vault);
   const two = await uploaded(vault);
@@ -72,7 +94,7 @@ t.test('a chunk spliced in from another file', async (t) => {
   await expectRefused(t, vault, one.id, one.fileId, DecryptionError, 'spliced');
 });
 
-t.test('a whole file swapped for another of the same shape', async (t) => {
+onEachEngine('a whole file swapped for another of the same shape', async (t) => {
   const vault = await newVault();
   const one = await uploaded(vault);
   const two = await uploaded(vault);

@@ -5,7 +5,7 @@ import type { Sodium } from '../crypto/sodium.ts';
 import { DecryptionError, IntegrityError, NetworkError } from '../errors.ts';
 import type { Attachment } from '../records/types.ts';
 import { checkChunking, chunkAd } from './file-key.ts';
-import { platform } from './platform.ts';
+import { platform, streamEngine } from './platform.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 
 /** Collects pieces of a byte stream and hands out runs of exactly n bytes. */
@@ -48,11 +48,16 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
   const maxRetries = options.maxRetries ?? 8;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   checkChunking(att.chunkSize, 1, `file ${att.fileId}`);
-  const state = s.crypto_secretstream_xchacha20poly1305_init_pull(fromBase64Url(att.header), fromBase64Url(att.key));
+  const engine = streamEngine(s);
+  let state: unknown;
+  try {
+    state = engine.initPull(fromBase64Url(att.header), fromBase64Url(att.key));
+  } catch {
+    throw new DecryptionError(`file ${att.fileId}: the manifest's file key or header is malformed`);
+  }
   const ad = chunkAd(att.fileId);
   const stride = att.chunkSize + CHUNK_OVERHEAD;
   const hasher = platform.sha256();
-  const FINAL = s.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
   let done = 0; // chunks decrypted
   let size = 0;
   let finalSeen = false;
@@ -60,17 +65,16 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
 
   const open = (ct: Uint8Array) => {
     if (finalSeen) throw new IntegrityError(`file ${att.fileId}: data after the final chunk`);
-    let res: { message: Uint8Array; tag: number } | false;
+    let res: { message: Uint8Array; final: boolean };
     try {
-      res = s.crypto_secretstream_xchacha20poly1305_pull(state as never, ct, ad) as { message: Uint8Array; tag: number } | false;
+      res = engine.pull(state, ct, ad);
     } catch {
-      res = false;
+      throw new DecryptionError(`file ${att.fileId}: chunk ${done} does not authenticate`);
     }
-    if (!res) throw new DecryptionError(`file ${att.fileId}: chunk ${done} does not authenticate`);
     done += 1;
     size += res.message.length;
     hasher.update(res.message);
-    if (res.tag === FINAL) finalSeen = true;
+    if (res.final) finalSeen = true;
     return res.message;
   };
 

@@ -9,7 +9,7 @@ import type { Attachment } from '../records/types.ts';
 import { ApiError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey } from './file-key.ts';
-import { platform } from './platform.ts';
+import { platform, streamEngine } from './platform.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
 
@@ -70,7 +70,7 @@ export class Uploader {
     const chunkSize = options.chunkSize ?? FILE_CHUNK_SIZE;
     checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
-    const { state, header } = s.crypto_secretstream_xchacha20poly1305_init_push(key);
+    const { state, header } = streamEngine(s).initPush(key);
     await this.http.json('POST', `/v1/records/${encodeURIComponent(recordId)}/files`, {
       fileId,
       chunkSize,
@@ -95,13 +95,14 @@ export class Uploader {
     const status = await this.http.json<UploadStatus>('GET', `/v1/files/${encodeURIComponent(fileId)}/upload`);
     // Key, header and chunking come from what this account wrapped, never from the server's say-so.
     const { key, header, chunkSize, partChunks } = unwrapFileKey(s, me.masterKey, fileId, fromBase64Url(status.wrappedKey));
-    const state = s.crypto_secretstream_xchacha20poly1305_init_pull(header, key);
+    const state = streamEngine(s).initPull(header, key);
     const stream = { fileId, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks) };
     return this.push(recordId, stream, await openSource(source), options);
   }
 
   private async push(recordId: string, st: Stream, opened: OpenedSource, options: AttachOptions | Omit<AttachOptions, 'fileId'>): Promise<AttachResult> {
     const s = this.s;
+    const engine = streamEngine(s);
     const ad = chunkAd(st.fileId);
     const hasher = platform.sha256();
     const maxRetries = options.maxRetries ?? 8;
@@ -120,8 +121,7 @@ export class Uploader {
         hasher.update(chunk);
         size += chunk.length;
         partPlain += chunk.length;
-        const tag = last ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-        const ct = s.crypto_secretstream_xchacha20poly1305_push(st.state as never, chunk, ad, tag);
+        const ct = engine.push(st.state, chunk, ad, last);
         pending.push(ct);
         encryptedSize += ct.length;
         index += 1;

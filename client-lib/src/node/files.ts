@@ -5,10 +5,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { platform } from '../files/platform.ts';
+import { loadNativeEngine } from './native-secretstream.ts';
 
 // Node's platform: file paths, native SHA-256 (several times faster than the portable
-// one), and downloads written to a temporary name that becomes the real one only after
+// one), native libsodium for file streams ([Note: file stream engines]), and downloads written to a temporary name that becomes the real one only after
 // every chunk, the size and the SHA-256 checked out.
+
+// Native libsodium for file streams where sodium-native loads; WebAssembly otherwise.
+const native = loadNativeEngine();
+if (native) platform.secretStream = native;
 
 platform.sha256 = () => {
   const h = createHash('sha256');
