@@ -46,12 +46,13 @@ export async function appendEvent(db: Db, e: AuditEntry, now = new Date()): Prom
 }
 
 /**
- * Appends several events with one statement (a listing hands out several records at once);
- * returns their indices, in no particular order. Empty: nothing is sent.
+ * Appends several events with one statement (a listing hands out several records at once,
+ * [Note: grouped appends]); returns their indices in the order of `entries`. Empty: nothing
+ * is sent.
  */
 export async function appendEvents(db: Db, entries: readonly AuditEntry[], now = new Date()): Promise<number[]> {
   if (entries.length === 0) return [];
-  const rows = entries.map((e) => {
+  const rows = entries.map((e, n) => {
     const recordId = e.recordId ?? null;
     const fileId = e.fileId ?? null;
     const parts = auditLeafParts({
@@ -66,11 +67,13 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
       salt: randomBytes(AUDIT_SALT_BYTES),
     });
     // Typed here: a VALUES list does not give its parameters the function's types.
-    return sql`(${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea)`;
+    return sql`(${n}::int, ${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea)`;
   });
-  const { rows: out } = await sql<{ idx: number }>`
-    select audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
-    from (values ${sql.join(rows)}) as v(at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev)`.execute(db);
+  const { rows: out } = await sql<{ n: number; idx: number }>`
+    select v.n, audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
+    from (values ${sql.join(rows)}) as v(n, at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev)`.execute(db);
   if (out.length !== entries.length) throw new Error('audit append wrote a different number of events');
-  return out.map((r) => Number(r.idx));
+  const indices: number[] = [];
+  for (const r of out) indices[r.n] = Number(r.idx);
+  return indices;
 }

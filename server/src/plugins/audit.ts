@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuditAction, AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
-import { appendEvent, appendEvents, type AuditEntry } from '../audit/log.ts';
+import { appendEvent, type AuditEntry } from '../audit/log.ts';
+import { groupedAppender } from '../audit/grouped.ts';
 import { loadLogKey, type LogKey } from '../audit/log-key.ts';
 
 type Described = Omit<AuditEntry, 'actor' | 'ip'> & { actor?: AuditEntry['actor'] };
@@ -54,15 +55,16 @@ export default fp<{ recordEvents: boolean }>(
       } as AuditEntry;
     }
     const off = async () => -1;
+    const grouped = groupedAppender(app.db);
     app.decorate('audit', recordEvents ? (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)) : off);
     app.decorate(
       'auditAlone',
-      // One statement outside any transaction: it commits on its own ([Note: audit appends]).
-      recordEvents ? (request: FastifyRequest, e: Described) => appendEvent(app.db, entry(request, e)) : off,
+      // Outside any transaction, grouped with others arriving meanwhile ([Note: grouped appends]).
+      recordEvents ? async (request: FastifyRequest, e: Described) => (await grouped([entry(request, e)]))[0]! : off,
     );
     app.decorate(
       'auditManyAlone',
-      recordEvents ? (request: FastifyRequest, es: readonly Described[]) => appendEvents(app.db, es.map((e) => entry(request, e))) : async () => [],
+      recordEvents ? (request: FastifyRequest, es: readonly Described[]) => grouped(es.map((e) => entry(request, e))) : async () => [],
     );
 
     async function refusalOutcome(recordId: string | null, callerId: string | undefined): Promise<AuditOutcome> {
