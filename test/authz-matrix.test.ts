@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import t, { type Test } from 'tap';
-import { TABLE, type Row } from './authz-table.ts';
+import { TABLE, matrixMarkdown, type Row } from './authz-table.ts';
 import { CALLERS, World, type CallerName } from './authz-world.ts';
 
 // Every route × every caller, as listed in test/authz-table.ts [Note: authorization matrix].
@@ -19,6 +20,11 @@ t.test('the table has a row for every route in /openapi.json, and no other', asy
   t.same(listed.filter((r) => !served.includes(r)), [], 'every row is a route served');
   t.equal(new Set(listed).size, listed.length, 'one row per route');
   t.ok(served.length >= 39, `${served.length} routes`);
+});
+
+t.test('docs/RELIABILITY.md shows this table', async (t) => {
+  const doc = await readFile(new URL('../docs/RELIABILITY.md', import.meta.url), 'utf8');
+  t.ok(doc.includes(matrixMarkdown()), 'the "Authorization matrix" section holds the output of npx tsx scripts/reliability/authz-table.ts');
 });
 
 t.test('the callers are who the matrix says', async (t) => {

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallerName, Req, World } from './authz-world.ts';
-import { dryRun, uploadBody } from './authz-world.ts';
 
 // [Note: authorization matrix]
 // Every route of the API × seven callers, with the status (and error code) each must get.
@@ -106,7 +105,7 @@ export const TABLE: Row[] = [
 
   {
     method: 'POST', path: '/v1/records/', expect: signedIn(201), writes: true,
-    request: async (c) => ({ path: '/v1/records/', json: await dryRun(self(c), 'POST', /^\/v1\/records$/, (v) => v.createRecord({ title: 'mine', narrative: 'mine' })) }),
+    request: async (c) => ({ path: '/v1/records/', json: await c.w.dryRun(self(c), 'POST', /^\/v1\/records$/, (v) => v.createRecord({ title: 'mine', narrative: 'mine' })) }),
   },
   { method: 'GET', path: '/v1/records/', expect: signedIn(200), request: () => ({ path: '/v1/records/' }) },
   { method: 'GET', path: '/v1/records/{id}', expect: readers(200), request: (c) => ({ path: `/v1/records/${orUnknown(c, c.w.record)}` }) },
@@ -114,7 +113,7 @@ export const TABLE: Row[] = [
     method: 'DELETE', path: '/v1/records/{id}', expect: ownerOnly(204), writes: true,
     request: async (c) => {
       const id = await targetRecord(c);
-      const json = await dryRun(c.w.owner, 'DELETE', /^\/v1\/records\/[^/]+$/, (v) => v.deleteRecord(id));
+      const json = await c.w.dryRun(c.w.owner, 'DELETE', /^\/v1\/records\/[^/]+$/, (v) => v.deleteRecord(id));
       return { path: `/v1/records/${orUnknown(c, id)}`, json };
     },
   },
@@ -123,14 +122,14 @@ export const TABLE: Row[] = [
     method: 'POST', path: '/v1/records/{id}/versions', expect: ownerOnly(201), writes: true,
     request: async (c) => {
       const id = await targetRecord(c);
-      const json = await dryRun(c.w.owner, 'POST', /\/versions$/, (v) => v.updateRecord(id, { place: 'Tapachula' }));
+      const json = await c.w.dryRun(c.w.owner, 'POST', /\/versions$/, (v) => v.updateRecord(id, { place: 'Tapachula' }));
       return { path: `/v1/records/${orUnknown(c, id)}/versions`, json };
     },
   },
 
   {
     method: 'POST', path: '/v1/records/{id}/files', expect: ownerOnly(201), writes: true,
-    request: async (c) => ({ path: `/v1/records/${orUnknown(c, await targetRecord(c))}/files`, json: uploadBody() }),
+    request: async (c) => ({ path: `/v1/records/${orUnknown(c, await targetRecord(c))}/files`, json: c.w.uploadBody() }),
   },
   { method: 'GET', path: '/v1/files/{fileId}/upload', expect: ownerAlone(200), request: async (c) => ({ path: `/v1/files/${c.unknown ? randomUUID() : c.w.upload}/upload` }) },
   {
@@ -155,13 +154,13 @@ export const TABLE: Row[] = [
   {
     // The caller's client pins the spare account: the next version of its own list.
     method: 'PUT', path: '/v1/account/contacts/', expect: signedIn(200), writes: true,
-    request: async (c) => ({ path: '/v1/account/contacts/', json: await dryRun(self(c), 'PUT', /^\/v1\/account\/contacts$/, (v) => v.lookupUser(spare(c).handle)) }),
+    request: async (c) => ({ path: '/v1/account/contacts/', json: await c.w.dryRun(self(c), 'PUT', /^\/v1\/account\/contacts$/, (v) => v.lookupUser(spare(c).handle)) }),
   },
   {
     method: 'POST', path: '/v1/records/{id}/grants', expect: ownerOnly(201), writes: true,
     request: async (c) => {
       const id = await targetRecord(c);
-      const json = await dryRun(c.w.owner, 'POST', /\/grants$/, (v) => v.share(id, c.w.people.other.handle));
+      const json = await c.w.dryRun(c.w.owner, 'POST', /\/grants$/, (v) => v.share(id, c.w.people.other.handle));
       return { path: `/v1/records/${orUnknown(c, id)}/grants`, json };
     },
   },
@@ -185,3 +184,23 @@ export const TABLE: Row[] = [
   { method: 'GET', path: '/v1/records/{id}/history', expect: readers(200), request: (c) => ({ path: `/v1/records/${orUnknown(c, c.w.record)}/history` }) },
   { method: 'GET', path: '/v1/audit/events', expect: adminOnly(200), request: () => ({ path: '/v1/audit/events?limit=10' }) },
 ];
+
+const HEADINGS: Record<CallerName, string> = {
+  anonymous: 'anonymous', owner: 'owner', reviewer: 'reviewer (live grant)', revoked: 'reviewer (revoked)', expired: 'reviewer (expired)', other: 'other user', admin: 'administrator',
+};
+
+/** The table as markdown, for docs/RELIABILITY.md (which the test checks holds exactly this). */
+export function matrixMarkdown(rows: readonly Row[] = TABLE): string {
+  const callers = Object.keys(HEADINGS) as CallerName[];
+  const codes = new Map<number, Set<string>>();
+  for (const e of rows.flatMap((r) => Object.values(r.expect))) if (e.code) codes.set(e.status, (codes.get(e.status) ?? new Set()).add(e.code));
+  // A status that always comes with one code is shown alone, with that code in the legend.
+  const plain = (e: Expect) => (e.code && codes.get(e.status)?.size !== 1 ? `${e.status} ${e.code}` : String(e.status));
+  const lines = [
+    `| route | ${callers.map((c) => HEADINGS[c]).join(' | ')} |`,
+    `| --- | ${callers.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| \`${r.method} ${r.path}\` | ${callers.map((c) => plain(r.expect[c])).join(' | ')} |`),
+  ];
+  const legend = [...codes].filter(([, set]) => set.size === 1).sort(([a], [b]) => a - b).map(([status, set]) => `${status} is \`${[...set][0]}\``);
+  return `${lines.join('\n')}\n\n${rows.length} routes × ${callers.length} callers = ${rows.length * callers.length} cells. In every cell, ${legend.join(', ')}.\n`;
+}

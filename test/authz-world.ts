@@ -161,10 +161,20 @@ export class World {
   /** A new unfinished upload of the owner's, in a new record. */
   async freshUpload(): Promise<string> {
     const record = await this.freshRecord();
-    const body = uploadBody();
+    const body = this.uploadBody();
     const res = await this.send('POST', { path: `/v1/records/${record}/files`, json: body }, this.owner.token);
     if (res.status !== 201) throw new Error(`upload not started: ${res.status} ${res.code}`);
     return body.fileId;
+  }
+
+  /** What a caller's own client would send as its next `method path` (held back, not sent). */
+  async dryRun(p: Person, method: string, path: RegExp, action: (v: Vault) => Promise<unknown>): Promise<Json> {
+    return JSON.parse((await p.trap.hold(method, path, () => action(p.vault))).body) as Json;
+  }
+
+  /** A body that starts an upload: the server stores header and wrapped key as opaque bytes. */
+  uploadBody() {
+    return { fileId: randomUUID(), chunkSize: CHUNK, partChunks: 1, header: b64(randomBytes(STREAM_HEADER_BYTES)), wrappedKey: b64(randomBytes(WRAPPED_FILE_KEY_BYTES)) };
   }
 
   /** What a new person's client sends to register (held back, so each cell registers its own). */
@@ -198,11 +208,6 @@ export class World {
   }
 }
 
-/** A body that starts an upload: the server stores header and wrapped key as opaque bytes. */
-export function uploadBody() {
-  return { fileId: randomUUID(), chunkSize: CHUNK, partChunks: 1, header: b64(randomBytes(STREAM_HEADER_BYTES)), wrappedKey: b64(randomBytes(WRAPPED_FILE_KEY_BYTES)) };
-}
-
 async function register(server: TestServer, prefix: string): Promise<Person> {
   const capture = capturingFetch();
   const trap = new Trap(capture.fetch);
@@ -211,9 +216,4 @@ async function register(server: TestServer, prefix: string): Promise<Person> {
   const row = await server.db.selectFrom('accounts').select('id').where('handle', '=', h).executeTakeFirstOrThrow();
   const sent = (path: string) => JSON.parse(capture.requests.find((r) => r.path === path)!.body) as Json;
   return { handle: h, id: row.id, vault, token: capture.tokens[0]!, registered: sent('/v1/auth/register'), login: sent('/v1/auth/login'), trap };
-}
-
-/** What a caller's own client would send as its next `method path` (held back, not sent). */
-export async function dryRun(p: Person, method: string, path: RegExp, action: (v: Vault) => Promise<unknown>): Promise<Json> {
-  return JSON.parse((await p.trap.hold(method, path, () => action(p.vault))).body) as Json;
 }
