@@ -14,14 +14,23 @@ import { sql, type Kysely } from 'kysely';
 //
 // The lock key is the one the earlier append in Node took (hashtext('tvault:audit-log')),
 // so instances of both kinds serialise against each other during an upgrade.
+//
+// search_path puts pg_catalog first, so no object created in public can stand in for a
+// built-in the function calls (sha256, hashtext, ||); tables are named with their schema.
+// Byte literals are decode(…, 'hex'), which reads the same whatever standard_conforming_strings
+// says. lock_timeout: the lock is normally held for a statement and a commit; a holder that
+// never finishes (a stuck writer on another instance) makes appends fail after 10 s
+// (SQLSTATE 55P03, answered as 503 VAULT_ERR_NOT_READY) instead of hanging every request.
+const SIGNATURE = 'public.audit_append(timestamptz, uuid, text, text, uuid, uuid, bytea, bytea, bytea)';
 const CREATE = sql`
-create or replace function audit_append(
+create or replace function public.audit_append(
   p_at timestamptz, p_actor_id uuid, p_action text, p_outcome text, p_record_id uuid, p_file_id uuid,
   p_before_index bytea, p_before_prev bytea, p_after_prev bytea
 ) returns bigint
 language plpgsql
 volatile
-set search_path = public, pg_catalog
+set search_path = pg_catalog, public, pg_temp
+set lock_timeout = '10s'
 as $fn$
 declare
   v_idx bigint;
@@ -33,25 +42,25 @@ declare
   v_level smallint := 0;
 begin
   perform pg_advisory_xact_lock(hashtext('tvault:audit-log'));
-  select coalesce(max(idx) + 1, 0) into v_idx from audit_events;
+  select coalesce(max(idx) + 1, 0) into v_idx from public.audit_events;
   if p_record_id is not null then
-    select leaf_hash into v_prev from audit_events where record_id = p_record_id order by idx desc limit 1;
+    select leaf_hash into v_prev from public.audit_events where record_id = p_record_id order by idx desc limit 1;
   end if;
   v_leaf := p_before_index || int8send(v_idx) || p_before_prev
-    || case when v_prev is null then '\\x00000000'::bytea else '\\x00000020'::bytea || v_prev end
+    || case when v_prev is null then decode('00000000', 'hex') else decode('00000020', 'hex') || v_prev end
     || p_after_prev;
-  v_hash := sha256('\\x00'::bytea || v_leaf);
-  insert into audit_events (idx, at, actor_id, action, outcome, record_id, file_id, leaf, leaf_hash)
+  v_hash := sha256(decode('00', 'hex') || v_leaf);
+  insert into public.audit_events (idx, at, actor_id, action, outcome, record_id, file_id, leaf, leaf_hash)
     values (v_idx, p_at, p_actor_id, p_action, p_outcome, p_record_id, p_file_id, v_leaf, v_hash);
-  insert into audit_nodes (level, idx, hash) values (0, v_idx, v_hash);
+  insert into public.audit_nodes (level, idx, hash) values (0, v_idx, v_hash);
   -- The leaf completes the subtree of every level at which its index ends in a 1 bit.
   v_i := v_idx;
   while v_i % 2 = 1 loop
-    select hash into strict v_left from audit_nodes where level = v_level and idx = v_i - 1;
-    v_hash := sha256('\\x01'::bytea || v_left || v_hash);
+    select hash into strict v_left from public.audit_nodes where level = v_level and idx = v_i - 1;
+    v_hash := sha256(decode('01', 'hex') || v_left || v_hash);
     v_i := (v_i - 1) / 2;
     v_level := v_level + 1;
-    insert into audit_nodes (level, idx, hash) values (v_level, v_i, v_hash);
+    insert into public.audit_nodes (level, idx, hash) values (v_level, v_i, v_hash);
   end loop;
   return v_idx;
 end
@@ -59,8 +68,10 @@ $fn$`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await CREATE.execute(db);
+  // Only the server's own role (the owner) calls it.
+  await sql.raw(`revoke execute on function ${SIGNATURE} from public`).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop function if exists audit_append(timestamptz, uuid, text, text, uuid, uuid, bytea, bytea, bytea)`.execute(db);
+  await sql.raw(`drop function if exists ${SIGNATURE}`).execute(db);
 }

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import t from 'tap';
 import { groupedAppender } from '../server/src/audit/grouped.ts';
-import { treeSize } from '../server/src/audit/log.ts';
+import { appendEvents, treeSize } from '../server/src/audit/log.ts';
+import { kyselyFor } from '../server/src/db/connect.ts';
+import { toVaultError } from '../server/src/plugins/errors.ts';
+import type { FastifyError } from 'fastify';
 import { decodeAuditEvent } from '../client-lib/src/protocol/audit.ts';
 import { testDatabase } from './helper.ts';
 
 // [Note: grouped appends]: events that arrive together share a statement, and every caller
 // still gets the index of its own event, or the error of the statement that held it.
 
-const { db } = await testDatabase(t);
+const database = await testDatabase(t);
+const { db } = database;
 
 
 t.test('concurrent callers share statements and each gets the index of its own event', async (t) => {
@@ -58,4 +62,53 @@ t.test('when the statement fails, every caller in its group gets the error, and 
   t.equal(await treeSize(db), size, 'nothing written');
   const [index] = await append([{ actor: null, action: 'record.read', outcome: 'ok', recordId: randomUUID() }]);
   t.equal(index, size, 'the next append works and takes the next index');
+});
+
+/** Holds the audit log's lock from another connection until the returned function is called. */
+async function holdLogLock(): Promise<() => Promise<void>> {
+  const other = kyselyFor(database.url, 1);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const done = other.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('tvault:audit-log'))`.execute(trx);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await done;
+    await other.destroy();
+  };
+}
+
+t.test('a log lock that is never released: callers get 503 in bounded time, and the queue is bounded', async (t) => {
+  const append = groupedAppender(db, { maxWaitMs: 300, maxQueued: 5 });
+  const release = await holdLogLock();
+  const started = Date.now();
+  let results: PromiseSettledResult<number[]>[];
+  try {
+    results = await Promise.allSettled(Array.from({ length: 6 }, () => append([{ actor: null, action: 'record.read', outcome: 'ok', recordId: randomUUID() }])));
+  } finally {
+    await release();
+  }
+  t.ok(Date.now() - started < 5_000, `all answered in ${Date.now() - started} ms`);
+  t.same(results.map((r) => r.status), Array(6).fill('rejected'), 'none succeeded while the lock was held');
+  t.same(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : null)), Array(6).fill('VAULT_ERR_NOT_READY'), 'each with 503 VAULT_ERR_NOT_READY');
+});
+
+t.test('PostgreSQL itself gives up on the lock after lock_timeout (10 s): an append fails with 55P03', { skip: database.kind === 'postgres' ? false : 'the embedded database serves one session: another connection waits for the open transaction, not for the lock' }, async (t) => {
+  const release = await holdLogLock();
+  const started = Date.now();
+  try {
+    const err = await appendEvents(db, [{ actor: null, action: 'record.read', outcome: 'ok', recordId: randomUUID() }]).catch((e: unknown) => e);
+    t.equal((err as { code?: string }).code, '55P03', 'lock_not_available');
+    t.equal(toVaultError(err as FastifyError).code, 'VAULT_ERR_NOT_READY', 'answered as 503 VAULT_ERR_NOT_READY');
+  } finally {
+    await release();
+  }
+  const waited = Date.now() - started;
+  t.ok(waited >= 9_000 && waited < 15_000, `after about 10 s (${waited} ms)`);
 });

@@ -24,13 +24,19 @@ export interface SecretStreamEngine {
 export function wasmEngine(s: Sodium): SecretStreamEngine {
   const MESSAGE = s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
   const FINAL = s.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  // This build's state is an address in its WebAssembly memory. Anything else (say, another
+  // engine's state) would be read as address 0: an all-zero state, a known key. Refuse it.
+  const own = (state: unknown) => {
+    if (typeof state !== 'number' || !Number.isInteger(state) || state <= 0) throw new TypeError('not a secretstream state of the WebAssembly engine');
+    return state as never;
+  };
   return {
     name: 'libsodium (WebAssembly)',
     initPush: (key) => s.crypto_secretstream_xchacha20poly1305_init_push(key),
     initPull: (header, key) => s.crypto_secretstream_xchacha20poly1305_init_pull(header, key),
-    push: (state, message, ad, final) => s.crypto_secretstream_xchacha20poly1305_push(state as never, message, ad, final ? FINAL : MESSAGE),
+    push: (state, message, ad, final) => s.crypto_secretstream_xchacha20poly1305_push(own(state), message, ad, final ? FINAL : MESSAGE),
     pull(state, ciphertext, ad) {
-      const res = s.crypto_secretstream_xchacha20poly1305_pull(state as never, ciphertext, ad) as { message: Uint8Array; tag: number } | false;
+      const res = s.crypto_secretstream_xchacha20poly1305_pull(own(state), ciphertext, ad) as { message: Uint8Array; tag: number } | false;
       if (!res) throw new Error('chunk does not authenticate');
       return { message: res.message, final: res.tag === FINAL };
     },

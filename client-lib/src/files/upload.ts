@@ -10,6 +10,7 @@ import { ApiError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey } from './file-key.ts';
 import { platform, streamEngine } from './platform.ts';
+import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
 
@@ -46,6 +47,8 @@ interface UploadStatus {
 
 interface Stream {
   fileId: string;
+  /** Chosen once per stream: a state only means something to the engine that made it. */
+  engine: SecretStreamEngine;
   key: Uint8Array;
   header: Uint8Array;
   state: unknown;
@@ -70,7 +73,8 @@ export class Uploader {
     const chunkSize = options.chunkSize ?? FILE_CHUNK_SIZE;
     checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
-    const { state, header } = streamEngine(s).initPush(key);
+    const engine = streamEngine(s);
+    const { state, header } = engine.initPush(key);
     await this.http.json('POST', `/v1/records/${encodeURIComponent(recordId)}/files`, {
       fileId,
       chunkSize,
@@ -79,7 +83,7 @@ export class Uploader {
       wrappedKey: b64(wrapFileKey(s, this.me().masterKey, fileId, { key, header, chunkSize, partChunks: PART_CHUNKS })),
       ...(opened.size === undefined ? {} : { size: opened.size }),
     });
-    return this.push(recordId, { fileId, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set() }, opened, options);
+    return this.push(recordId, { fileId, engine, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set() }, opened, options);
   }
 
   // [Note: resuming a stream]
@@ -95,14 +99,15 @@ export class Uploader {
     const status = await this.http.json<UploadStatus>('GET', `/v1/files/${encodeURIComponent(fileId)}/upload`);
     // Key, header and chunking come from what this account wrapped, never from the server's say-so.
     const { key, header, chunkSize, partChunks } = unwrapFileKey(s, me.masterKey, fileId, fromBase64Url(status.wrappedKey));
-    const state = streamEngine(s).initPull(header, key);
-    const stream = { fileId, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks) };
+    const engine = streamEngine(s);
+    const state = engine.initPull(header, key);
+    const stream = { fileId, engine, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks) };
     return this.push(recordId, stream, await openSource(source), options);
   }
 
   private async push(recordId: string, st: Stream, opened: OpenedSource, options: AttachOptions | Omit<AttachOptions, 'fileId'>): Promise<AttachResult> {
     const s = this.s;
-    const engine = streamEngine(s);
+    const { engine } = st;
     const ad = chunkAd(st.fileId);
     const hasher = platform.sha256();
     const maxRetries = options.maxRetries ?? 8;

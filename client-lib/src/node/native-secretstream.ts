@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 
 // libsodium's secretstream through sodium-native (an optional dependency: prebuilt for the
@@ -17,11 +19,19 @@ interface SodiumNative {
   crypto_secretstream_xchacha20poly1305_pull(state: Uint8Array, m: Uint8Array, tag: Uint8Array, c: Uint8Array, ad: Uint8Array): number;
 }
 
-/** The native engine, or undefined where sodium-native is not installed or does not load. */
+/**
+ * The native engine, or undefined where sodium-native is not installed, does not load, or
+ * resolves from anywhere but a node_modules folder of this package's own tree. Node would
+ * otherwise also look in NODE_PATH and in ~/.node_modules, where anything could stand in
+ * for the file cipher.
+ */
 export function loadNativeEngine(): SecretStreamEngine | undefined {
   let na: SodiumNative;
   try {
-    na = createRequire(import.meta.url)('sodium-native') as SodiumNative;
+    const require = createRequire(import.meta.url);
+    const resolved = require.resolve('sodium-native');
+    if (!ownTreeNodeModules().some((dir) => resolved.startsWith(dir))) return undefined;
+    na = require(resolved) as SodiumNative;
   } catch {
     return undefined;
   }
@@ -29,7 +39,11 @@ export function loadNativeEngine(): SecretStreamEngine | undefined {
   const ABYTES = na.crypto_secretstream_xchacha20poly1305_ABYTES;
   const MESSAGE = na.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
   const FINAL = na.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-  const state = (s: unknown) => s as Uint8Array;
+  // A state made by this engine, never another engine's (whose bytes would mean nothing here).
+  const state = (s: unknown) => {
+    if (!(s instanceof Uint8Array) || s.length !== STATE) throw new TypeError('not a secretstream state of the native engine');
+    return s;
+  };
   return {
     name: 'libsodium (native, sodium-native)',
     initPush(key) {
@@ -56,4 +70,13 @@ export function loadNativeEngine(): SecretStreamEngine | undefined {
       return { message, final: tag[0] === FINAL };
     },
   };
+}
+
+/** node_modules folders of this file's folder and of each folder above it. */
+function ownTreeNodeModules(): string[] {
+  const out: string[] = [];
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    out.push(path.join(dir, 'node_modules') + path.sep);
+    if (path.dirname(dir) === dir) return out;
+  }
 }

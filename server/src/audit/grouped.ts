@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { ERR } from '../errors.ts';
 import { appendEvents, type AuditEntry } from './log.ts';
 
 // [Note: grouped appends]
@@ -16,14 +17,27 @@ import { appendEvents, type AuditEntry } from './log.ts';
 /** Most events per statement: bounds the statement's size and the time a group holds the lock. */
 const MAX_GROUP = 256;
 
+/**
+ * Bounds for a database that stops answering: a caller waits at most `maxWaitMs` for its
+ * event to commit, and at most `maxQueued` events wait; past either, 503 VAULT_ERR_NOT_READY
+ * (nothing was served). An event that commits after its caller gave up only says more than
+ * happened, never less.
+ */
+export interface GroupLimits {
+  maxWaitMs: number;
+  maxQueued: number;
+}
+const DEFAULT_LIMITS: GroupLimits = { maxWaitMs: 30_000, maxQueued: 10_000 };
+
 interface Waiting {
   entries: readonly AuditEntry[];
   resolve(indices: number[]): void;
   reject(err: unknown): void;
 }
 
-export function groupedAppender(db: Kysely<Database>): (entries: readonly AuditEntry[]) => Promise<number[]> {
+export function groupedAppender(db: Kysely<Database>, limits: GroupLimits = DEFAULT_LIMITS): (entries: readonly AuditEntry[]) => Promise<number[]> {
   let queue: Waiting[] = [];
+  let queued = 0;
   let busy = false;
 
   async function drain(): Promise<void> {
@@ -35,6 +49,7 @@ export function groupedAppender(db: Kysely<Database>): (entries: readonly AuditE
       while (take < queue.length && (take === 0 || count + queue[take]!.entries.length <= MAX_GROUP)) count += queue[take++]!.entries.length;
       const group = queue.slice(0, take);
       queue = queue.slice(take);
+      queued -= count;
       try {
         const indices = await appendEvents(db, group.flatMap((w) => w.entries));
         let at = 0;
@@ -51,7 +66,16 @@ export function groupedAppender(db: Kysely<Database>): (entries: readonly AuditE
 
   return (entries) => {
     if (entries.length === 0) return Promise.resolve([]);
-    const done = new Promise<number[]>((resolve, reject) => queue.push({ entries, resolve, reject }));
+    if (queued + entries.length > limits.maxQueued) return Promise.reject(new ERR.NOT_READY());
+    queued += entries.length;
+    const done = new Promise<number[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ERR.NOT_READY()), limits.maxWaitMs);
+      const settle = <A>(fn: (a: A) => void) => (a: A) => {
+        clearTimeout(timer);
+        fn(a);
+      };
+      queue.push({ entries, resolve: settle(resolve), reject: settle(reject) });
+    });
     if (!busy) void drain();
     return done;
   };

@@ -70,7 +70,7 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
     return sql`(${n}::int, ${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea)`;
   });
   const { rows: out } = await sql<{ n: number; idx: number }>`
-    select v.n, audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
+    select v.n, public.audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
     from (values ${sql.join(rows)}) as v(n, at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev)`.execute(db);
   if (out.length !== entries.length) throw new Error('audit append wrote a different number of events');
   const indices: number[] = [];

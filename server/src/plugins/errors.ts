@@ -23,7 +23,9 @@ const FASTIFY_TO_VAULT: Record<string, () => FastifyError> = {
 // exceptions); messages from node-postgres, which gives its own errors no code: a connection
 // that died under a query, or before the next query of a transaction ([Note: lost
 // connections] in db/connect.ts), and no connection within DB_CONNECT_TIMEOUT_SECONDS.
-const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+// Also: a lock not obtained in time (55P03: the audit log's lock, held by a holder that does
+// not finish, migrations/0006_audit_append.ts) and a statement cancelled for taking too long (57014).
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '55P03', '57014']);
 const DB_UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|is not queryable/i;
 
 // [Note: database refusals]
