@@ -56,7 +56,7 @@ export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}):
  * A migrated embedded database, dumped once and cached on disk under .tap/ (keyed by a
  * hash of the migrations), so each test file loads it instead of running initdb.
  */
-async function migratedTemplate(): Promise<Blob> {
+export async function migratedTemplate(): Promise<Blob> {
   const dir = path.resolve(import.meta.dirname, '../migrations');
   const hash = createHash('sha256');
   for (const f of (await readdir(dir)).sort()) hash.update(f).update(await readFile(path.join(dir, f)));
