@@ -7,6 +7,7 @@ import type { Database } from './db/schema.ts';
 import database from './plugins/database.ts';
 import errors, { sendError } from './plugins/errors.ts';
 import security from './plugins/security.ts';
+import passwordWork from './plugins/password-work.ts';
 import openapi from './plugins/openapi.ts';
 import auth from './plugins/auth.ts';
 import maintenance from './plugins/maintenance.ts';
@@ -46,6 +47,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(errors);
     await app.register(database, { db });
     await app.register(security);
+    await app.register(passwordWork);
     await app.register(openapi);
     await app.register(auth);
     await app.register(maintenance);

@@ -37,7 +37,13 @@ export const ERR = {
   RANGE_NOT_SATISFIABLE: createError('VAULT_ERR_RANGE', 'range must start on a chunk boundary inside the file', 416),
   RATE_LIMITED: createError('VAULT_ERR_RATE_LIMITED', 'too many requests, retry later', 429),
   NOT_READY: createError('VAULT_ERR_NOT_READY', 'service is not ready', 503),
+  BUSY: createError('VAULT_ERR_BUSY', 'the server is busy checking other passphrases, retry shortly', 503),
   INTERNAL: createError('VAULT_ERR_INTERNAL', 'internal error', 500),
 } as const;
+
+/** VAULT_ERR_BUSY with the Retry-After header the error handler sends along. */
+export function busy(retryAfterSeconds: number) {
+  return Object.assign(new ERR.BUSY(), { headers: { 'retry-after': String(retryAfterSeconds) } });
+}
 
 export type ErrorCode = ReturnType<(typeof ERR)[keyof typeof ERR]>['code'];

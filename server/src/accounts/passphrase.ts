@@ -3,11 +3,11 @@ import type { Database } from '../db/schema.ts';
 import { decodeBytes } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { endOtherSessions } from '../sessions/repository.ts';
-import { makeVerifier } from './verifier.ts';
 
 export interface NewPassphraseMaterial {
   kdf: { salt: string; opsLimit: number; memLimit: number };
-  loginKey: string;
+  /** makeVerifier(new login key), computed by the caller under app.passwordWork. */
+  loginVerifier: string;
   wrappedMasterKey: string;
 }
 
@@ -23,7 +23,7 @@ export async function replacePassphrase(
     kdf_salt: decodeBytes('kdf.salt', m.kdf.salt, 16),
     kdf_ops_limit: m.kdf.opsLimit,
     kdf_mem_limit: m.kdf.memLimit,
-    login_verifier: await makeVerifier(decodeBytes('loginKey', m.loginKey, 32)),
+    login_verifier: m.loginVerifier,
     wrapped_master_key: decodeBytes('wrappedMasterKey', m.wrappedMasterKey, WRAPPED_KEY_BYTES),
     updated_at: new Date(),
   };

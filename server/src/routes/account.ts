@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findAccountById } from '../accounts/repository.ts';
-import { checkVerifier } from '../accounts/verifier.ts';
+import { checkVerifier, makeVerifier } from '../accounts/verifier.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Kdf, Strict, Timestamp, Uuid, decodeBytes, errors } from '../http/schemas.ts';
 import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
@@ -39,18 +39,21 @@ const account: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         body: Strict({ currentLoginKey: Bytes(32), kdf: Kdf, loginKey: Bytes(32), wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }),
-        response: { 204: Type.Null(), ...errors(401, 429) },
+        response: { 204: Type.Null(), ...errors(401, 429, 503) },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
       const body = request.body;
       checkKdfFloor(app.config, body.kdf);
-      const row = await findAccountById(app.db, caller.accountId);
-      if (!row || !(await checkVerifier(row.login_verifier, decodeBytes('currentLoginKey', body.currentLoginKey, 32)))) {
-        throw new ERR.BAD_CREDENTIALS();
-      }
-      await replacePassphrase(app.db, caller.accountId, body, caller.sessionId, (trx) =>
+      const current = decodeBytes('currentLoginKey', body.currentLoginKey, 32);
+      const next = decodeBytes('loginKey', body.loginKey, 32);
+      const loginVerifier = await app.passwordWork.run(async () => {
+        const row = await findAccountById(app.db, caller.accountId);
+        if (!row || !(await checkVerifier(row.login_verifier, current))) throw new ERR.BAD_CREDENTIALS();
+        return makeVerifier(next);
+      });
+      await replacePassphrase(app.db, caller.accountId, { ...body, loginVerifier }, caller.sessionId, (trx) =>
         app.audit(trx, request, { action: 'account.passphrase-change', outcome: 'ok' }),
       );
       return reply.status(204).send(null);

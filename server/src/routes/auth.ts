@@ -51,7 +51,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/register',
-    { ...limited, schema: { summary: 'Create an account', tags, body: RegisterBody, response: { 201: Type.Object({ account: Account }), ...errors(403, 409, 429) } } },
+    { ...limited, schema: { summary: 'Create an account', tags, body: RegisterBody, response: { 201: Type.Object({ account: Account }), ...errors(403, 409, 429, 503) } } },
     async (request, reply) => {
       const body = request.body;
       checkKdfFloor(config, body.kdf);
@@ -59,15 +59,18 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const boxPk = decodeBytes('identity.boxPublicKey', body.identity.boxPublicKey, 32);
       const signature = decodeBytes('identity.signature', body.identity.signature, 64);
       if (!verifyEd25519(signPk, identityStatement(body.handle, signPk, boxPk), signature)) throw new ERR.SIGNATURE_INVALID();
+      const loginKey = decodeBytes('loginKey', body.loginKey, 32);
+      const recoveryAuthKey = decodeBytes('recoveryAuthKey', body.recoveryAuthKey, 32);
+      const verifiers = await app.passwordWork.run(async () => ({ login: await makeVerifier(loginKey), recovery: await makeVerifier(recoveryAuthKey) }));
       const values = {
         handle: body.handle,
         kdf_algorithm: body.kdf.algorithm,
         kdf_salt: decodeBytes('kdf.salt', body.kdf.salt, 16),
         kdf_ops_limit: body.kdf.opsLimit,
         kdf_mem_limit: body.kdf.memLimit,
-        login_verifier: await makeVerifier(decodeBytes('loginKey', body.loginKey, 32)),
+        login_verifier: verifiers.login,
         wrapped_master_key: decodeBytes('wrappedMasterKey', body.wrappedMasterKey, WRAPPED_KEY_BYTES),
-        recovery_verifier: await makeVerifier(decodeBytes('recoveryAuthKey', body.recoveryAuthKey, 32)),
+        recovery_verifier: verifiers.recovery,
         recovery_wrapped_master_key: decodeBytes('recoveryWrappedMasterKey', body.recoveryWrappedMasterKey, WRAPPED_KEY_BYTES),
         sign_public_key: signPk,
         box_public_key: boxPk,
@@ -106,14 +109,16 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Exchange a login key for a session token and the wrapped key bundle',
         tags,
         body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(PlainText(100, 'a label for the session list, e.g. "laptop"')) }),
-        response: { 200: LoginResponse, ...errors(401, 429) },
+        response: { 200: LoginResponse, ...errors(401, 429, 503) },
       },
     },
     async (request) => {
       const { handle, loginKey, device } = request.body;
       const key = decodeBytes('loginKey', loginKey, 32);
-      const account = await findAccountByHandle(app.db, handle);
-      const ok = account ? await checkVerifier(account.login_verifier, key) : await checkDummy(key);
+      const { account, ok } = await app.passwordWork.run(async () => {
+        const account = await findAccountByHandle(app.db, handle);
+        return { account, ok: account ? await checkVerifier(account.login_verifier, key) : await checkDummy(key) };
+      });
       const actor = account ? { id: account.id, handle: account.handle } : null;
       if (!account || !ok) {
         // An unknown handle is logged without it: it may be a mistyped passphrase.
@@ -150,11 +155,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Prove the recovery key and receive the master key wrapped under it',
         tags,
         body: Strict({ handle: Handle, recoveryAuthKey: Bytes(32) }),
-        response: { 200: Type.Object({ recoveryWrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }), ...errors(401, 429) },
+        response: { 200: Type.Object({ recoveryWrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }), ...errors(401, 429, 503) },
       },
     },
     async (request) => {
-      const account = await checkRecovery(request.body.handle, request.body.recoveryAuthKey);
+      const account = await app.passwordWork.run(() => checkRecovery(request.body.handle, request.body.recoveryAuthKey));
       return { recoveryWrappedMasterKey: b64(account.recovery_wrapped_master_key) };
     },
   );
@@ -167,20 +172,25 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Set a new passphrase with the recovery key; ends every session',
         tags,
         body: Strict({ handle: Handle, recoveryAuthKey: Bytes(32), kdf: Kdf, loginKey: Bytes(32), wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES) }),
-        response: { 204: Type.Null(), ...errors(401, 429) },
+        response: { 204: Type.Null(), ...errors(401, 429, 503) },
       },
     },
     async (request, reply) => {
       const body = request.body;
       checkKdfFloor(config, body.kdf);
-      const account = await checkRecovery(body.handle, body.recoveryAuthKey);
-      await replacePassphrase(app.db, account.id, body, null, (trx) =>
+      const loginKey = decodeBytes('loginKey', body.loginKey, 32);
+      const { account, loginVerifier } = await app.passwordWork.run(async () => {
+        const account = await checkRecovery(body.handle, body.recoveryAuthKey);
+        return { account, loginVerifier: await makeVerifier(loginKey) };
+      });
+      await replacePassphrase(app.db, account.id, { ...body, loginVerifier }, null, (trx) =>
         app.audit(trx, request, { action: 'account.recover', outcome: 'ok', actor: { id: account.id, handle: account.handle } }),
       );
       return reply.status(204).send(null);
     },
   );
 
+  /** Throws BAD_CREDENTIALS; Argon2 work, so only inside app.passwordWork. */
   async function checkRecovery(handle: string, authKey: string) {
     const key = decodeBytes('recoveryAuthKey', authKey, 32);
     const account = await findAccountByHandle(app.db, handle);
