@@ -1,7 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
+import { clientErrorHandler, expectationFailed } from './http/client-errors.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
 import database from './plugins/database.ts';
@@ -89,7 +91,7 @@ function routeOf(req: FastifyRequest): string {
 
 export type LogOption = boolean | { stream: NodeJS.WritableStream };
 
-export function fastifyOptions(config: Config, logger: LogOption): FastifyServerOptions {
+export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOptions<Server> {
   const stream = typeof logger === 'object' ? { stream: logger.stream } : {};
   return {
     logger: logger ? { level: config.LOG_LEVEL, redact: { paths: REDACT, censor: '[redacted]' }, serializers, ...stream } : false,
@@ -101,11 +103,14 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyServer
     // Errors raised before routing (bad percent-encoding, an over-long path parameter) go
     // through the same handler as the rest, instead of Fastify's answer that echoes the URL.
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    clientErrorHandler,
+    http: { requireHostHeader: false }, // checked in plugins/security.ts instead
   };
 }
 
 export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on('checkExpectation', expectationFailed);
   await app.register(vaultApp, options);
   await app.ready();
   return app;

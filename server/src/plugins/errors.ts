@@ -54,8 +54,10 @@ export function toVaultError(err: FastifyError): FastifyError {
   if (typeof err.code === 'string' && err.code.startsWith('VAULT_ERR_')) return err;
   const mapped = own(FASTIFY_TO_VAULT, err.code) ?? own(DB_REFUSED, err.code);
   if (mapped) return mapped();
-  if (DB_UNAVAILABLE.has(err.code) || DB_UNAVAILABLE_MESSAGE.test(err.message)) return new ERR.NOT_READY();
+  // Before the database's codes: a request body the client cut off fails with ECONNRESET,
+  // which Fastify marks 400. It is the client's doing, not a database that went away.
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ERR.VALIDATION('malformed request');
+  if (DB_UNAVAILABLE.has(err.code) || DB_UNAVAILABLE_MESSAGE.test(err.message)) return new ERR.NOT_READY();
   return new ERR.INTERNAL();
 }
 
