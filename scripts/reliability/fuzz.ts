@@ -46,6 +46,8 @@ try {
   console.log([...figures(t, check, run.alive && exited === null), `| errors in the server's log (5xx no client saw included) | ${logged} |`].join('\n'));
   console.log(`\n| status and code | responses |\n| --- | ---: |`);
   for (const [k, n] of [...t.byCode].sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${n} |`);
+  console.log(`\n| route | 2xx | 4xx | 5xx |\n| --- | ---: | ---: | ---: |`);
+  for (const [route, m] of [...t.routes].sort()) console.log(`| \`${route}\` | ${m.get('2xx') ?? 0} | ${m.get('4xx') ?? 0} | ${m.get('5xx') ?? 0} |`);
   if (t.noAnswer.size) {
     console.log(`\n| no answer, because | requests |\n| --- | ---: |`);
     for (const [k, n] of t.noAnswer) console.log(`| ${k} | ${n} |`);
@@ -64,6 +66,7 @@ function figures(t: Tally, check: Awaited<ReturnType<typeof verify>>, alive: boo
     '| figure | value |',
     '| --- | ---: |',
     `| requests sent | ${t.sent} |`,
+    `| mutation kinds exercised | ${t.kinds.size} |`,
     `| 2xx | ${t.count('2xx')} |`,
     `| 4xx | ${t.count('4xx')} |`,
     `| 5xx (target 0) | ${t.count('5xx')} |`,

@@ -13,6 +13,7 @@ import { broken, toJson, valid, type Named, type Pools } from './values.ts';
 /** An account seeded before the run, and what it owns. */
 export interface SeededAccount {
   handle: string;
+  accountId: string;
   /** A live session token. Never printed. */
   token: string;
   records: string[];
@@ -66,7 +67,7 @@ const poolsOf = new WeakMap<FuzzTarget, Pools>();
 function pools(target: FuzzTarget): Pools {
   const a = target.accounts;
   let p = poolsOf.get(target);
-  if (!p) poolsOf.set(target, (p = { uuids: a.flatMap((x) => [...x.records, ...x.files, ...x.uploads]), handles: a.map((x) => x.handle) }));
+  if (!p) poolsOf.set(target, (p = { uuids: a.flatMap((x) => [x.accountId, ...x.records, ...x.files, ...x.uploads]), handles: a.map((x) => x.handle) }));
   return p;
 }
 
@@ -76,7 +77,8 @@ function ownValues(op: Operation, name: string, me: SeededAccount, target: FuzzT
   if (name === 'handle') return others.map((a) => a.handle);
   if (name === 'part') return ['0', '1', '2'];
   if (destroysWithoutProof(op)) return name === 'fileId' ? others.flatMap((a) => a.uploads) : others.flatMap((a) => a.records);
-  if (name === 'fileId') return [...me.files, ...me.uploads];
+  // Parts and completion go to uploads in progress (a complete file refuses them early).
+  if (name === 'fileId') return /\/(parts|complete)/.test(op.path) && me.uploads.length ? me.uploads : [...me.files, ...me.uploads];
   if (name === 'id' && op.path.startsWith('/v1/records/')) return [...me.records, ...me.readable];
   return [];
 }
@@ -112,11 +114,14 @@ function brokenPath(op: Operation, me: SeededAccount, target: FuzzTarget): fc.Ar
     .map(([param, [kind, value], values]) => [kind, pathWith(op, { ...values, [param.name]: String(value) })]);
 }
 
+/** Required parameters, and each optional one a third of the time (an opaque cursor made up is refused). */
 function validQuery(op: Operation, target: FuzzTarget): fc.Arbitrary<string> {
   if (op.query.length === 0) return fc.constant('');
-  const shapes = Object.fromEntries(op.query.map((p) => [p.name, valid(p.schema, pools(target)).map(String)]));
-  const required = op.query.filter((p) => p.required).map((p) => p.name);
-  return fc.record(shapes, { requiredKeys: required }).map((q) => new URLSearchParams(q as Record<string, string>).toString());
+  const each = op.query.map((p) => {
+    const value = valid(p.schema, pools(target)).map((v): [string, string] => [p.name, String(v)]);
+    return p.required ? value : fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: value, weight: 1 });
+  });
+  return fc.tuple(...each).map((pairs) => new URLSearchParams(pairs.filter((x) => x !== null)).toString());
 }
 
 function brokenQuery(op: Operation, target: FuzzTarget): fc.Arbitrary<[string, string]> {
@@ -205,12 +210,19 @@ function drafts(op: Operation, all: Operation[], me: SeededAccount, target: Fuzz
   return fc.oneof(...choices);
 }
 
+/** The body a valid request carries: JSON of the route's schema, or whole chunks for a part upload. */
+function baselineBody(op: Operation, target: FuzzTarget): fc.Arbitrary<BodyCase | undefined> {
+  if (op.body) return validBody(op.body, pools(target));
+  if (op.method !== 'PUT') return fc.constant(undefined);
+  return fc.constantFrom(...target.strides).map((size): BodyCase => ({ kind: 'octet:one-chunk', contentType: 'application/octet-stream', body: { prefix: '', size, fill: '\u0001' } }));
+}
+
 /** One request against `op`, with one thing broken. The arbitraries are built once per account. */
 function caseFor(op: Operation, all: Operation[], target: FuzzTarget): fc.Arbitrary<FuzzCase> {
   const route = routeName(op);
   const perAccount = target.accounts.map((me) => {
     const session = op.secured && !ENDS_SESSION.has(route) ? { authorization: `Bearer ${me.token}` } : {};
-    const parts = fc.tuple(drafts(op, all, me, target), validPath(op, me, target), validQuery(op, target), op.body ? validBody(op.body, pools(target)) : fc.constant(undefined));
+    const parts = fc.tuple(drafts(op, all, me, target), validPath(op, me, target), validQuery(op, target), baselineBody(op, target));
     return parts.chain(([d, path, query, body]) => {
       const b = d.body ?? body;
       const headers: Record<string, string> = { ...(d.auth ?? session), ...(b?.contentType ? { 'content-type': b.contentType } : {}), ...d.headers };

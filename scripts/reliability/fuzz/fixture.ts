@@ -29,14 +29,17 @@ export interface Seeded {
 }
 
 /** A fetch that keeps the session token of each login (the fuzzer sends as that session). */
-function tokenFetch(): { fetch: typeof fetch; token: () => string } {
-  let token = '';
+function tokenFetch(): { fetch: typeof fetch; session: () => { token: string; accountId: string } } {
+  let session = { token: '', accountId: '' };
   const wrapped: typeof fetch = async (input, init) => {
     const res = await fetch(input, init);
-    if (String(input).endsWith('/v1/auth/login') && res.ok) token = ((await res.clone().json()) as { token: string }).token;
+    if (String(input).endsWith('/v1/auth/login') && res.ok) {
+      const body = (await res.clone().json()) as { token: string; account: { id: string } };
+      session = { token: body.token, accountId: body.account.id };
+    }
     return res;
   };
-  return { fetch: wrapped, token: () => token };
+  return { fetch: wrapped, session: () => session };
 }
 
 const options = (server: string, handle: string, passphrase: string, f?: typeof fetch) => ({ server, handle, passphrase, kdf: FUZZ_KDF, kdfFloor: FUZZ_KDF, ...(f ? { fetch: f } : {}) });
@@ -72,7 +75,7 @@ export async function seed(server: string): Promise<Seeded> {
     const t = tokenFetch();
     vaults.push((await Vault.register(options(server, handle, passphrase, t.fetch))).vault);
     accounts.push({ handle, passphrase });
-    seeded.push({ handle, token: t.token(), records: [], readable: [], files: [], uploads: [] });
+    seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [] });
   }
   const expected: Expected[] = [];
   const write = async (owner: number, title: string, files: number[], edit: boolean) => {
@@ -95,6 +98,7 @@ export async function seed(server: string): Promise<Seeded> {
   seeded[1]!.readable.push(shared);
   expected[0]!.readers.push(1);
   seeded[0]!.uploads.push(await uploadInProgress(server, seeded[0]!.token, edited));
+  seeded[1]!.uploads.push(await uploadInProgress(server, seeded[1]!.token, seeded[1]!.records[0]!));
   return { target: { accounts: seeded, strides: [STRIDE] }, accounts, expected };
 }
 

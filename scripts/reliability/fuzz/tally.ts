@@ -35,18 +35,27 @@ export class Tally {
   readonly byClass = new Map<string, number>();
   readonly byCode = new Map<string, number>();
   readonly noAnswer = new Map<string, number>();
+  /** Requests by mutation kind. */
+  readonly kinds = new Map<string, number>();
+  /** Answers by route and status class. */
+  readonly routes = new Map<string, Map<string, number>>();
   readonly serverErrors = new Map<string, Finding>();
   readonly badShapes = new Map<string, Finding>();
   readonly stackTraces = new Map<string, Finding>();
 
   add(c: FuzzCase, a: Answer | NoAnswer): void {
     this.sent += 1;
+    bump(this.kinds, c.kind);
     if ('reason' in a) {
       bump(this.byClass, 'no answer');
       bump(this.noAnswer, `${a.reason}: ${c.kind}`);
       return;
     }
-    bump(this.byClass, `${Math.floor(a.status / 100)}xx`);
+    const cls = `${Math.floor(a.status / 100)}xx`;
+    bump(this.byClass, cls);
+    const r = this.routes.get(c.route) ?? new Map<string, number>();
+    this.routes.set(c.route, r);
+    bump(r, cls);
     let code = '';
     if (a.status >= 400) {
       // A HEAD answer has no body to judge.

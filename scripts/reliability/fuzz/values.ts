@@ -53,7 +53,8 @@ function validUncached(schema: Schema, pools: Pools): fc.Arbitrary<unknown> {
     case 'integer': {
       const min = Math.max(schema.minimum ?? -(2 ** 31), Number.MIN_SAFE_INTEGER);
       const max = Math.min(schema.maximum ?? 2 ** 31, Number.MAX_SAFE_INTEGER);
-      return fc.oneof(pick([min, max]), fc.integer({ min, max: Math.min(max, min + 1000) }), fc.integer({ min, max }));
+      // Small values often: versions and key versions a request must get exactly right.
+      return fc.oneof(pick([min, max]), fc.integer({ min, max: Math.min(max, min + 3) }), fc.integer({ min, max: Math.min(max, min + 1000) }), fc.integer({ min, max }));
     }
     case 'number':
       return fc.double({ noNaN: true, noDefaultInfinity: true, ...(schema.minimum === undefined ? {} : { min: schema.minimum }), ...(schema.maximum === undefined ? {} : { max: schema.maximum }) });
@@ -152,18 +153,32 @@ function brokenUncached(schema: Schema): fc.Arbitrary<Named> {
   if (type === 'integer' || type === 'number') kinds.push(pick(NUMBERS), edgeNumbers(schema));
   if (type === 'string') {
     kinds.push(pick(STRINGS));
-    if (schema.pattern === B64) kinds.push(brokenBase64(schema), brokenBase64(schema));
+    if (schema.pattern === B64) kinds.push(brokenBase64(schema), schema.minLength === schema.maxLength ? brokenBase64(schema) : encodedHostile());
     if (schema.format === 'date-time') kinds.push(pick(DATES), pick(DATES));
     if (schema.format === 'uuid') kinds.push(pick(UUIDS));
     if (schema.maxLength !== undefined) kinds.push(fc.constant<Named>(['string:max-length+1', 'a'.repeat(schema.maxLength + 1)]));
   }
   if (type === 'array') {
     kinds.push(fc.constant<Named>(['array:empty', []]));
+    // As many items as allowed, all the same (duplicates the database may refuse).
+    if (schema.maxItems !== undefined && schema.maxItems <= 10_000) {
+      const max = schema.maxItems;
+      kinds.push(valid(schema.items ?? {}, NO_POOLS).map((item): Named => ['array:max-items-alike', Array.from({ length: max }, () => item)]));
+    }
     kinds.push(fc.constant<Named>(['array:too-many', Array.from({ length: (schema.maxItems ?? 1000) + 1 }, () => ({}))]));
     kinds.push(broken(schema.items ?? {}).map(([k, v]): Named => [`array:item-${k}`, [v]]));
   }
   if (type === 'object') kinds.push(fc.constant<Named>(['object:empty', {}]), fc.constant<Named>(['object:proto', new RawJson('{"__proto__":{"isAdmin":true}}')]));
   return fc.oneof(...kinds);
+}
+
+const NO_POOLS: Pools = { uuids: [], handles: [] };
+
+/** Opaque tokens (cursors, invite codes) that decode to hostile text, or to a cursor's shape with edge values. */
+function encodedHostile(): fc.Arbitrary<Named> {
+  const encode = (text: string) => Buffer.from(text).toString('base64url');
+  const cursors = ['0', '999999999999999', '8640000000000001', '-1', '1.5'].map((ms): Named => [`token:cursor-${ms}`, encode(`${ms}.00000000-0000-4000-8000-000000000000`)]);
+  return fc.constantFrom(...cursors, ...STRINGS.filter(([, v]) => typeof v === 'string' && v.length < 1000).map(([k, v]): Named => [`token:${k}`, encode(String(v))]));
 }
 
 function edgeNumbers(schema: Schema): fc.Arbitrary<Named> {
