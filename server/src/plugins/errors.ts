@@ -68,7 +68,8 @@ export function toVaultError(err: FastifyError): FastifyError {
 export function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const safe = toVaultError(err);
   const status = safe.statusCode ?? 500;
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  // A refusal under load (VAULT_ERR_BUSY) is no fault: logged as a refusal, or a flood would fill the log.
+  if (status >= 500 && safe.code !== 'VAULT_ERR_BUSY') request.log.error({ err }, 'request failed');
   else request.log.info({ code: safe.code }, 'request refused');
   // Headers a vault error carries (Retry-After on VAULT_ERR_BUSY), as Fastify's own handler sends them.
   const { headers } = safe as { headers?: Record<string, string> };
