@@ -62,7 +62,38 @@ export class RecordsClient {
     return Number((await this.state.get(this.seenKey(id))) ?? 0);
   }
 
-  private async accept(w: WireRecordVersion, asLatest: boolean): Promise<Opened> {
+  // A response is judged against what this client knew when it sent the request, not when
+  // the answer arrives: a read sent before this client's own write (or another read) raised
+  // the version can honestly answer with the older one. `sent` counts requests; each raise
+  // of a record's version remembers the count at that moment and the version it replaced,
+  // so the version known when request `sentAt` left can be rebuilt. A few raises per record
+  // are kept; past them the current version is used, which can only be stricter.
+  private sent = 0;
+  private readonly raises = new Map<string, { at: number; from: number }[]>();
+
+  private sending(): number {
+    return ++this.sent;
+  }
+
+  private async seenWhenSent(id: string, sentAt: number): Promise<number> {
+    let version = await this.seen(id);
+    for (const r of [...(this.raises.get(id) ?? [])].reverse()) {
+      if (r.at < sentAt) break;
+      version = r.from;
+    }
+    return version;
+  }
+
+  private async raise(id: string, version: number): Promise<void> {
+    const current = await this.seen(id);
+    if (version <= current) return;
+    await this.state.set(this.seenKey(id), String(version));
+    const list = this.raises.get(id) ?? [];
+    list.push({ at: this.sent, from: current });
+    this.raises.set(id, list.slice(-16));
+  }
+
+  private async accept(w: WireRecordVersion, asLatest: boolean, sentAt: number): Promise<Opened> {
     // A shared record: the owner's keys must match this account's pin, if it has one...
     const shared = w.owner !== this.me().handle;
     if (shared) await this.contacts.checkPinned(identityFromWire(w.author));
@@ -77,11 +108,12 @@ export class RecordsClient {
         throw err;
       }
     }
-    const seen = await this.seen(w.id);
+    const seen = await this.seenWhenSent(w.id, sentAt);
     if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.version < seen)) {
+      this.s.memzero(opened.recordKey);
       throw new RollbackError(`record ${w.id}: server presents version ${w.version} (latest ${w.latestVersion}) but version ${seen} was seen`);
     }
-    if (w.version > seen) await this.state.set(this.seenKey(w.id), String(w.version));
+    await this.raise(w.id, w.version);
     return opened;
   }
 
@@ -107,17 +139,18 @@ export class RecordsClient {
       sealedKeys: [{ recipientId: me.accountId, sealedKey: b64(sealRecordKey(s, key, id, 1, me.identity.boxPublicKey)) }],
     });
     s.memzero(key);
-    await this.state.set(this.seenKey(id), '1');
+    await this.raise(id, 1);
     return { id, version: 1 };
   }
 
   async get(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
     const query = options.version === undefined ? '' : `?version=${options.version}`;
+    const sentAt = this.sending();
     const w = await this.http.json<WireRecordVersion>('GET', `${path(id)}${query}`);
     if (w.id !== id || (options.version !== undefined && w.version !== options.version)) {
       throw new RollbackError(`record ${id}: server answered with another record or version`);
     }
-    return (await this.accept(w, options.version === undefined)).record;
+    return (await this.accept(w, options.version === undefined, sentAt)).record;
   }
 
   /**
@@ -144,9 +177,10 @@ export class RecordsClient {
   ): Promise<{ id: string; version: number; keyVersion: number }> {
     const s = this.s;
     const me = this.me();
+    const sentAt = this.sending();
     const w = await this.http.json<WireRecordVersion>('GET', path(id));
     if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
-    const { record, recordKey } = await this.accept(w, true);
+    const { record, recordKey } = await this.accept(w, true, sentAt);
     if (record.owner !== me.handle) {
       s.memzero(recordKey);
       throw new VaultError(`only the owner (${record.owner}) can change record ${id}`);
@@ -182,7 +216,7 @@ export class RecordsClient {
       s.memzero(key);
       s.memzero(recordKey);
     }
-    await this.state.set(this.seenKey(id), String(version));
+    await this.raise(id, version);
     return { id, version, keyVersion };
   }
 
@@ -200,11 +234,12 @@ export class RecordsClient {
   async versions(id: string): Promise<VaultRecord[]> {
     const out: VaultRecord[] = [];
     let after = 0;
+    const sentAt = this.sending();
     for (;;) {
       const page = await this.http.json<{ versions: WireRecordVersion[]; next: number | null }>('GET', `${path(id)}/versions?after=${after}`);
       for (const w of page.versions) {
         if (w.id !== id || w.version !== out.length + 1) throw new RollbackError(`record ${id}: versions are missing or out of order`);
-        out.push((await this.accept(w, false)).record);
+        out.push((await this.accept(w, false, sentAt)).record);
       }
       if (page.next === null) break;
       // Every page must hold versions and the next one must start right after its last
@@ -216,7 +251,7 @@ export class RecordsClient {
       after = page.next;
     }
     const last = out[out.length - 1];
-    if (!last || last.version < last.latestVersion || last.version < (await this.seen(id))) {
+    if (!last || last.version < last.latestVersion || last.version < (await this.seenWhenSent(id, sentAt))) {
       throw new RollbackError(`record ${id}: the version list ends before the latest version`);
     }
     return out;
@@ -226,9 +261,10 @@ export class RecordsClient {
     const q = new URLSearchParams();
     if (options.cursor) q.set('cursor', options.cursor);
     if (options.limit) q.set('limit', String(options.limit));
+    const sentAt = this.sending();
     const page = await this.http.json<{ records: WireRecordVersion[]; nextCursor: string | null }>('GET', `/v1/records?${q}`);
     const records: VaultRecord[] = [];
-    for (const w of page.records) records.push((await this.accept(w, true)).record);
+    for (const w of page.records) records.push((await this.accept(w, true, sentAt)).record);
     return { records, nextCursor: page.nextCursor };
   }
 
@@ -237,9 +273,10 @@ export class RecordsClient {
    * (docs/PROTOCOL.md "Deletion"): the server refuses if the record changed since.
    */
   async delete(id: string): Promise<void> {
+    const sentAt = this.sending();
     const w = await this.http.json<WireRecordVersion>('GET', path(id));
     if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
-    const { record, recordKey } = await this.accept(w, true);
+    const { record, recordKey } = await this.accept(w, true, sentAt);
     this.s.memzero(recordKey);
     const version = record.latestVersion;
     const signature = this.s.crypto_sign_detached(recordDeleteStatement(id, version), this.me().privateKeys.signSecretKey);
