@@ -70,7 +70,7 @@ t.test('the generator catches a route that throws a plain Error', async (t) => {
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
-  const account = () => ({ handle: `h${randomBytes(3).toString('hex')}`, accountId: randomUUID(), token: randomBytes(32).toString('base64url'), records: [randomUUID()], readable: [], files: [], uploads: [] });
+  const account = () => ({ handle: `h${randomBytes(3).toString('hex')}`, accountId: randomUUID(), token: randomBytes(32).toString('base64url'), records: [randomUUID()], readable: [], files: [], uploads: [], sent: [] });
   const run = await fuzz({ server: url, seed: 1, requests: 200, concurrency: 4 }, { accounts: [account(), account()], strides: [1024] });
   t.ok(run.tally.count('5xx') > 0, 'the 500s are counted');
   t.notOk(run.tally.clean, 'the run is not clean');

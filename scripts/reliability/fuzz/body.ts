@@ -44,33 +44,37 @@ const parentOf = (root: unknown, path: Path) => nodeAt(root, path.slice(0, -1));
 
 const json = (text: string, kind: string, contentType = 'application/json'): BodyCase => ({ kind, contentType, body: Buffer.from(text) });
 
-/** Breaks one field of a valid body: a hostile value, a missing required field, an unknown field. */
-function fieldMutation(schema: Schema, pools: Pools): fc.Arbitrary<BodyCase> {
+/**
+ * Breaks one field of a body drawn from `base` (valid ones, or requests the client library
+ * really sent): a hostile value, a missing required field, an unknown field.
+ */
+export function mutateFields(schema: Schema, base: fc.Arbitrary<unknown>): fc.Arbitrary<BodyCase> {
   const places = locations(schema);
-  const replaced = fc.tuple(valid(schema, pools), fc.constantFrom(...places)).chain(([body, place]) =>
+  const body = base.map((b) => structuredClone(b));
+  const replaced = fc.tuple(body, fc.constantFrom(...places)).chain(([b, place]) =>
     broken(place.schema).map(([kind, value]) => {
       if (place.path.length === 0) return json(toJson(value), `body:root-${kind}`);
-      const parent = parentOf(body, place.path);
+      const parent = parentOf(b, place.path);
       if (parent) parent[place.path[place.path.length - 1]!] = value;
-      return json(toJson(body), `body:field-${kind}`);
+      return json(toJson(b), `body:field-${kind}`);
     }),
   );
   const requiredPlaces = places.filter((p) => p.required && p.path.length > 0);
-  const missing = fc.tuple(valid(schema, pools), fc.constantFrom(...(requiredPlaces.length ? requiredPlaces : places))).map(([body, place]) => {
-    const parent = parentOf(body, place.path);
+  const missing = fc.tuple(body, fc.constantFrom(...(requiredPlaces.length ? requiredPlaces : places))).map(([b, place]) => {
+    const parent = parentOf(b, place.path);
     if (parent && place.path.length > 0) delete parent[place.path[place.path.length - 1]!];
-    return json(toJson(body), 'body:missing-field');
+    return json(toJson(b), 'body:missing-field');
   });
   const objects = places.filter((p) => p.schema.type === 'object');
   const extra = fc
-    .tuple(valid(schema, pools), fc.constantFrom(...(objects.length ? objects : places)), fc.constantFrom('isAdmin', 'constructor', 'owner_id', 'x'.repeat(300), ''))
-    .map(([body, place, key]) => {
-      const target = nodeAt(body, place.path);
+    .tuple(body, fc.constantFrom(...(objects.length ? objects : places)), fc.constantFrom('isAdmin', 'constructor', 'owner_id', 'x'.repeat(300), ''))
+    .map(([b, place, key]) => {
+      const target = nodeAt(b, place.path);
       if (target && !Array.isArray(target)) target[key] = true;
-      return json(toJson(body), 'body:extra-field');
+      return json(toJson(b), 'body:extra-field');
     });
   // Keys JSON.parse would turn into the prototype, written as raw text.
-  const proto = valid(schema, pools).map((body) => json(toJson(body).replace(/^\{/, '{"__proto__":{"isAdmin":true},'), 'body:proto-key'));
+  const proto = body.map((b) => json(toJson(b).replace(/^\{/, '{"__proto__":{"isAdmin":true},'), 'body:proto-key'));
   return fc.oneof({ arbitrary: replaced, weight: 6 }, { arbitrary: missing, weight: 2 }, { arbitrary: extra, weight: 2 }, { arbitrary: proto, weight: 1 });
 }
 
@@ -127,10 +131,15 @@ export function octetBodies(strides: number[]): fc.Arbitrary<BodyCase> {
 export function bodyFor(op: Operation, pools: Pools, strides: number[]): fc.Arbitrary<BodyCase> {
   const kinds: fc.WeightedArbitrary<BodyCase>[] = [{ arbitrary: byteMutation(op.body, pools), weight: 3 }, { arbitrary: octetBodies(strides), weight: op.body ? 1 : 3 }];
   if (op.body) {
-    kinds.push({ arbitrary: fieldMutation(op.body, pools), weight: 8 });
+    kinds.push({ arbitrary: mutateFields(op.body, valid(op.body, pools)), weight: 8 });
     kinds.push({ arbitrary: validBody(op.body, pools), weight: 2 });
   }
   return fc.oneof(...kinds);
+}
+
+/** A body the client library really sent (signed, as a user made it): again as it was, or with one field broken. */
+export function replayedBody(schema: Schema, sent: unknown): fc.Arbitrary<BodyCase> {
+  return fc.oneof({ arbitrary: fc.constant(json(toJson(sent), 'body:as-sent')), weight: 1 }, { arbitrary: mutateFields(schema, fc.constant(sent)), weight: 5 });
 }
 
 export function validBody(schema: Schema, pools: Pools): fc.Arbitrary<BodyCase> {

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import { bodyFor, validBody, type BodyCase, type Filler } from './body.ts';
+import { bodyFor, replayedBody, validBody, type BodyCase, type Filler } from './body.ts';
 import { routeName, type Operation } from './openapi.ts';
 import { rawRequest, type RawBytes } from './raw.ts';
-import { broken, toJson, valid, type Named, type Pools } from './values.ts';
+import { brokenAuth, brokenHeaders } from './headers.ts';
+import { brokenQuery, validQuery } from './query.ts';
+import { valid, type Named, type Pools } from './values.ts';
 
 // [Note: one broken thing per request]
 // Each request breaks one thing (a path parameter, the querystring, one field of the body,
@@ -22,6 +24,14 @@ export interface SeededAccount {
   files: string[];
   /** Its uploads in progress. */
   uploads: string[];
+  /** JSON requests its client library sent while seeding (none to /v1/auth/), replayed and mutated. */
+  sent: SentRequest[];
+}
+
+export interface SentRequest {
+  method: string;
+  path: string;
+  body: unknown;
 }
 
 export interface FuzzTarget {
@@ -114,71 +124,6 @@ function brokenPath(op: Operation, me: SeededAccount, target: FuzzTarget): fc.Ar
     .map(([param, [kind, value], values]) => [kind, pathWith(op, { ...values, [param.name]: String(value) })]);
 }
 
-/** Required parameters, and each optional one a third of the time (an opaque cursor made up is refused). */
-function validQuery(op: Operation, target: FuzzTarget): fc.Arbitrary<string> {
-  if (op.query.length === 0) return fc.constant('');
-  const each = op.query.map((p) => {
-    const value = valid(p.schema, pools(target)).map((v): [string, string] => [p.name, String(v)]);
-    return p.required ? value : fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: value, weight: 1 });
-  });
-  return fc.tuple(...each).map((pairs) => new URLSearchParams(pairs.filter((x) => x !== null)).toString());
-}
-
-function brokenQuery(op: Operation, target: FuzzTarget): fc.Arbitrary<[string, string]> {
-  const names = op.query.length ? op.query.map((p) => p.name) : ['limit'];
-  const one = fc.constantFrom(...names);
-  const declared = op.query.length
-    ? fc.tuple(fc.constantFrom(...op.query), validQuery(op, target)).chain(([p, rest]) =>
-        broken(p.schema).map(([kind, v]): [string, string] => {
-          const q = new URLSearchParams(rest);
-          q.set(p.name, typeof v === 'string' ? v : toJson(v));
-          return [`query:${kind}`, q.toString()];
-        }),
-      )
-    : one.map((n): [string, string] => ['query:undeclared', `${n}=1`]);
-  return fc.oneof(
-    { arbitrary: declared, weight: 4 },
-    one.map((n): [string, string] => ['query:repeated', `${n}=1&${n}=2`]),
-    one.map((n): [string, string] => ['query:array-syntax', `${n}[]=1&${n}[]=2`]),
-    one.map((n): [string, string] => ['query:bad-percent', `${n}=%E0%A4%A`]),
-    one.map((n): [string, string] => ['query:long', `${n}=${'9'.repeat(8000)}`]),
-    one.map((n): [string, string] => ['query:empty-value', `${n}=`]),
-    one.map((n): [string, string] => ['query:no-value', n]),
-    fc.constant<[string, string]>(['query:extra', 'isAdmin=true']),
-    fc.constant<[string, string]>(['query:proto', '__proto__[isAdmin]=true&constructor[prototype][x]=1']),
-    fc.constant<[string, string]>(['query:many', Array.from({ length: 1500 }, (_, i) => `p${i}=1`).join('&')]),
-  );
-}
-
-const RANGES = ['bytes=0-', 'bytes=-5', 'bytes=0-0', 'bytes=0-1,2-3', 'bytes=99999999999999999999-', 'bytes=1-', 'bytes=65553-', 'items=0-', 'bytes=', 'bytes=0--1'];
-
-function brokenHeaders(op: Operation): fc.Arbitrary<[string, Record<string, string>]> {
-  const kinds: fc.Arbitrary<[string, Record<string, string>]>[] = [
-    fc.constantFrom(20_000, 70_000).map((n): [string, Record<string, string>] => [`header:huge-${n}`, { 'x-fuzz': 'a'.repeat(n) }]),
-    fc.constant<[string, Record<string, string>]>(['header:near-limit', { 'x-fuzz': 'a'.repeat(12_000) }]),
-    fc.constant<[string, Record<string, string>]>(['header:many', Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`x-f${i}`, '1']))]),
-    fc.constantFrom('application/xml', '*/*;q=abc', 'text/html, */*;q=0').map((v): [string, Record<string, string>] => ['header:accept', { accept: v }]),
-    fc.constantFrom('gzip', 'br', 'x-unknown').map((v): [string, Record<string, string>] => ['header:content-encoding', { 'content-encoding': v }]),
-    fc.constantFrom('100-continue', 'nonsense').map((v): [string, Record<string, string>] => [`header:expect-${v}`, { expect: v }]),
-    fc.constantFrom('1.2.3.4, ::1', 'garbage', '999.999.999.999').map((v): [string, Record<string, string>] => ['header:x-forwarded-for', { 'x-forwarded-for': v }]),
-    fc.constant<[string, Record<string, string>]>(['header:cookie-huge', { cookie: `s=${'a'.repeat(15_000)}` }]),
-  ];
-  if (op.method === 'GET' && op.path.startsWith('/v1/files/{fileId}')) kinds.push(fc.constantFrom(...RANGES).map((r): [string, Record<string, string>] => ['header:range', { range: r }]));
-  return fc.oneof(...kinds);
-}
-
-/** Authorization values that are not a live session (the token itself is never printed). */
-function brokenAuth(me: SeededAccount): fc.Arbitrary<[string, Record<string, string>]> {
-  const t = me.token;
-  const values: Named[] = [
-    ['auth:none', ''], ['auth:empty-bearer', 'Bearer '], ['auth:basic', 'Basic YWRtaW46YWRtaW4='], ['auth:lower-case-scheme', `bearer ${t}`],
-    ['auth:token-plus-char', `Bearer ${t}x`], ['auth:token-minus-char', `Bearer ${t.slice(0, -1)}`], ['auth:unknown-token', `Bearer ${'A'.repeat(43)}`],
-    ['auth:two-tokens', `Bearer ${t} ${t}`], ['auth:traversal', 'Bearer ../../../etc/passwd'], ['auth:huge', `Bearer ${'A'.repeat(10_000)}`],
-    ['auth:percent-nul', 'Bearer %00'], ['auth:padded-token', `Bearer ${t}=`],
-  ];
-  return fc.constantFrom(...values).map(([kind, v]) => [kind, v ? { authorization: String(v) } : {}]);
-}
-
 function otherMethod(op: Operation, all: Operation[]): fc.Arbitrary<string> {
   const taken = new Set(all.filter((o) => o.path === op.path).map((o) => o.method));
   return fc.constantFrom(...['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND'].filter((m) => !taken.has(m)));
@@ -198,13 +143,22 @@ interface Draft {
 function drafts(op: Operation, all: Operation[], me: SeededAccount, target: FuzzTarget): fc.Arbitrary<Draft> {
   const carriesBody = op.body !== undefined || op.method === 'POST' || op.method === 'PUT';
   const choices: fc.WeightedArbitrary<Draft>[] = [
-    { arbitrary: brokenQuery(op, target).map(([kind, query]) => ({ kind, query })), weight: op.query.length ? 12 : 4 },
-    { arbitrary: brokenHeaders(op).map(([kind, headers]) => ({ kind, headers })), weight: 8 },
-    { arbitrary: brokenAuth(me).map(([kind, auth]) => ({ kind, auth })), weight: op.secured ? 8 : 2 },
+    { arbitrary: brokenQuery(op, pools(target)).map(([kind, query]) => ({ kind, query })), weight: op.query.length ? 12 : 4 },
+    { arbitrary: brokenHeaders(op, target.strides).map(([kind, headers]) => ({ kind, headers })), weight: 8 },
+    { arbitrary: brokenAuth(me.token).map(([kind, auth]) => ({ kind, auth })), weight: op.secured ? 8 : 2 },
     { arbitrary: otherMethod(op, all).map((method) => ({ kind: `method:${method}`, method })), weight: 3 },
     { arbitrary: fc.constant<Draft>({ kind: 'raw', raw: true }), weight: 5 },
     { arbitrary: brokenPath(op, me, target).map(([kind, path]) => ({ kind, path })), weight: op.pathParams.length ? 25 : 4 },
   ];
+  // Real signed bodies get past the signature checks that made-up ones stop at.
+  // The document writes a prefix's root with a trailing slash (/v1/records/), the client without.
+  const pattern = new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+').replace(/\/$/, '')}/?$`);
+  const sent = me.sent.filter((r) => r.method === op.method && pattern.test(r.path));
+  if (op.body && sent.length) {
+    const schema = op.body;
+    const replay = fc.constantFrom(...sent).chain((r) => replayedBody(schema, r.body).map((body): Draft => ({ kind: `replay:${body.kind}`, path: r.path, body })));
+    choices.push({ arbitrary: replay, weight: 30 });
+  }
   if (carriesBody) choices.push({ arbitrary: bodyFor(op, pools(target), target.strides).map((body) => ({ kind: body.kind, body })), weight: 40 });
   else choices.push({ arbitrary: bodyFor({ ...op, body: undefined }, pools(target), target.strides).map((body) => ({ kind: `unexpected-${body.kind}`, body })), weight: 3 });
   return fc.oneof(...choices);
@@ -222,7 +176,7 @@ function caseFor(op: Operation, all: Operation[], target: FuzzTarget): fc.Arbitr
   const route = routeName(op);
   const perAccount = target.accounts.map((me) => {
     const session = op.secured && !ENDS_SESSION.has(route) ? { authorization: `Bearer ${me.token}` } : {};
-    const parts = fc.tuple(drafts(op, all, me, target), validPath(op, me, target), validQuery(op, target), baselineBody(op, target));
+    const parts = fc.tuple(drafts(op, all, me, target), validPath(op, me, target), validQuery(op, pools(target)), baselineBody(op, target));
     return parts.chain(([d, path, query, body]) => {
       const b = d.body ?? body;
       const headers: Record<string, string> = { ...(d.auth ?? session), ...(b?.contentType ? { 'content-type': b.contentType } : {}), ...d.headers };

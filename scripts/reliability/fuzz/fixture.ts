@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Vault } from '../../../client-lib/src/index.ts';
 import { CHUNK_OVERHEAD, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
-import type { FuzzTarget, SeededAccount } from './cases.ts';
+import type { FuzzTarget, SeededAccount, SentRequest } from './cases.ts';
 
 // Data stored before the run through the client library (encrypted, signed, as a user
 // would), and the check afterwards that all of it still decrypts and verifies.
@@ -29,9 +29,13 @@ export interface Seeded {
 }
 
 /** A fetch that keeps the session token of each login (the fuzzer sends as that session). */
-function tokenFetch(): { fetch: typeof fetch; session: () => { token: string; accountId: string } } {
+/** Also keeps the JSON requests the client sends (bodies the fuzzer replays), none to /v1/auth/. */
+function tokenFetch(): { fetch: typeof fetch; session: () => { token: string; accountId: string }; sent: SentRequest[] } {
   let session = { token: '', accountId: '' };
+  const sent: SentRequest[] = [];
   const wrapped: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    if (typeof init?.body === 'string' && !url.pathname.startsWith('/v1/auth/')) sent.push({ method: init.method ?? 'GET', path: url.pathname, body: JSON.parse(init.body) as unknown });
     const res = await fetch(input, init);
     if (String(input).endsWith('/v1/auth/login') && res.ok) {
       const body = (await res.clone().json()) as { token: string; account: { id: string } };
@@ -39,7 +43,7 @@ function tokenFetch(): { fetch: typeof fetch; session: () => { token: string; ac
     }
     return res;
   };
-  return { fetch: wrapped, session: () => session };
+  return { fetch: wrapped, session: () => session, sent };
 }
 
 const options = (server: string, handle: string, passphrase: string, f?: typeof fetch) => ({ server, handle, passphrase, kdf: FUZZ_KDF, kdfFloor: FUZZ_KDF, ...(f ? { fetch: f } : {}) });
@@ -75,7 +79,7 @@ export async function seed(server: string): Promise<Seeded> {
     const t = tokenFetch();
     vaults.push((await Vault.register(options(server, handle, passphrase, t.fetch))).vault);
     accounts.push({ handle, passphrase });
-    seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [] });
+    seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [], sent: t.sent });
   }
   const expected: Expected[] = [];
   const write = async (owner: number, title: string, files: number[], edit: boolean) => {
