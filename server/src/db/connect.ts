@@ -34,7 +34,10 @@ export const CONNECT_TIMEOUT_MS = 10_000;
  * waiting for a free connection; past it the query fails (503, plugins/errors.ts).
  */
 export function kyselyFor(connectionString: string, poolMax: number, connectTimeoutMs = CONNECT_TIMEOUT_MS): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs });
+  // TCP keepalive: a connection whose peer goes silent in the middle of a query (a host that
+  // vanished, a cut network that resets nothing) is found dead in about a minute, rather than
+  // after the kernel's default of more than two hours; its query then fails with 503.
+  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
   // [Note: lost connections]
   // A connection that dies (database restarted, network cut) must not crash the process.
   // The pool listens for errors on idle clients only; a client that is checked out (by

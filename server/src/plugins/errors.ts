@@ -69,7 +69,10 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
   const safe = toVaultError(err);
   const status = safe.statusCode ?? 500;
   // A refusal under load (VAULT_ERR_BUSY) is no fault: logged as a refusal, or a flood would fill the log.
-  if (status >= 500 && safe.code !== 'VAULT_ERR_BUSY') request.log.error({ err }, 'request failed');
+  // The database away (VAULT_ERR_NOT_READY): one line per request without the stack; during
+  // an outage every request fails alike, and hundreds of stacks would bury the first cause.
+  if (safe.code === 'VAULT_ERR_NOT_READY') request.log.warn({ code: safe.code, cause: (err as { code?: unknown }).code ?? err.message }, 'database unavailable');
+  else if (status >= 500 && safe.code !== 'VAULT_ERR_BUSY') request.log.error({ err }, 'request failed');
   else request.log.info({ code: safe.code }, 'request refused');
   // Headers a vault error carries (Retry-After on VAULT_ERR_BUSY), as Fastify's own handler sends them.
   const { headers } = safe as { headers?: Record<string, string> };
