@@ -4,10 +4,12 @@ import { PasswordWorkGate } from '../server/src/accounts/password-work.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // [Note: password work admission] in server/src/accounts/password-work.ts. The server under
-// test admits one Argon2 computation at a time and lets two more requests wait.
+// test admits one Argon2 computation at a time, lets two more requests wait, and holds a
+// refusal for 200 ms.
 
 // The flood below comes from one address: the per-address limit is raised so it does not hide it.
-const server = await build(t, { AUTH_ARGON2_CONCURRENCY: 1, AUTH_ARGON2_QUEUE: 2, AUTH_RATE_LIMIT_MAX: 100_000 });
+const HOLD_MS = 200;
+const server = await build(t, { AUTH_ARGON2_CONCURRENCY: 1, AUTH_ARGON2_QUEUE: 2, AUTH_ARGON2_REFUSAL_DELAY_MS: HOLD_MS, AUTH_RATE_LIMIT_MAX: 100_000 });
 const gate = server.app.passwordWork;
 
 /** A registered account, and the bodies its client sent (to replay them as raw requests). */
@@ -62,7 +64,7 @@ const gated: { name: string; path: string; body: unknown; token?: string; admitt
   { name: 'passphrase change, wrong current key', path: '/v1/account/passphrase', body: { currentLoginKey: NO_KEY, kdf, loginKey: NO_KEY, wrappedMasterKey }, token: owner.token, admitted: 401 },
 ];
 
-t.test('with the gate and its queue full, every route that hashes refuses at once: 503 VAULT_ERR_BUSY, Retry-After', async (t) => {
+t.test('with the gate and its queue full, every route that hashes refuses after the hold: 503 VAULT_ERR_BUSY, Retry-After', async (t) => {
   const release = fillGate();
   t.same(gate.load, { running: 1, waiting: 2 });
   for (const route of gated) {
@@ -70,6 +72,7 @@ t.test('with the gate and its queue full, every route that hashes refuses at onc
     t.equal(res.status, 503, `${route.name}: 503`);
     t.equal(res.code, 'VAULT_ERR_BUSY', `${route.name}: stable code`);
     t.equal(res.retryAfter, '1', `${route.name}: Retry-After`);
+    t.ok(res.ms >= HOLD_MS - 5 && res.ms < HOLD_MS + 1000, `${route.name}: held ${res.ms.toFixed(0)} ms, not until a slot frees`);
   }
   t.same(gate.load, { running: 1, waiting: 2 }, 'refused requests neither ran nor queued');
   await release();
@@ -97,7 +100,7 @@ t.test('a burst of concurrent logins: some refused with VAULT_ERR_BUSY, none fai
   t.ok(ok.length >= 3, `the slot and the queue were served (${ok.length})`);
   t.ok(busy.length >= 1, `the rest was refused (${busy.length})`);
   t.ok(busy.every((r) => r.code === 'VAULT_ERR_BUSY' && r.retryAfter === '1'), 'refusals carry the code and Retry-After');
-  t.ok(Math.max(...busy.map((r) => r.ms)) < Math.max(...ok.map((r) => r.ms)), 'refusals came before the queued logins finished');
+  t.ok(busy.every((r) => r.ms >= HOLD_MS - 5 && r.ms < HOLD_MS + 1000), 'refusals were held, and did not wait for a slot');
   for (const r of ok) {
     const me = await accountOf(r.token!);
     t.equal(me.status, 200);
@@ -152,7 +155,7 @@ t.test('during a login flood (open loop, 200/s), a cheap authenticated read keep
 });
 
 t.test('PasswordWorkGate: bounded, first come first served, released when work throws', async (t) => {
-  const g = new PasswordWorkGate(2, 1, 7);
+  const g = new PasswordWorkGate(2, 1, { delayMs: 0, retryAfterSeconds: 7 });
   const order: number[] = [];
   let open!: () => void;
   const held = new Promise<void>((resolve) => (open = resolve));
@@ -180,4 +183,22 @@ t.test('PasswordWorkGate: bounded, first come first served, released when work t
   await t.rejects(zero.run(async () => 1), { code: 'VAULT_ERR_BUSY' }, 'no queue: refused while the slot is taken');
   await busy;
   t.equal(await zero.run(async () => 2), 2);
+});
+
+t.test('PasswordWorkGate: a refusal is held for the delay, then thrown without running the work', async (t) => {
+  const g = new PasswordWorkGate(1, 0, { delayMs: 100, retryAfterSeconds: 1 });
+  let open!: () => void;
+  const holder = g.run(() => new Promise<void>((resolve) => (open = resolve)));
+  let ran = false;
+  const t0 = performance.now();
+  await t.rejects(
+    g.run(async () => (ran = true)),
+    { code: 'VAULT_ERR_BUSY' },
+  );
+  const held = performance.now() - t0;
+  t.ok(held >= 95, `held ${held.toFixed(0)} ms`);
+  t.notOk(ran);
+  t.same(g.load, { running: 1, waiting: 0 }, 'the held refusal took no slot and no place in the queue');
+  open();
+  await holder;
 });

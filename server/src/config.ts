@@ -30,6 +30,7 @@ const ConfigSchema = Type.Object({
   // One core is left for everything else.
   AUTH_ARGON2_CONCURRENCY: Type.Integer({ default: Math.max(1, availableParallelism() - 1), minimum: 1, maximum: 1024 }),
   AUTH_ARGON2_QUEUE: Type.Integer({ default: 32, minimum: 0, maximum: 100_000 }),
+  AUTH_ARGON2_REFUSAL_DELAY_MS: Type.Integer({ default: 500, minimum: 0, maximum: 10_000 }),
   // The cheapest Argon2id the server accepts for a new verifier (clients have their own floor).
   KDF_MIN_OPS: Type.Integer({ default: 3, minimum: 1 }),
   KDF_MIN_MEM_BYTES: Type.Integer({ default: 256 * 1024 * 1024, minimum: 8192 }),

@@ -10,7 +10,9 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('passwordWork', new PasswordWorkGate(app.config.AUTH_ARGON2_CONCURRENCY, app.config.AUTH_ARGON2_QUEUE));
+    const { AUTH_ARGON2_CONCURRENCY, AUTH_ARGON2_QUEUE, AUTH_ARGON2_REFUSAL_DELAY_MS } = app.config;
+    const refusal = { delayMs: AUTH_ARGON2_REFUSAL_DELAY_MS, retryAfterSeconds: 1 };
+    app.decorate('passwordWork', new PasswordWorkGate(AUTH_ARGON2_CONCURRENCY, AUTH_ARGON2_QUEUE, refusal));
   },
   { name: 'password-work' },
 );
