@@ -13,15 +13,16 @@
 //      Argon2id of the login key), each from its own simulated address (TRUST_PROXY=true and
 //      X-Forwarded-For: the per-address rate limit stays at its default and does not apply);
 //   4. a cheap authenticated read (GET /v1/account) alone, then while a login flood runs
-//      (wrong keys for real handles, a new address per request, from --flood-connections
-//      connections: each sending as soon as it is answered, then paced at 200/s in all);
-//      then the same on the same database served again with the gate opened wide
+//      (wrong keys for real handles, a new address per request: --flood-connections
+//      connections each sending as soon as it is answered, then 200/s in all over 256);
+//      then the same on the same database served again with refusals answered at once
+//      (AUTH_ARGON2_REFUSAL_DELAY_MS=0), and with the gate opened wide
 //      (AUTH_ARGON2_CONCURRENCY=1024, AUTH_ARGON2_QUEUE=100000: the server before the gate).
 // Every load runs in a child process of this script (autocannon), so neither the server nor
 // the other load shares its event loop. Output: markdown tables.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,8 +57,13 @@ const UPLOADS_PER_ACCOUNT = 4;
 const PART_BYTES = MIN_CHUNK_SIZE + CHUNK_OVERHEAD;
 /** A login key that is nobody's: the flood's guesses. */
 const WRONG_KEY = Buffer.alloc(32).toString('base64url');
-/** The gate opened wide: the server as it was before admission control. */
-const UNGATED = { AUTH_ARGON2_CONCURRENCY: '1024', AUTH_ARGON2_QUEUE: '100000' };
+/** The same database served again with other gate settings, for comparison. */
+const ALTERNATIVES: [string, Record<string, string>][] = [
+  ['refusals answered at once (hold 0)', { AUTH_ARGON2_REFUSAL_DELAY_MS: '0' }],
+  ['opened wide (1024, queue 100,000): the server before the gate', { AUTH_ARGON2_CONCURRENCY: '1024', AUTH_ARGON2_QUEUE: '100000' }],
+];
+/** Enough connections for the paced flood that its pace, not the server's answers, sets its rate. */
+const PACED_CONNECTIONS = 256;
 
 // ---------------------------------------------------------------------------------------
 // Seed data (crosses to the load processes over IPC only; never printed)
@@ -150,6 +156,8 @@ interface Outcome {
   /** Of the 2xx answers, ms. */
   p50: number;
   p99: number;
+  /** CPU the load process itself used, in cores (it shares the machine with the server). */
+  clientCores: number;
 }
 
 interface Request {
@@ -219,9 +227,11 @@ async function drive(job: Job): Promise<Outcome> {
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status >= 200 && status < 300) latencies.push(ms);
   });
+  const cpuBefore = process.cpuUsage();
   const { duration, errors } = await finished;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
-  return { kind: job.kind, connections: job.connections, seconds: duration, statuses, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { kind: job.kind, connections: job.connections, seconds: duration, statuses, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), clientCores: (cpu.user + cpu.system) / 1e6 / duration };
 }
 
 function serveLoad(): void {
@@ -266,6 +276,8 @@ async function loadDatabase(scope: Scope): Promise<{ kind: string; env: Record<s
 
 interface Server {
   url: string;
+  /** User + system CPU seconds the server process has used (/proc/<pid>/stat, in clock ticks of 1/100 s). */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -278,6 +290,11 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   const vault = await startVault({ teardown: (fn) => void own.push(fn) }, { AUTH_RATE_LIMIT_MAX: '20', TRUST_PROXY: 'true', LOG_LEVEL: 'warn', ...env });
   return {
     url: vault.url,
+    cpuSeconds: async () => {
+      const stat = await readFile(`/proc/${vault.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     stop: async () => {
       vault.child.kill('SIGTERM');
       await vault.exited;
@@ -354,26 +371,36 @@ interface FloodRun {
   alone: Outcome;
   during: Outcome;
   attack: Outcome;
+  /** Cores the server used during the measured read run, alone and under the flood. */
+  serverAlone: number;
+  serverDuring: number;
+}
+
+/** A load run, and the cores the server used meanwhile. */
+async function measured(server: Server, job: Job): Promise<[Outcome, number]> {
+  const before = await server.cpuSeconds();
+  const o = await runLoad(job);
+  return [o, ((await server.cpuSeconds()) - before) / o.seconds];
 }
 
 /** The cheap read alone, then under each kind of flood (open-ended and paced). */
-async function floodPhase(job: JobMaker, s: Settings, gate: string): Promise<FloodRun[]> {
+async function floodPhase(server: Server, job: JobMaker, s: Settings, gate: string): Promise<FloodRun[]> {
   const runs: FloodRun[] = [];
   await runLoad(job('account', 16, 2)); // warm-up, not counted
-  const alone = await runLoad(job('account', 16));
+  const [alone, serverAlone] = await measured(server, job('account', 16));
   expectOnly(`${gate}: read alone`, alone, [200]);
-  const kinds: [string, number | undefined][] = [
-    [`${s.floodConnections} connections, each sending as soon as answered`, undefined],
-    [`${s.floodConnections} connections, ${s.floodRate}/s in all`, s.floodRate],
+  const kinds: [string, number, number | undefined][] = [
+    [`${s.floodConnections} connections, each sending as soon as answered`, s.floodConnections, undefined],
+    [`${s.floodRate}/s in all, over ${PACED_CONNECTIONS} connections`, PACED_CONNECTIONS, s.floodRate],
   ];
-  for (const [flood, overallRate] of kinds) {
-    const flooding = runLoad(job('flood', s.floodConnections, s.seconds + 3, overallRate));
+  for (const [flood, connections, overallRate] of kinds) {
+    const flooding = runLoad(job('flood', connections, s.seconds + 3, overallRate));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the flood reaches its pace
-    const during = await runLoad(job('account', 16));
+    const [during, serverDuring] = await measured(server, job('account', 16));
     const attack = await flooding;
     expectOnly(`${gate}, ${flood}: read`, during, [200]);
     expectOnly(`${gate}, ${flood}: flood`, attack, [401, 503]);
-    runs.push({ gate, flood, alone, during, attack });
+    runs.push({ gate, flood, alone, during, attack, serverAlone, serverDuring });
   }
   return runs;
 }
@@ -382,8 +409,8 @@ function printFlood(runs: FloodRun[], s: Settings): void {
   console.log(`\nCheap read (GET /v1/account, 16 connections, ${s.seconds} s) alone and under a login flood (wrong keys for real handles, a new simulated address per request):\n`);
   console.log(
     table(
-      ['gate', 'flood', 'read alone: req/s', 'p99 (ms)', 'read under flood: req/s', 'p99 (ms)', 'req/s ratio', 'flood: sent/s', 'checked/s (401)', 'refused/s (503)'],
-      runs.map(({ gate, flood, alone, during, attack }) => [
+      ['gate', 'flood', 'read alone: req/s', 'p99 (ms)', 'read under flood: req/s', 'p99 (ms)', 'req/s ratio', 'flood: sent/s', 'checked/s (401)', 'refused/s (503)', 'server CPU alone / under flood (cores)', 'flood sender CPU (cores)'],
+      runs.map(({ gate, flood, alone, during, attack, serverAlone, serverDuring }) => [
         gate,
         flood,
         fixed(rate(alone)),
@@ -394,6 +421,8 @@ function printFlood(runs: FloodRun[], s: Settings): void {
         fixed(rate(attack, () => true)),
         fixed(rate(attack, (st) => st === 401), 1),
         fixed(rate(attack, (st) => st === 503)),
+        `${fixed(serverAlone, 2)} / ${fixed(serverDuring, 2)}`,
+        fixed(attack.clientCores, 2),
       ]),
     ),
   );
@@ -424,17 +453,18 @@ async function main(): Promise<void> {
     accounts = await seed(server.url, positive('accounts', args.accounts), positive('records', args.records));
     if (phases.has('paths')) await pathsPhase(job, settings);
     const logins = phases.has('logins') ? await loginsPhase(job, settings) : [];
-    const floods = phases.has('flood') ? await floodPhase(job, settings, 'defaults (cores − 1 at once, queue 32)') : [];
-    if (phases.has('logins') || phases.has('flood')) {
-      // The same database, served again with the gate opened wide: the server before admission control.
+    const floods = phases.has('flood') ? await floodPhase(server, job, settings, 'defaults (cores − 1 at once, queue 32, refusals held 500 ms)') : [];
+    const alternatives = phases.has('flood') ? ALTERNATIVES : phases.has('logins') ? ALTERNATIVES.slice(-1) : [];
+    for (const [gate, env] of alternatives) {
       await server.stop();
-      server = await startServer({ ...database.env, ...UNGATED });
-      if (phases.has('flood')) floods.push(...(await floodPhase(job, settings, 'opened wide (1024, queue 100,000)')));
-      if (phases.has('logins')) {
-        const o = await runLoad(job('login', 16));
-        expectOnly('login at 16, gate opened wide', o, [200]);
-        logins.push(loginRow('opened wide', o));
-      }
+      server = await startServer({ ...database.env, ...env });
+      if (phases.has('flood')) floods.push(...(await floodPhase(server, job, settings, gate)));
+    }
+    if (phases.has('logins')) {
+      // The server is the last alternative: the gate opened wide.
+      const o = await runLoad(job('login', 16));
+      expectOnly('login at 16, gate opened wide', o, [200]);
+      logins.push(loginRow('opened wide', o));
     }
     if (logins.length) printLogins(logins);
     if (floods.length) printFlood(floods, settings);
