@@ -376,11 +376,12 @@ interface FloodRun {
   serverDuring: number;
 }
 
-/** A load run, and the cores the server used meanwhile. */
+/** A load run, and the cores the server used meanwhile (over the whole time, the load process's start included). */
 async function measured(server: Server, job: Job): Promise<[Outcome, number]> {
   const before = await server.cpuSeconds();
+  const t0 = performance.now();
   const o = await runLoad(job);
-  return [o, ((await server.cpuSeconds()) - before) / o.seconds];
+  return [o, ((await server.cpuSeconds()) - before) / ((performance.now() - t0) / 1000)];
 }
 
 /** The cheap read alone, then under each kind of flood (open-ended and paced). */
