@@ -6,11 +6,12 @@ import { busy } from '../errors.ts';
 // registration, recovery, passphrase change) runs through one gate: at most `concurrency` at
 // once, at most `queueMax` waiting in arrival order, and beyond that a refusal (503
 // VAULT_ERR_BUSY with Retry-After) that waits for no slot and does no hashing or database
-// work. Each check holds
-// 19 MiB and a core for tens of milliseconds on libuv's thread pool; the per-address rate
-// limit does not bound a flood from many addresses, and without a bound the hashing takes
-// every core while requests that need none wait behind it. Known and unknown handles pass the
-// same gate, so a refusal or a wait says nothing about whether a handle exists.
+// work. A request's hashes share one slot, so none is refused half-way through its work.
+// Each check holds 19 MiB and a core for tens of milliseconds on libuv's thread pool; the
+// per-address rate limit does not bound a flood from many addresses, and without a bound the
+// hashing takes every core while requests that need none wait behind it. Known and unknown
+// handles pass the same gate, so a refusal or a wait says nothing about whether a handle
+// exists.
 //
 // A refusal is held for `refusalDelayMs` (a timer, nothing else) before it is sent. Answered
 // at once, a refusal costs the event loop as much as a cheap read, and a flood whose clients
