@@ -11,6 +11,7 @@ import openapi from '../server/src/plugins/openapi.ts';
 import { seed, verify } from '../scripts/reliability/fuzz/fixture.ts';
 import { fuzz } from '../scripts/reliability/fuzz/run.ts';
 import { findingRows } from '../scripts/reliability/fuzz/tally.ts';
+import { needlesOf, secretsFound } from '../scripts/reliability/fuzz/secrets.ts';
 import { build } from './helper.ts';
 
 // The hostile-input generator of `npm run reliability:fuzz`, bounded: malformed requests to
@@ -23,18 +24,21 @@ const REQUESTS = 3000;
 /** Counts the lines the server logs at level error or fatal (a 5xx, even one no client saw). */
 function errorCounter() {
   let errors = 0;
+  const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (/^\{"level":(50|60),/.test(line)) errors += 1;
+      const text = chunk.toString('utf8');
+      lines.push(text);
+      for (const line of text.split('\n')) if (/^\{"level":(50|60),/.test(line)) errors += 1;
       done();
     },
   });
-  return { stream, errors: () => errors };
+  return { stream, errors: () => errors, text: () => lines.join('') };
 }
 
 t.test('malformed requests to every route: only 4xx, and the data stored before still verifies', async (t) => {
   const log = errorCounter();
-  const server = await build(t, { LOG_LEVEL: 'error' }, { stream: log.stream });
+  const server = await build(t, { LOG_LEVEL: 'info' }, { stream: log.stream });
   const seeded = await seed(server.url);
   const run = await fuzz({ server: server.url, seed: 7, requests: REQUESTS, concurrency: 6 }, seeded.target);
   const { tally } = run;
@@ -51,6 +55,14 @@ t.test('malformed requests to every route: only 4xx, and the data stored before 
   t.same(check.failures, [], 'every seeded record and file still decrypts and verifies');
   t.equal(check.records, seeded.expected.length + 1, 'every record was read (the shared one by its reviewer too)');
   t.ok(check.files >= 3, 'the seeded files were read back');
+
+  // Secrets at rest after all of it: tables and the whole log (at the production level).
+  const needles = await needlesOf(server.db, seeded);
+  const found = await secretsFound(server.db, log.text(), needles);
+  t.ok(needles.length > 30, `${needles.length} secrets and plaintexts looked for`);
+  t.same(found.tables, [], 'none in any table');
+  t.ok(log.text().length > 100_000, 'the server logged the run');
+  t.same(found.log, [], 'none in the log');
 
   // The data check can fail: one byte appended to a stored version.
   await sql`update record_versions set body = body || ${Buffer.from([0])} where record_id = ${seeded.expected[1]!.id}`.execute(server.db);

@@ -10,6 +10,9 @@ import { seed as seedData, verify } from './fuzz/fixture.ts';
 import { fuzz } from './fuzz/run.ts';
 import { startServer } from './fuzz/server-process.ts';
 import { findingRows, type Tally } from './fuzz/tally.ts';
+import { needlesOf, secretsFound } from './fuzz/secrets.ts';
+import { EMBEDDED_POOL_MAX, kyselyFor } from '../../server/src/db/connect.ts';
+import type { ServerProcess } from './fuzz/server-process.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +43,10 @@ try {
   const exited = server.exitCode();
   const t = run.tally;
   const logged = server.errorsLogged();
-  failed = !t.clean || !run.alive || exited !== null || logged > 0 || check.failures.length > 0;
+  // Secrets at rest, once the server has stopped: its tables and its whole log.
+  await server.halt();
+  const secrets = await scanSecrets(server, seeded);
+  failed = !t.clean || !run.alive || exited !== null || logged > 0 || check.failures.length > 0 || secrets.found.length > 0;
 
   console.log(`\nHostile input — database: ${server.kind}; seed ${seed}; concurrency ${concurrency}; ${run.operations} operations; ${((Date.now() - started) / 1000).toFixed(0)} s; ${new Date().toISOString()}\n`);
   console.log([...figures(t, check, run.alive && exited === null), `| errors in the server's log (5xx no client saw included) | ${logged} |`].join('\n'));
@@ -56,6 +62,7 @@ try {
     if (m.size) console.log(`\n${title}:\n\n${findingRows(m).join('\n')}`);
   }
   for (const f of check.failures) console.log(`data check: ${f}`);
+  console.log(`\nSecrets at rest after the run: ${secrets.needles} secrets and plaintexts of the seeded accounts searched for in every table (${(secrets.dumpBytes / 1e6).toFixed(1)} MB as text) and in the server's log (${(server.output().length / 1e6).toFixed(1)} MB, ${server.output().split('\n').length} lines at LOG_LEVEL=info): ${secrets.found.length === 0 ? 'none found' : `FOUND ${secrets.found.join(', ')}`}.`);
 } finally {
   await server.stop();
 }
@@ -77,4 +84,26 @@ function figures(t: Tally, check: Awaited<ReturnType<typeof verify>>, alive: boo
     `| seeded records read back and verified | ${check.records} (${check.failures.length ? `${check.failures.length} FAILED` : 'all intact'}) |`,
     `| seeded files decrypted, SHA-256 matching | ${check.files} |`,
   ];
+}
+
+async function scanSecrets(server: ServerProcess, seeded: Awaited<ReturnType<typeof seedData>>) {
+  let close = async () => {};
+  let url: string;
+  if ('url' in server.database) url = server.database.url;
+  else {
+    // The embedded database lives in the stopped server's data folder: open it here.
+    const { startEmbedded } = await import('../../server/src/db/embedded.ts');
+    const embedded = await startEmbedded(server.database.dataDir, EMBEDDED_POOL_MAX);
+    url = embedded.connectionString;
+    close = () => embedded.close();
+  }
+  const db = kyselyFor(url, 1);
+  try {
+    const needles = await needlesOf(db, seeded);
+    const found = await secretsFound(db, server.output(), needles);
+    return { needles: needles.length, found: [...found.tables.map((n) => `${n} (tables)`), ...found.log.map((n) => `${n} (log)`)], dumpBytes: found.dumpBytes };
+  } finally {
+    await db.destroy();
+    await close();
+  }
 }

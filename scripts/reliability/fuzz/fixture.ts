@@ -24,8 +24,10 @@ interface Expected {
 
 export interface Seeded {
   target: FuzzTarget;
-  accounts: { handle: string; passphrase: string }[];
+  accounts: { handle: string; passphrase: string; recoveryKey: string }[];
   expected: Expected[];
+  /** Plaintext that must never be found on the server: narrative canaries, excerpts of file bytes. */
+  plaintext: { name: string; value: string | Uint8Array }[];
 }
 
 /** A fetch that keeps the session token of each login (the fuzzer sends as that session). */
@@ -77,16 +79,25 @@ export async function seed(server: string): Promise<Seeded> {
     const handle = `fz-${label}-${run}`;
     const passphrase = randomBytes(16).toString('hex');
     const t = tokenFetch();
-    vaults.push((await Vault.register(options(server, handle, passphrase, t.fetch))).vault);
-    accounts.push({ handle, passphrase });
+    const registered = await Vault.register(options(server, handle, passphrase, t.fetch));
+    vaults.push(registered.vault);
+    accounts.push({ handle, passphrase, recoveryKey: registered.recoveryKey });
     seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [], sent: t.sent });
   }
   const expected: Expected[] = [];
+  const plaintext: Seeded['plaintext'] = [];
   const write = async (owner: number, title: string, files: number[], edit: boolean) => {
     const v = vaults[owner]!;
-    const { id } = await v.createRecord({ title, narrative: `Narrative of ${title}: ${'relato '.repeat(50)}`, language: 'es', tags: ['fuzz'] });
+    const canary = `CANARY-${run}-${title.replace(/\W/g, '')}`;
+    plaintext.push({ name: `narrative canary of ${title}`, value: canary });
+    const { id } = await v.createRecord({ title, narrative: `Narrative of ${title}: ${canary} ${'relato '.repeat(50)}`, language: 'es', tags: ['fuzz'] });
     if (edit) await v.updateRecord(id, { place: 'Reynosa, Tamaulipas' });
-    for (const [i, size] of files.entries()) await v.attachFile(id, bytesOf(size), { name: `evidence-${i}.bin`, type: 'application/octet-stream', chunkSize: CHUNK });
+    for (const [i, size] of files.entries()) {
+      const bytes = bytesOf(size);
+      plaintext.push({ name: `bytes of ${title} file ${i}`, value: bytes.subarray(Math.floor(size / 2), Math.floor(size / 2) + 8) });
+      plaintext.push({ name: `name of ${title} file ${i}`, value: `evidence-${run}-${i}.bin` });
+      await v.attachFile(id, bytes, { name: `evidence-${run}-${i}.bin`, type: 'application/octet-stream', chunkSize: CHUNK });
+    }
     const r = await v.getRecord(id);
     seeded[owner]!.records.push(id);
     seeded[owner]!.files.push(...r.attachments.map((a) => a.fileId));
@@ -103,7 +114,7 @@ export async function seed(server: string): Promise<Seeded> {
   expected[0]!.readers.push(1);
   seeded[0]!.uploads.push(await uploadInProgress(server, seeded[0]!.token, edited));
   seeded[1]!.uploads.push(await uploadInProgress(server, seeded[1]!.token, seeded[1]!.records[0]!));
-  return { target: { accounts: seeded, strides: [STRIDE] }, accounts, expected };
+  return { target: { accounts: seeded, strides: [STRIDE] }, accounts, expected, plaintext };
 }
 
 async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {

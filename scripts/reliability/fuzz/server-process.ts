@@ -15,6 +15,13 @@ export interface ServerProcess {
   exitCode(): number | null;
   /** Lines the server logged at level error or fatal (a 5xx, even one no client saw). */
   errorsLogged(): number;
+  /** Everything the server printed (its log, at the production level `info`). */
+  output(): string;
+  /** Where its database is, for a look at it once the server has stopped. */
+  database: { url: string } | { dataDir: string };
+  /** Stops the server process (SIGTERM), keeping its database. */
+  halt(): Promise<void>;
+  /** Stops it if running, then drops or deletes its database. */
   stop(): Promise<void>;
 }
 
@@ -23,21 +30,31 @@ export async function startServer(log?: string): Promise<ServerProcess> {
   const teardowns: (() => unknown)[] = [];
   const scope = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
   let database: Record<string, string>;
+  let where: ServerProcess['database'];
   if (process.env.DATABASE_URL) {
-    database = { DATABASE_URL: (await testDatabase(scope, { migrate: false })).url };
+    const url = (await testDatabase(scope, { migrate: false })).url;
+    database = { DATABASE_URL: url };
+    where = { url };
   } else {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-fuzz-'));
     teardowns.push(() => rm(dataDir, { recursive: true, force: true }));
     database = { VAULT_DATA_DIR: dataDir };
+    where = { dataDir };
   }
   // No per-address limit on the authentication routes: the run comes from one address and
   // must reach their checks. (Cheap Argon2id for the seeded accounts is set by startVault.)
-  const vault = await startVault(scope, { ...database, AUTH_RATE_LIMIT_MAX: '1000000', LOG_LEVEL: log ? 'info' : 'error' });
+  const vault = await startVault(scope, { ...database, AUTH_RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'info' });
   return {
     url: vault.url,
     kind: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded (PGlite)',
     exitCode: () => vault.child.exitCode,
     errorsLogged: () => vault.output().split('\n').filter((line) => /^\{"level":(50|60),/.test(line)).length,
+    output: () => vault.output(),
+    database: where,
+    halt: async () => {
+      if (vault.child.exitCode === null && vault.child.signalCode === null) vault.child.kill('SIGTERM');
+      await vault.exited;
+    },
     stop: async () => {
       if (log) await writeFile(log, vault.output());
       for (const fn of teardowns.reverse()) await fn();
