@@ -31,15 +31,30 @@ export class Http {
   async send(path: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.token) headers.set('authorization', `Bearer ${this.token}`);
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.server + path, { ...init, headers });
-    } catch (err) {
-      throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchFn(this.server + path, { ...init, headers });
+      } catch (err) {
+        throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
+      }
+      if (res.ok) return res;
+      const err = await errorFrom(res);
+      // VAULT_ERR_BUSY is answered before the server did any work (its passphrase checks
+      // are full), so the same request can be sent again once Retry-After has passed.
+      if (err.code !== 'VAULT_ERR_BUSY' || attempt >= BUSY_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, retryAfterMs(res)));
     }
-    if (!res.ok) throw await errorFrom(res);
-    return res;
   }
+}
+
+/** Times a request refused as busy is sent again before the refusal reaches the caller. */
+const BUSY_RETRIES = 4;
+
+function retryAfterMs(res: Response): number {
+  const seconds = Number(res.headers.get('retry-after'));
+  // At least a moment, at most 5 s, whatever the server says.
+  return Math.min(5_000, Math.max(200, Number.isFinite(seconds) ? seconds * 1000 : 1000));
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {
