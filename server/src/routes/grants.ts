@@ -186,6 +186,8 @@ const grants: FastifyPluginAsyncTypebox = async (app) => {
         .where('recipient_id', '=', caller.accountId)
         .orderBy('key_version')
         .execute();
+      // Sealed record keys are ciphertext of this record handed to the caller: a read. [Note: reads are logged before they are served]
+      await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId: record.id });
       return { keys: rows.map((r) => ({ keyVersion: r.key_version, sealedKey: b64(r.sealed_key) })) };
     },
   );
