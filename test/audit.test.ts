@@ -85,6 +85,37 @@ t.test('each action appends exactly the events expected', async (t) => {
   for (const [name, action, expected] of table) t.same(await appended(action), expected, name);
 });
 
+t.test('recovery attempts, and a session that does not know the passphrase, are events', async (t) => {
+  // A client that sends a key other than the one it proved: the one way past the client's own checks.
+  let swap: { path: string; field: string } | null = null;
+  const swapping: typeof fetch = async (input, init) => {
+    if (swap && String(input).endsWith(swap.path) && typeof init?.body === 'string') {
+      const body = JSON.parse(init.body) as Record<string, string>;
+      const key = body[swap.field]!;
+      body[swap.field] = (key[0] === 'A' ? 'B' : 'A') + key.slice(1);
+      return fetch(input, { ...init, body: JSON.stringify(body) });
+    }
+    return fetch(input, init);
+  };
+  const h = handle('recover');
+  const connect = { server: server.url, handle: h, state: new MemoryStateStore(), fetch: swapping, ...testClient };
+  const { vault, recoveryKey } = await Vault.register({ ...connect, passphrase: 'p' });
+  const { recoveryKey: anotherAccountsWords } = await Vault.register({ ...connect, handle: handle('recover'), passphrase: 'p' });
+  t.same(await appended(() => Vault.recover({ ...connect, recoveryKey: anotherAccountsWords, newPassphrase: 'x' })),
+    [['account.recover-start', 'refused', h]], 'a recovery key that is not the account\'s');
+  t.same(await appended(() => Vault.recover({ ...connect, handle: 'no-such-person', recoveryKey, newPassphrase: 'x' })),
+    [['account.recover-start', 'refused', null]], 'an unknown handle (logged without it, as a failed login is)');
+  swap = { path: '/recover/finish', field: 'recoveryAuthKey' };
+  t.same(await appended(() => Vault.recover({ ...connect, recoveryKey, newPassphrase: 'x' })),
+    [['account.recover-start', 'ok', h], ['account.recover', 'refused', h]], 'a finish with another key');
+  swap = { path: '/account/passphrase', field: 'currentLoginKey' };
+  t.same(await appended(() => vault.changePassphrase('p', 'x')),
+    [['account.passphrase-change', 'refused', h]], 'a passphrase change by a session that does not know the passphrase');
+  swap = null;
+  t.same(await appended(() => Vault.recover({ ...connect, recoveryKey, newPassphrase: 'new' })),
+    [['account.recover-start', 'ok', h], ['account.recover', 'ok', h], ['account.login', 'ok', h]], 'a recovery, then the login it ends with');
+});
+
 t.test('an expired grant is logged as such when refused', async (t) => {
   const owner = await person('coord');
   const lawyer = await person('lawyer');

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'account.login',
   'account.login-failed',
   'account.passphrase-change',
+  'account.recover-start',
   'account.recover',
   'session.end',
   'record.create',

@@ -50,9 +50,13 @@ const account: FastifyPluginAsyncTypebox = async (app) => {
       const next = decodeBytes('loginKey', body.loginKey, 32);
       const loginVerifier = await app.passwordWork.run(async () => {
         const row = await findAccountById(app.db, caller.accountId);
-        if (!row || !(await checkVerifier(row.login_verifier, current))) throw new ERR.BAD_CREDENTIALS();
-        return makeVerifier(next);
+        return row && (await checkVerifier(row.login_verifier, current)) ? makeVerifier(next) : null;
       });
+      if (loginVerifier === null) {
+        // A session that does not know the passphrase (a stolen token, a stolen unlocked device) tried to take the account.
+        await app.auditAlone(request, { action: 'account.passphrase-change', outcome: 'refused' });
+        throw new ERR.BAD_CREDENTIALS();
+      }
       await replacePassphrase(app.db, caller.accountId, { ...body, loginVerifier }, caller.sessionId, (trx) =>
         app.audit(trx, request, { action: 'account.passphrase-change', outcome: 'ok' }),
       );

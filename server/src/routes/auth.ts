@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { identityStatement } from '../../../client-lib/src/protocol/statements.ts';
 import { anyAccountExists, findAccountByHandle, insertAccount, lockRegistrations } from '../accounts/repository.ts';
 import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
@@ -159,7 +160,10 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const account = await app.passwordWork.run(() => checkRecovery(request.body.handle, request.body.recoveryAuthKey));
+      const check = await app.passwordWork.run(() => checkRecovery(request.body.handle, request.body.recoveryAuthKey));
+      const account = await provenOrRefused(request, 'account.recover-start', check);
+      // Logged before the wrapped master key is handed out. [Note: reads are logged before they are served]
+      await app.auditAlone(request, { action: 'account.recover-start', outcome: 'ok', actor: { id: account.id, handle: account.handle } });
       return { recoveryWrappedMasterKey: b64(account.recovery_wrapped_master_key) };
     },
   );
@@ -179,10 +183,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       checkKdfFloor(config, body.kdf);
       const loginKey = decodeBytes('loginKey', body.loginKey, 32);
-      const { account, loginVerifier } = await app.passwordWork.run(async () => {
-        const account = await checkRecovery(body.handle, body.recoveryAuthKey);
-        return { account, loginVerifier: await makeVerifier(loginKey) };
+      const { check, loginVerifier } = await app.passwordWork.run(async () => {
+        const check = await checkRecovery(body.handle, body.recoveryAuthKey);
+        return { check, loginVerifier: check.ok ? await makeVerifier(loginKey) : '' };
       });
+      const account = await provenOrRefused(request, 'account.recover', check);
       await replacePassphrase(app.db, account.id, { ...body, loginVerifier }, null, (trx) =>
         app.audit(trx, request, { action: 'account.recover', outcome: 'ok', actor: { id: account.id, handle: account.handle } }),
       );
@@ -190,13 +195,25 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  /** Throws BAD_CREDENTIALS; Argon2 work, so only inside app.passwordWork. */
+  /** Whether the recovery key proves the account; Argon2 work, so only inside app.passwordWork. */
   async function checkRecovery(handle: string, authKey: string) {
     const key = decodeBytes('recoveryAuthKey', authKey, 32);
     const account = await findAccountByHandle(app.db, handle);
     const ok = account ? await checkVerifier(account.recovery_verifier, key) : await checkDummy(key);
-    if (!account || !ok) throw new ERR.BAD_CREDENTIALS();
-    return account;
+    return { account, ok };
+  }
+
+  /**
+   * The account a recovery key proved; otherwise the attempt is logged (with the account when
+   * the handle exists, as a failed login is) and refused with BAD_CREDENTIALS.
+   */
+  async function provenOrRefused(
+    request: FastifyRequest, action: 'account.recover-start' | 'account.recover', check: Awaited<ReturnType<typeof checkRecovery>>,
+  ) {
+    if (check.account && check.ok) return check.account;
+    const actor = check.account ? { id: check.account.id, handle: check.account.handle } : null;
+    await app.auditAlone(request, { action, outcome: 'refused', actor });
+    throw new ERR.BAD_CREDENTIALS();
   }
 };
 
