@@ -7,6 +7,7 @@ import { hashLeaf } from '../client-lib/src/merkle/index.ts';
 import { rootHash } from '../server/src/audit/merkle-tree.ts';
 import { storedRoot } from '../server/src/audit/proofs.ts';
 import { treeSize } from '../server/src/audit/log.ts';
+import { STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // The audit log from the server's side: which events each action appends, that an action
@@ -48,6 +49,19 @@ t.test('each action appends exactly the events expected', async (t) => {
     const stream = await v.openFile(id, fileId);
     for await (const _ of stream as unknown as AsyncIterable<Uint8Array>) void _;
   };
+  /** Starts an upload (raw: the client library completes what it starts) and asks, as `token`, to abandon it. */
+  const abandon = async (token: string) => {
+    const upload = randomUUID();
+    const created = await fetch(`${server.url}/v1/records/${id}/files`, {
+      method: 'POST', headers: { authorization: `Bearer ${owner.token()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        fileId: upload, chunkSize: CHUNK, partChunks: 1,
+        header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url'),
+      }),
+    });
+    if (created.status !== 201) throw new Error(`upload not started: ${created.status}`);
+    return fetch(`${server.url}/v1/files/${upload}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  };
   const table: [string, () => Promise<unknown>, unknown[][]][] = [
     ['create', () => owner.vault.createRecord({ title: 'x', narrative: 'y' }), [['record.create', 'ok', o]]],
     ['read', () => owner.vault.getRecord(id), [['record.read', 'ok', o]]],
@@ -56,6 +70,8 @@ t.test('each action appends exactly the events expected', async (t) => {
     ['download (one event, not one per chunk)', () => readAll(owner.vault), [['record.read', 'ok', o], ['file.download', 'ok', o]]],
     ['attach a file (the upload, then the manifest in a new version)', () => owner.vault.attachFile(id, new Uint8Array(10), { name: 'b.txt', type: 'text/plain', chunkSize: CHUNK }),
       [['file.upload', 'ok', o], ['record.read', 'ok', o], ['record.update', 'ok', o]]],
+    ['abandon an upload that never completed', () => abandon(owner.token()), [['file.abandon', 'ok', o]]],
+    ['someone else abandons it (refused)', () => abandon(other.token()), [['file.abandon', 'refused', x]]],
     ['list (each record handed out is a read)', () => owner.vault.listRecords(), [['record.read', 'ok', o], ['record.read', 'ok', o]]],
     ['share (the record, then its sealed keys to re-seal)', () => owner.vault.share(id, l), [['record.read', 'ok', o], ['record.read', 'ok', o], ['grant.share', 'ok', o]]],
     ['sealed keys alone', () => fetch(`${server.url}/v1/records/${id}/keys`, { headers: { authorization: `Bearer ${owner.token()}` } }), [['record.read', 'ok', o]]],

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'record.update',
   'record.delete',
   'file.upload',
+  'file.abandon',
   'file.download',
   'grant.share',
   'grant.revoke',

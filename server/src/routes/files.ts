@@ -184,12 +184,16 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   // session token alone cannot destroy it.
   app.delete(
     '/files/:fileId',
-    { config: { auditRefusal: 'file.upload' }, schema: { summary: 'Abandon an upload that was never completed (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404, 409) } } },
+    { config: { auditRefusal: 'file.abandon' }, schema: { summary: 'Abandon an upload that was never completed (owner only)', tags, security, params: FileId, response: { 204: Type.Null(), ...errors(401, 404, 409) } } },
     async (request, reply) => {
-      const file = await ownFile(app.db, request.params.fileId, callerOf(request).accountId);
-      if (!file) throw new ERR.NOT_FOUND();
-      if (file.completed_at) throw new ERR.UPLOAD_COMPLETE();
-      await app.db.deleteFrom('files').where('id', '=', file.id).where('completed_at', 'is', null).execute();
+      await app.db.transaction().execute(async (trx) => {
+        // Locked, so an upload completing at the same moment is either abandoned first or refused here.
+        const file = await trx.selectFrom('files').selectAll().where('id', '=', request.params.fileId).where('owner_id', '=', callerOf(request).accountId).forUpdate().executeTakeFirst();
+        if (!file) throw new ERR.NOT_FOUND();
+        if (file.completed_at) throw new ERR.UPLOAD_COMPLETE();
+        await trx.deleteFrom('files').where('id', '=', file.id).execute();
+        await app.audit(trx, request, { action: 'file.abandon', outcome: 'ok', recordId: file.record_id, fileId: file.id });
+      });
       return reply.status(204).send(null);
     },
   );
