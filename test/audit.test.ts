@@ -160,6 +160,51 @@ t.test('fail closed: when the event cannot be written, the action fails and chan
   t.equal(Number((await db.selectFrom('records').select((eb) => eb.fn.countAll().as('n')).where('owner_id', '=', (await db.selectFrom('accounts').select('id').where('handle', '=', owner.handle).executeTakeFirstOrThrow()).id).executeTakeFirstOrThrow()).n), 1, 'nor the create');
 });
 
+t.test('fail closed for every kind of action, refusals included: an error in the documented shape, nothing served, nothing changed', async (t) => {
+  const owner = await person('coord');
+  const lawyer = await person('lawyer');
+  const other = await person('other');
+  const { id } = await owner.vault.createRecord({ title: 'kept', narrative: 'n' });
+  const { fileId } = await owner.vault.attachFile(id, new Uint8Array(CHUNK + 5), { name: 'a.jpg', type: 'image/jpeg', chunkSize: CHUNK });
+  await owner.vault.share(id, lawyer.handle);
+  const upload = randomUUID();
+  const started = await fetch(`${server.url}/v1/records/${id}/files`, {
+    method: 'POST', headers: { authorization: `Bearer ${owner.token()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ fileId: upload, chunkSize: CHUNK, partChunks: 1, header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url') }),
+  });
+  t.equal(started.status, 201, 'an upload left open');
+  const raw = (token: string, method: string, path: string) => fetch(`${server.url}/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const size = await treeSize(db);
+  const INTERNAL = { status: 500, code: 'VAULT_ERR_INTERNAL' };
+  await sql`create or replace function audit_refuse() returns trigger language plpgsql as $$ begin raise exception 'audit log unavailable'; end $$`.execute(db);
+  await sql`create trigger audit_refuse before insert on audit_events for each row execute function audit_refuse()`.execute(db);
+  try {
+    await t.rejects(owner.vault.listRecords(), INTERNAL, 'a list');
+    await t.rejects(lawyer.vault.getRecord(id), INTERNAL, "a reviewer's read");
+    await t.rejects(owner.vault.revoke(id, lawyer.handle), INTERNAL, 'a revoke');
+    await t.rejects(owner.vault.logout(), INTERNAL, 'a logout');
+    await t.rejects(other.vault.getRecord(id), INTERNAL, "a refused read of someone else's record");
+    const answers: [string, Response][] = [
+      ['a download', await raw(owner.token(), 'GET', `/files/${fileId}`)],
+      ['sealed keys', await raw(owner.token(), 'GET', `/records/${id}/keys`)],
+      ['abandoning an upload', await raw(owner.token(), 'DELETE', `/files/${upload}`)],
+      ["a refused download of someone else's file", await raw(other.token(), 'GET', `/files/${fileId}`)],
+      ["a refused read of someone else's record versions", await raw(other.token(), 'GET', `/records/${id}/versions`)],
+    ];
+    for (const [what, res] of answers) {
+      const text = await res.text();
+      t.equal(res.status, 500, `${what}: 500`);
+      t.same(JSON.parse(text), { statusCode: 500, code: 'VAULT_ERR_INTERNAL', message: 'internal error' }, `${what}: the documented error, not the database's words`);
+    }
+  } finally {
+    await sql`drop trigger audit_refuse on audit_events`.execute(db);
+  }
+  t.equal(await treeSize(db), size, 'no event was written');
+  t.equal((await lawyer.vault.getRecord(id)).fields.title, 'kept', 'the grant was not revoked');
+  t.equal((await raw(owner.token(), 'GET', '/account')).status, 200, 'the session was not ended (the client forgot its token and keys all the same)');
+  t.equal((await raw(owner.token(), 'GET', `/files/${upload}/upload`)).status, 200, 'the upload was not abandoned');
+});
+
 t.test('200 parallel actions from several clients make one consistent tree', async (t) => {
   const people = await Promise.all([person('a'), person('b'), person('c'), person('d')]);
   const records = await Promise.all(people.map((p) => p.vault.createRecord({ title: 't', narrative: 'n' })));

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { answerError } from './errors.ts';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuditAction, AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
@@ -87,13 +88,20 @@ export default fp<{ recordEvents: boolean }>(
       const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
       const fileId = params.fileId && uuid.test(params.fileId) ? params.fileId : null;
       let recordId = params.id && uuid.test(params.id) ? params.id : null;
-      if (!recordId && fileId) {
-        recordId = (await app.db.selectFrom('files').select('record_id').where('id', '=', fileId).executeTakeFirst())?.record_id ?? null;
+      try {
+        if (!recordId && fileId) {
+          recordId = (await app.db.selectFrom('files').select('record_id').where('id', '=', fileId).executeTakeFirst())?.record_id ?? null;
+        }
+        if (!recordId && !fileId) return payload;
+        const outcome = await refusalOutcome(recordId, request.caller.accountId);
+        await app.auditAlone(request, { action, outcome, recordId, fileId });
+        return payload;
+      } catch (err) {
+        // Past the error handler: the refusal's answer is replaced here, by the same rules
+        // (a 500, or a 503 when the database is away), never the database's own message.
+        reply.header('content-type', 'application/json; charset=utf-8');
+        return JSON.stringify(answerError(err as FastifyError, request, reply));
       }
-      if (!recordId && !fileId) return payload;
-      const outcome = await refusalOutcome(recordId, request.caller.accountId);
-      await app.auditAlone(request, { action, outcome, recordId, fileId });
-      return payload;
     });
   },
   { name: 'audit', dependencies: ['database'] },

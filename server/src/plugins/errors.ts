@@ -66,6 +66,15 @@ export function toVaultError(err: FastifyError): FastifyError {
  * malformed URL: see `frameworkErrors` in app.ts), whose own answer would echo the URL.
  */
 export function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const body = answerError(err, request, reply);
+  return reply.send(body);
+}
+
+/**
+ * Logs one error and sets the status and headers of its answer on `reply`; returns the body.
+ * For hooks that run after a route's answer was made (onSend), which must replace it.
+ */
+export function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const safe = toVaultError(err);
   const status = safe.statusCode ?? 500;
   // A refusal under load (VAULT_ERR_BUSY) is no fault: logged as a refusal, or a flood would fill the log.
@@ -77,7 +86,8 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
   // Headers a vault error carries (Retry-After on VAULT_ERR_BUSY), as Fastify's own handler sends them.
   const { headers } = safe as { headers?: Record<string, string> };
   if (headers) reply.headers(headers);
-  return reply.status(status).send({ statusCode: status, code: safe.code, message: safe.message });
+  reply.status(status);
+  return { statusCode: status, code: safe.code, message: safe.message };
 }
 
 export default fp(
