@@ -29,6 +29,30 @@ async function eventsAfter(size: number): Promise<AuditEvent[]> {
   return rows.map((r) => decodeAuditEvent(r.leaf));
 }
 
+/** An owner with a record holding one file, a reviewer-to-be and a stranger. */
+async function scene(title: string) {
+  const owner = await person('coord');
+  const lawyer = await person('lawyer');
+  const other = await person('other');
+  const { id } = await owner.vault.createRecord({ title, narrative: 'n' });
+  const { fileId } = await owner.vault.attachFile(id, new Uint8Array(CHUNK + 5), { name: 'a.jpg', type: 'image/jpeg', chunkSize: CHUNK });
+  return { owner, lawyer, other, id, fileId };
+}
+
+/** Starts an upload that is never completed (raw: the client library completes what it starts); returns its id. */
+async function startUpload(token: string, recordId: string): Promise<string> {
+  const fileId = randomUUID();
+  const created = await fetch(`${server.url}/v1/records/${recordId}/files`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      fileId, chunkSize: CHUNK, partChunks: 1,
+      header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url'),
+    }),
+  });
+  if (created.status !== 201) throw new Error(`upload not started: ${created.status}`);
+  return fileId;
+}
+
 /** Runs `action` and returns the events it appended, as [action, outcome, actor] triples. */
 async function appended(action: () => Promise<unknown>) {
   const before = await treeSize(db);
@@ -37,11 +61,7 @@ async function appended(action: () => Promise<unknown>) {
 }
 
 t.test('each action appends exactly the events expected', async (t) => {
-  const owner = await person('coord');
-  const lawyer = await person('lawyer');
-  const other = await person('other');
-  const { id } = await owner.vault.createRecord({ title: 't', narrative: 'n' });
-  const { fileId } = await owner.vault.attachFile(id, new Uint8Array(CHUNK + 5), { name: 'a.jpg', type: 'image/jpeg', chunkSize: CHUNK });
+  const { owner, lawyer, other, id, fileId } = await scene('t');
   const o = owner.handle;
   const l = lawyer.handle;
   const x = other.handle;
@@ -49,17 +69,9 @@ t.test('each action appends exactly the events expected', async (t) => {
     const stream = await v.openFile(id, fileId);
     for await (const _ of stream as unknown as AsyncIterable<Uint8Array>) void _;
   };
-  /** Starts an upload (raw: the client library completes what it starts) and asks, as `token`, to abandon it. */
+  /** Starts an upload and asks, as `token`, to abandon it. */
   const abandon = async (token: string) => {
-    const upload = randomUUID();
-    const created = await fetch(`${server.url}/v1/records/${id}/files`, {
-      method: 'POST', headers: { authorization: `Bearer ${owner.token()}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        fileId: upload, chunkSize: CHUNK, partChunks: 1,
-        header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url'),
-      }),
-    });
-    if (created.status !== 201) throw new Error(`upload not started: ${created.status}`);
+    const upload = await startUpload(owner.token(), id);
     return fetch(`${server.url}/v1/files/${upload}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
   };
   const table: [string, () => Promise<unknown>, unknown[][]][] = [
@@ -161,18 +173,9 @@ t.test('fail closed: when the event cannot be written, the action fails and chan
 });
 
 t.test('fail closed for every kind of action, refusals included: an error in the documented shape, nothing served, nothing changed', async (t) => {
-  const owner = await person('coord');
-  const lawyer = await person('lawyer');
-  const other = await person('other');
-  const { id } = await owner.vault.createRecord({ title: 'kept', narrative: 'n' });
-  const { fileId } = await owner.vault.attachFile(id, new Uint8Array(CHUNK + 5), { name: 'a.jpg', type: 'image/jpeg', chunkSize: CHUNK });
+  const { owner, lawyer, other, id, fileId } = await scene('kept');
   await owner.vault.share(id, lawyer.handle);
-  const upload = randomUUID();
-  const started = await fetch(`${server.url}/v1/records/${id}/files`, {
-    method: 'POST', headers: { authorization: `Bearer ${owner.token()}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ fileId: upload, chunkSize: CHUNK, partChunks: 1, header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url') }),
-  });
-  t.equal(started.status, 201, 'an upload left open');
+  const upload = await startUpload(owner.token(), id);
   const raw = (token: string, method: string, path: string) => fetch(`${server.url}/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
   const size = await treeSize(db);
   const INTERNAL = { status: 500, code: 'VAULT_ERR_INTERNAL' };
