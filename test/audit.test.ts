@@ -7,7 +7,7 @@ import { hashLeaf } from '../client-lib/src/merkle/index.ts';
 import { rootHash } from '../server/src/audit/merkle-tree.ts';
 import { storedRoot } from '../server/src/audit/proofs.ts';
 import { treeSize } from '../server/src/audit/log.ts';
-import { STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
+import { CHUNK_OVERHEAD, SEALED_RECORD_KEY_BYTES, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // The audit log from the server's side: which events each action appends, that an action
@@ -29,6 +29,8 @@ async function eventsAfter(size: number): Promise<AuditEvent[]> {
   return rows.map((r) => decodeAuditEvent(r.leaf));
 }
 
+const zeros = (n: number) => Buffer.alloc(n).toString('base64url');
+
 /** An owner with a record holding one file, a reviewer-to-be and a stranger. */
 async function scene(title: string) {
   const owner = await person('coord');
@@ -46,7 +48,7 @@ async function startUpload(token: string, recordId: string): Promise<string> {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       fileId, chunkSize: CHUNK, partChunks: 1,
-      header: Buffer.alloc(STREAM_HEADER_BYTES).toString('base64url'), wrappedKey: Buffer.alloc(WRAPPED_FILE_KEY_BYTES).toString('base64url'),
+      header: zeros(STREAM_HEADER_BYTES), wrappedKey: zeros(WRAPPED_FILE_KEY_BYTES),
     }),
   });
   if (created.status !== 201) throw new Error(`upload not started: ${created.status}`);
@@ -69,6 +71,13 @@ t.test('each action appends exactly the events expected', async (t) => {
     const stream = await v.openFile(id, fileId);
     for await (const _ of stream as unknown as AsyncIterable<Uint8Array>) void _;
   };
+  const newcomer = handle('newcomer');
+  /** A raw request as `token`: a JSON body, or bytes for a part. */
+  const call = (token: string, method: string, path: string, body?: unknown) => fetch(`${server.url}/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': body instanceof Uint8Array ? 'application/octet-stream' : 'application/json' }) },
+    body: body === undefined ? null : body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
+  });
   /** Starts an upload and asks, as `token`, to abandon it. */
   const abandon = async (token: string) => {
     const upload = await startUpload(owner.token(), id);
@@ -107,6 +116,27 @@ t.test('each action appends exactly the events expected', async (t) => {
     ['failed login', () => Vault.login({ server: server.url, handle: o, passphrase: 'wrong', ...testClient }), [['account.login-failed', 'refused', o]]],
     ['failed login, unknown handle (not recorded)', () => Vault.login({ server: server.url, handle: 'no-such-person', passphrase: 'p', ...testClient }), [['account.login-failed', 'refused', null]]],
     ['passphrase change', () => other.vault.changePassphrase('p', 'p2'), [['account.passphrase-change', 'ok', x]]],
+    ['upload status of a complete file (hands out its wrapped key: a read)', () => call(owner.token(), 'GET', `/files/${fileId}/upload`), [['record.read', 'ok', o]]],
+    ['upload status of an open upload (no event)', async () => call(owner.token(), 'GET', `/files/${await startUpload(owner.token(), id)}/upload`), []],
+    ['completing a complete file again (a read)', () => call(owner.token(), 'POST', `/files/${fileId}/complete`, { totalChunks: 2, encryptedSize: CHUNK + 5 + 2 * CHUNK_OVERHEAD }), [['record.read', 'ok', o]]],
+    ['someone else starts an upload into the record (refused)', () => call(other.token(), 'POST', `/records/${id}/files`, {
+      fileId: randomUUID(), chunkSize: CHUNK, partChunks: 1, header: zeros(STREAM_HEADER_BYTES), wrappedKey: zeros(WRAPPED_FILE_KEY_BYTES),
+    }), [['file.upload', 'refused', x]]],
+    ['someone else asks for the upload status (refused)', () => call(other.token(), 'GET', `/files/${fileId}/upload`), [['file.upload', 'refused', x]]],
+    ['someone else sends a part (refused)', () => call(other.token(), 'PUT', `/files/${fileId}/parts/0`, new Uint8Array(CHUNK + CHUNK_OVERHEAD)), [['file.upload', 'refused', x]]],
+    ['someone else completes the upload (refused)', () => call(other.token(), 'POST', `/files/${fileId}/complete`, { totalChunks: 2, encryptedSize: CHUNK + 5 + 2 * CHUNK_OVERHEAD }), [['file.upload', 'refused', x]]],
+    ['someone else reads the versions (refused)', () => call(other.token(), 'GET', `/records/${id}/versions`), [['record.read', 'refused', x]]],
+    ['someone else shares the record (refused)', () => call(other.token(), 'POST', `/records/${id}/grants`, {
+      grantee: l, keyVersion: 1, grantedAt: new Date().toISOString(), expiresAt: null, signature: zeros(64), sealedKeys: [{ keyVersion: 1, sealedKey: zeros(SEALED_RECORD_KEY_BYTES) }],
+    }), [['grant.share', 'refused', x]]],
+    ['someone else deletes the record (refused)', () => call(other.token(), 'DELETE', `/records/${id}`, { version: 1, signature: zeros(64) }), [['record.delete', 'refused', x]]],
+    ['end another session of ones own', async () => {
+      await Vault.login({ server: server.url, handle: o, passphrase: 'p', ...testClient });
+      const elsewhere = (await owner.vault.sessions()).find((x) => !x.current)!;
+      await owner.vault.endSession(elsewhere.id);
+    }, [['account.login', 'ok', o], ['session.end', 'ok', o]]],
+    ['register', () => Vault.register({ server: server.url, handle: newcomer, passphrase: 'p', state: new MemoryStateStore(), ...testClient }),
+      [['account.register', 'ok', newcomer], ['account.login', 'ok', newcomer]]],
     ['delete', () => owner.vault.deleteRecord(id), [['record.read', 'ok', o], ['record.delete', 'ok', o]]],
     ['logout', () => owner.vault.logout(), [['session.end', 'ok', o]]],
   ];

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES,
@@ -39,10 +40,17 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   // Parts are opaque ciphertext; buffered per part (bounded), never a whole file.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxPartBytes }, (_req, body, done) => done(null, body));
 
-  async function status(fileId: string, callerId: string) {
-    const file = await ownFile(app.db, fileId, callerId);
+  /**
+   * An upload's state, with its file key wrapped under the owner's master key. For a complete
+   * file that key belongs to evidence, so handing it out is a read, logged before it is served
+   * ([Note: reads are logged before they are served]); `completing` is the request that has
+   * just completed it, whose own event (file.upload) says so.
+   */
+  async function status(request: FastifyRequest, fileId: string, completing = false) {
+    const file = await ownFile(app.db, fileId, callerOf(request).accountId);
     if (!file) throw new ERR.NOT_FOUND();
     const chunks = await store.chunkIndices(fileId);
+    if (file.completed_at !== null && !completing) await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId: file.record_id, fileId });
     return {
       fileId,
       chunkSize: file.chunk_size,
@@ -104,14 +112,14 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         .executeTakeFirst();
       if (!inserted) throw new ERR.FILE_EXISTS();
       reply.status(201);
-      return status(fileId, caller.accountId);
+      return status(request, fileId);
     },
   );
 
   app.get(
     '/files/:fileId/upload',
     { config: { auditRefusal: 'file.upload' }, schema: { summary: 'Which chunks of an upload the server holds (to resume)', tags, security, params: FileId, response: { 200: UploadStatus, ...errors(401, 404) } } },
-    async (request) => status(request.params.fileId, callerOf(request).accountId),
+    async (request) => status(request, request.params.fileId),
   );
 
   app.put(
@@ -167,15 +175,16 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const caller = callerOf(request);
       const { fileId } = request.params;
-      await app.db.transaction().execute(async (trx) => {
+      const completedNow = await app.db.transaction().execute(async (trx) => {
         const file = await trx.selectFrom('files').selectAll().where('id', '=', fileId).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
         if (!file) throw new ERR.NOT_FOUND();
-        if (file.completed_at) return;
+        if (file.completed_at) return false;
         checkCompletion(await store.chunkIndices(fileId, trx), file.chunk_size, request.body.totalChunks, request.body.encryptedSize);
         await trx.updateTable('files').set({ completed_at: new Date(), total_chunks: request.body.totalChunks, expires_at: null }).where('id', '=', fileId).execute();
         await app.audit(trx, request, { action: 'file.upload', outcome: 'ok', recordId: file.record_id, fileId });
+        return true;
       });
-      return status(fileId, caller.accountId);
+      return status(request, fileId, completedNow);
     },
   );
 
