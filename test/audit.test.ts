@@ -135,6 +135,7 @@ t.test('each action appends exactly the events expected', async (t) => {
       const elsewhere = (await owner.vault.sessions()).find((x) => !x.current)!;
       await owner.vault.endSession(elsewhere.id);
     }, [['account.login', 'ok', o], ['session.end', 'ok', o]]],
+    ['someone else ends a session of the owner (refused)', async () => call(other.token(), 'DELETE', `/sessions/${(await owner.vault.sessions())[0]!.id}`), [['session.end', 'refused', x]]],
     ['register', () => Vault.register({ server: server.url, handle: newcomer, passphrase: 'p', state: new MemoryStateStore(), ...testClient }),
       [['account.register', 'ok', newcomer], ['account.login', 'ok', newcomer]]],
     ['delete', () => owner.vault.deleteRecord(id), [['record.read', 'ok', o], ['record.delete', 'ok', o]]],

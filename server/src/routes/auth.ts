@@ -141,8 +141,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const caller = callerOf(request);
       await app.db.transaction().execute(async (trx) => {
-        await endSession(trx, caller.accountId, caller.sessionId);
-        await app.audit(trx, request, { action: 'session.end', outcome: 'ok' });
+        // Already ended by a request that raced this one (which logged it): nothing ended here, no event.
+        if (await endSession(trx, caller.accountId, caller.sessionId)) await app.audit(trx, request, { action: 'session.end', outcome: 'ok' });
       });
       return reply.status(204).send(null);
     },

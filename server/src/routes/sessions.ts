@@ -49,10 +49,16 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await app.db.transaction().execute(async (trx) => {
-        if (!(await endSession(trx, callerOf(request).accountId, request.params.id))) throw new ERR.NOT_FOUND();
+      const ended = await app.db.transaction().execute(async (trx) => {
+        if (!(await endSession(trx, callerOf(request).accountId, request.params.id))) return false;
         await app.audit(trx, request, { action: 'session.end', outcome: 'ok' });
+        return true;
       });
+      if (!ended) {
+        // Another account's session (or one already ended): a refused attempt, logged as such.
+        await app.auditAlone(request, { action: 'session.end', outcome: 'refused' });
+        throw new ERR.NOT_FOUND();
+      }
       return reply.status(204).send(null);
     },
   );
