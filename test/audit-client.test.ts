@@ -206,15 +206,32 @@ t.test('verifier keys and checkpoints round-trip', async (t) => {
 
 t.test('leaf decoding: every event round-trips; non-UTF-8 text and a byte-order mark are RangeErrors', async (t) => {
   for (const leaf of LOG.leaves) t.same(encodeAuditEvent(decodeAuditEvent(leaf)), leaf);
-  const base: AuditEvent = { index: 0, at: 1, actor: 'ab', action: 'account.login', outcome: 'ok', recordId: null, fileId: null, subject: null, prev: null, ip: null, salt: new Uint8Array(16) };
+  const base: AuditEvent = { index: 0, at: 1, actor: 'abc', action: 'account.login', outcome: 'ok', recordId: null, fileId: null, subject: null, prev: null, ip: null, salt: new Uint8Array(16) };
   const leaf = encodeAuditEvent(base);
   const at = 'tvault/v1/audit-event'.length + 8 + 8 + 4;
-  t.equal(new TextDecoder().decode(leaf.subarray(at, at + 2)), 'ab');
+  t.equal(new TextDecoder().decode(leaf.subarray(at, at + 3)), 'abc');
   const bad = leaf.slice();
   bad[at] = 0xff;
   bad[at + 1] = 0xfe;
   t.throws(() => decodeAuditEvent(bad), RangeError, 'invalid UTF-8 is a RangeError, not a TypeError');
-  t.throws(() => decodeAuditEvent(encodeAuditEvent({ ...base, actor: '\uFEFFab' })), RangeError, 'a leading BOM would decode like another leaf');
+  t.throws(() => decodeAuditEvent(encodeAuditEvent({ ...base, actor: '\uFEFFabc' })), RangeError, 'a leading BOM would decode like another leaf');
+});
+
+t.test("leaf decoding: a hostile server's text cannot reach a terminal; a newer server's actions can", async (t) => {
+  const base: AuditEvent = { index: 0, at: 1, actor: 'alice', action: 'record.read', outcome: 'ok', recordId: null, fileId: null, subject: 'bob', prev: null, ip: '203.0.113.7', salt: new Uint8Array(16) };
+  t.same(decodeAuditEvent(encodeAuditEvent(base)), base, 'an ordinary event');
+  // Up one line and erase it: printed after an access, this would hide that access's line.
+  const erase = '\u001b[1A\u001b[2K';
+  for (const [field, value] of [
+    ['actor', `mallory${erase}`], ['subject', `bob${erase}`], ['action', `record.read${erase}`], ['outcome', `ok${erase}`],
+    ['ip', `1.2.3.4${erase}`], ['actor', 'Alice'], ['action', 'record'], ['action', ''], ['outcome', 'OK'], ['actor', 'a\nb'],
+  ] as const) {
+    t.throws(() => decodeAuditEvent(encodeAuditEvent({ ...base, [field]: value })), RangeError, `${field} ${JSON.stringify(value)} is refused`);
+  }
+  const newer = decodeAuditEvent(encodeAuditEvent({ ...base, action: 'file.rename', outcome: 'held-for-review' }));
+  t.same([newer.action, newer.outcome], ['file.rename', 'held-for-review'], 'an action and outcome this client does not know yet are read by their shape');
+  const ipv6 = decodeAuditEvent(encodeAuditEvent({ ...base, ip: 'fe80::1%eth0' }));
+  t.equal(ipv6.ip, 'fe80::1%eth0', 'an IPv6 address with its zone');
 });
 
 // ---------------------------------------------------------------- exports

@@ -239,6 +239,29 @@ t.test('fail closed for every kind of action, refusals included: an error in the
   t.equal((await raw(owner.token(), 'GET', `/files/${upload}/upload`)).status, 200, 'the upload was not abandoned');
 });
 
+t.test('a refusal whose event fails for a reason that looks like bad input is still a 500, not one more 4xx', async (t) => {
+  const { other, id } = await scene('t');
+  await sql`create or replace function audit_refuse() returns trigger language plpgsql as $$ begin raise exception using errcode = 'unique_violation', message = 'looks like a conflict'; end $$`.execute(db);
+  await sql`create trigger audit_refuse before insert on audit_events for each row execute function audit_refuse()`.execute(db);
+  try {
+    const res = await fetch(`${server.url}/v1/records/${id}`, { headers: { authorization: `Bearer ${other.token()}` } });
+    t.equal(res.status, 500);
+    t.same(await res.json(), { statusCode: 500, code: 'VAULT_ERR_INTERNAL', message: 'internal error' });
+  } finally {
+    await sql`drop trigger audit_refuse on audit_events`.execute(db);
+  }
+});
+
+t.test('HEAD: only the health checks answer it; a HEAD on a file or an audited read runs nothing and logs nothing', async (t) => {
+  const { owner, id, fileId } = await scene('t');
+  for (const path of ['/health', '/ready']) t.equal((await fetch(`${server.url}${path}`, { method: 'HEAD' })).status, 200, `HEAD ${path}`);
+  const before = await treeSize(db);
+  for (const path of [`/v1/files/${fileId}`, `/v1/records/${id}`, `/v1/records/${id}/keys`, `/v1/files/${fileId}/upload`]) {
+    t.equal((await fetch(`${server.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${owner.token()}` } })).status, 404, `HEAD ${path}: no such route`);
+  }
+  t.equal(await treeSize(db), before, 'no event');
+});
+
 t.test('200 parallel actions from several clients make one consistent tree', async (t) => {
   const people = await Promise.all([person('a'), person('b'), person('c'), person('d')]);
   const records = await Promise.all(people.map((p) => p.vault.createRecord({ title: 't', narrative: 'n' })));

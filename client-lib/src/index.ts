@@ -16,6 +16,6 @@ export { cryptoReady, verifyExport } from './audit/export.ts';
 export type { AuditExport } from './audit/export.ts';
 export type { AuditHistoryEvent } from './audit/events.ts';
 export type { AuditCheckpoint } from './audit/client.ts';
-export type { AuditAction, AuditOutcome } from './protocol/audit.ts';
+export type { AuditAction, AuditOutcome, NewerAuditWord } from './protocol/audit.ts';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from './merkle/index.ts';

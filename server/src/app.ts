@@ -100,6 +100,10 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
     // Unknown fields are an error (schemas say additionalProperties: false), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     return503OnClosing: true,
+    // No HEAD twin for every GET: Fastify's runs the GET handler and throws the body away, so a
+    // HEAD on a file read every chunk from the database, and one on an audited read logged a
+    // read that sent nothing. Only the health checks answer HEAD (routes/health.ts).
+    exposeHeadRoutes: false,
     // Errors raised before routing (bad percent-encoding, an over-long path parameter) go
     // through the same handler as the rest, instead of Fastify's answer that echoes the URL.
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),

@@ -2,7 +2,7 @@
 import { fromBase64Url } from '../crypto/encoding.ts';
 import { hashLeaf, verifyInclusion } from '../merkle/index.ts';
 import { equalBytes } from '../protocol/bytes.ts';
-import { decodeAuditEvent, type AuditAction, type AuditEvent, type AuditOutcome } from '../protocol/audit.ts';
+import { decodeAuditEvent, type AuditAction, type AuditEvent, type AuditOutcome, type NewerAuditWord } from '../protocol/audit.ts';
 import type { VerifiedCheckpoint } from './checkpoint.ts';
 import { fail, guard } from './fail.ts';
 
@@ -14,8 +14,9 @@ export interface AuditHistoryEvent {
   at: Date;
   /** Handle of the account that acted, or null (no session, an unknown handle). */
   actor: string | null;
-  action: AuditAction;
-  outcome: AuditOutcome;
+  /** One of AUDIT_ACTIONS, or a newer server's action, shown as it is ([Note: audit text a client will show]). */
+  action: AuditAction | NewerAuditWord;
+  outcome: AuditOutcome | NewerAuditWord;
   recordId: string | null;
   fileId: string | null;
   /** The other person the action names (the grantee of a share or revoke), or null. */

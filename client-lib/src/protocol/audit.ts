@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
 import { concat, equalBytes, field, fromUtf8, u64be, utf8, uuidBytes } from './bytes.ts';
+import { HANDLE_PATTERN } from './limits.ts';
 
 // [Note: audit encodings]
 // The bytes of an audit event (a Merkle leaf) and of a signed checkpoint, shared by the
@@ -29,6 +30,22 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+// [Note: audit text a client will show]
+// A decoded event is shown to people (tvault history, exports, an application's own list),
+// and the server writes its text. So every text field has a fixed shape: handles as
+// handles, actions and outcomes lower-case words, the address address characters. A
+// hostile server could otherwise put terminal control sequences into an actor or action,
+// and a line printed later could move the cursor back and erase the line of an access it
+// wants unseen. Actions and outcomes this client does not know (a newer server's) are
+// accepted by shape, shown as they are and verified like the rest, so an upgraded server
+// does not make every older client's history check fail as if the log had been tampered with.
+const ACTION_SHAPE = /^[a-z][a-z0-9-]{0,31}\.[a-z][a-z0-9-]{0,31}$/;
+const OUTCOME_SHAPE = /^[a-z][a-z0-9-]{0,31}$/;
+const IP_SHAPE = /^[0-9A-Za-z.:%_-]{1,64}$/;
+const HANDLE_SHAPE = new RegExp(HANDLE_PATTERN);
+/** An action or outcome of a newer server: its text, of the shape above. */
+export type NewerAuditWord = string & { readonly newerAuditWord?: never };
+
 /** ok: done. refused: not the caller's to see or do (403/404). expired: refused because the caller's grant ran out. */
 export const AUDIT_OUTCOMES = ['ok', 'refused', 'expired'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -40,8 +57,8 @@ export interface AuditEvent {
   at: number;
   /** Handle of the account that acted, or null (an unknown handle, no session). */
   actor: string | null;
-  action: AuditAction;
-  outcome: AuditOutcome;
+  action: AuditAction | NewerAuditWord;
+  outcome: AuditOutcome | NewerAuditWord;
   recordId: string | null;
   fileId: string | null;
   /** The other person an action names (the grantee of a share or revoke), or null. */
@@ -153,15 +170,19 @@ export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
   const salt = next();
   if (salt.length !== AUDIT_SALT_BYTES) throw new RangeError('audit event salt is not 16 bytes');
   if (at !== leaf.length) throw new RangeError('audit event has trailing bytes');
-  if (!AUDIT_ACTIONS.includes(action as AuditAction)) throw new RangeError(`unknown audit action ${action}`);
-  if (!AUDIT_OUTCOMES.includes(outcome as AuditOutcome)) throw new RangeError(`unknown audit outcome ${outcome}`);
+  // [Note: audit text a client will show]; the messages never repeat the text itself.
+  if (action === null || !ACTION_SHAPE.test(action)) throw new RangeError('audit event action is not of the shape of an action');
+  if (outcome === null || !OUTCOME_SHAPE.test(outcome)) throw new RangeError('audit event outcome is not of the shape of an outcome');
+  if (actor !== null && !HANDLE_SHAPE.test(actor)) throw new RangeError('audit event actor is not a handle');
+  if (subject !== null && !HANDLE_SHAPE.test(subject)) throw new RangeError('audit event subject is not a handle');
+  if (ip !== null && !IP_SHAPE.test(ip)) throw new RangeError('audit event address is not an address');
   if (prevBytes.length !== 0 && prevBytes.length !== 32) throw new RangeError('audit event prev is not 32 bytes');
   const event: AuditEvent = {
     index,
     at: time,
     actor,
-    action: action as AuditAction,
-    outcome: outcome as AuditOutcome,
+    action,
+    outcome,
     recordId,
     fileId,
     subject,

@@ -98,9 +98,10 @@ export default fp<{ recordEvents: boolean }>(
         return payload;
       } catch (err) {
         // Past the error handler: the refusal's answer is replaced here, by the same rules
-        // (a 500, or a 503 when the database is away), never the database's own message.
+        // (a 500, or a 503 when the database is away), never the database's own message; and
+        // never another 4xx, which would read as one more refusal.
         reply.header('content-type', 'application/json; charset=utf-8');
-        return JSON.stringify(answerError(err as FastifyError, request, reply));
+        return JSON.stringify(answerError(err as FastifyError, request, reply, { serverFault: true }));
       }
     });
   },

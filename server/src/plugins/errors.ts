@@ -74,8 +74,10 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
  * Logs one error and sets the status and headers of its answer on `reply`; returns the body.
  * For hooks that run after a route's answer was made (onSend), which must replace it.
  */
-export function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const safe = toVaultError(err);
+export function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply, options: { serverFault?: boolean } = {}) {
+  const mapped = toVaultError(err);
+  // serverFault: whatever the error looks like, it is the server's (never one more 4xx).
+  const safe = options.serverFault && (mapped.statusCode ?? 500) < 500 ? new ERR.INTERNAL() : mapped;
   const status = safe.statusCode ?? 500;
   // A refusal under load (VAULT_ERR_BUSY) is no fault: logged as a refusal, or a flood would fill the log.
   // The database away (VAULT_ERR_NOT_READY): one line per request without the stack; during

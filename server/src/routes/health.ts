@@ -7,13 +7,13 @@ import { errors } from '../http/schemas.ts';
 const Status = Type.Object({ status: Type.String() });
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/health', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status } } }, async () => ({
+  app.get('/health', { exposeHeadRoute: true, schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status } } }, async () => ({
     status: 'ok',
   }));
 
   app.get(
     '/ready',
-    { schema: { summary: 'The database answers and its schema is current', tags: ['health'], response: { 200: Status, ...errors(503) } } },
+    { exposeHeadRoute: true, schema: { summary: 'The database answers and its schema is current', tags: ['health'], response: { 200: Status, ...errors(503) } } },
     async () => {
       try {
         await sql`select 1`.execute(app.db);
