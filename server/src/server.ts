@@ -38,9 +38,10 @@ closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ signal,
 
 try {
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  // Not a log line: the address must reach the operator whatever LOG_LEVEL says (PORT=0
-  // picks it at random). It carries no secret; request logs go through app.log.
-  console.log(`testimony-vault listening on ${address} (database: ${database.kind})`);
+  // Through the server's logger (its redaction and serializers), by a child logger held at
+  // info: the address must reach the operator whatever LOG_LEVEL says (PORT=0 picks it at
+  // random), and the test harnesses find the server's port in this line's message.
+  app.log.child({}, { level: 'info' }).info({ address }, `testimony-vault listening on ${address} (database: ${database.kind})`);
 } catch (err) {
   await database.close().catch(() => {});
   fail(`cannot listen on ${config.HOST}:${config.PORT}: ${(err as Error).message}`);
