@@ -5,6 +5,8 @@ export type { FileSource } from './files/sources.ts';
 export type { DownloadOptions } from './files/download.ts';
 export type { ConnectOptions, RegisterOptions, LoginOptions, RecoverOptions, SessionInfo } from './vault.ts';
 export * from './errors.ts';
+export { checkPassphrase, PASSPHRASE_FLOOR, STRENGTH_REASONS } from './account/strength.ts';
+export type { CheckPassphraseOptions, PassphraseStrength, StrengthFloor, StrengthReason } from './account/strength.ts';
 export { MemoryStateStore, type StateStore } from './state/store.ts';
 export { IntegrityStateStore } from './state/integrity-store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
