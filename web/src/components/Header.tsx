@@ -1,0 +1,41 @@
+import { LANGUAGES, language, setLanguage, t } from '../i18n/index.ts';
+import { useStore } from '../state/store.ts';
+import { quickExit } from '../state/guards.ts';
+
+/** Always on screen: the quick exit; once unlocked, navigation and the lock button. */
+export function Header() {
+  const store = useStore();
+  const me = store.account.value;
+  const other = LANGUAGES.find((l) => l !== language.value)!;
+  return (
+    <header class="top">
+      <a class="skip" href="#main">
+        {t('nav.skip')}
+      </a>
+      <span class="brand">{t('app.name')}</span>
+      {me && (
+        <nav aria-label={t('nav.label')}>
+          <button type="button" class="nav" onClick={() => store.go({ name: 'records' })}>
+            {t('nav.records')}
+          </button>
+          <button type="button" class="nav" onClick={() => store.go({ name: 'account' })}>
+            {t('nav.account', { handle: me.handle })}
+          </button>
+        </nav>
+      )}
+      <div class="top-actions">
+        <button type="button" class="nav" lang={other} onClick={() => void setLanguage(other)}>
+          {t(`languages.switchTo.${other}`)}
+        </button>
+        {me && (
+          <button type="button" class="lock" onClick={() => void store.lock('manual')}>
+            {t('nav.lock')}
+          </button>
+        )}
+        <button type="button" class="exit" onClick={() => quickExit(store)} title={t('nav.quickExitHint')} aria-keyshortcuts="Shift+Escape">
+          {t('nav.quickExit')}
+        </button>
+      </div>
+    </header>
+  );
+}

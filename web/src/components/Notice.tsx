@@ -1,0 +1,43 @@
+import { t } from '../i18n/index.ts';
+import { failureOf, isTampering, messageKey } from '../errors.ts';
+
+/** An error in plain words with what to do; data that fails verification is a tampering warning instead. */
+export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (error === undefined || error === null) return null;
+  if (isTampering(error)) return <TamperWarning error={error} />;
+  const f = failureOf(error);
+  return (
+    <div class="notice error" role="alert">
+      <p>{t(messageKey(error))}</p>
+      <p class="code">{t('errors.code', { code: f.code })}</p>
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          {t('actions.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function TamperWarning({ error }: { error: unknown }) {
+  return (
+    <section class="tamper" role="alert" aria-labelledby="tamper-title">
+      <h2 id="tamper-title">{t('tamper.title')}</h2>
+      <p>{t('tamper.body')}</p>
+      <ul>
+        <li>{t('tamper.do1')}</li>
+        <li>{t('tamper.do2')}</li>
+        <li>{t('tamper.do3')}</li>
+      </ul>
+      <p class="code">{t('errors.code', { code: failureOf(error).code })}</p>
+    </section>
+  );
+}
+
+export function Info({ children }: { children: preact.ComponentChildren }) {
+  return (
+    <div class="notice info" role="status">
+      {children}
+    </div>
+  );
+}

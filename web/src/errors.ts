@@ -1,0 +1,56 @@
+// What a failure means to the person in front of the screen. Every message comes from the
+// catalogues (errors.*); a record or log that fails verification is not an error but a
+// warning of tampering, shown by TamperWarning.
+import type { WorkerFailure } from './worker/errors-transfer.ts';
+
+const INTEGRITY = new Set(['VAULT_ERR_INTEGRITY', 'VAULT_ERR_DECRYPTION', 'VAULT_ERR_SIGNATURE', 'VAULT_ERR_ROLLBACK', 'VAULT_ERR_AUDIT_LOG', 'VAULT_ERR_MERKLE_PROOF', 'VAULT_ERR_WEAK_KDF']);
+
+/** Server and client codes with a message of their own; the rest fall back to errors.other. */
+const KNOWN: Record<string, string> = {
+  VAULT_ERR_BAD_CREDENTIALS: 'errors.wrongPassphrase',
+  VAULT_ERR_NETWORK: 'errors.unreachable',
+  VAULT_ERR_NOT_READY: 'errors.unreachable',
+  VAULT_ERR_BUSY: 'errors.busy',
+  VAULT_ERR_RATE_LIMITED: 'errors.rateLimited',
+  VAULT_ERR_QUOTA_EXCEEDED: 'errors.quota',
+  VAULT_ERR_FILE_TOO_LARGE: 'errors.fileTooLarge',
+  VAULT_ERR_HANDLE_TAKEN: 'errors.handleTaken',
+  VAULT_ERR_INVITE_REQUIRED: 'errors.inviteRequired',
+  VAULT_ERR_INVITE_INVALID: 'errors.inviteInvalid',
+  VAULT_ERR_RECOVERY_KEY_FORMAT: 'errors.recoveryFormat',
+  VAULT_ERR_UNAUTHENTICATED: 'errors.sessionEnded',
+  VAULT_ERR_LOCKED: 'errors.sessionEnded',
+  VAULT_ERR_NOT_FOUND: 'errors.notFound',
+  VAULT_ERR_FORBIDDEN: 'errors.forbidden',
+  VAULT_ERR_VERSION_CONFLICT: 'errors.conflict',
+  VAULT_ERR_KEY_CHANGED: 'errors.keyChanged',
+  VAULT_ERR_VALIDATION: 'errors.invalid',
+  VAULT_ERR_CLIENT: 'errors.invalid',
+  VAULT_ERR_BODY_TOO_LARGE: 'errors.recordTooLarge',
+  VAULT_ERR_INTERNAL: 'errors.server',
+};
+
+export function failureOf(err: unknown): WorkerFailure {
+  const f = (err as { failure?: WorkerFailure }).failure;
+  if (f) return f;
+  const e = err as { name?: string; code?: string; message?: string } | undefined;
+  return { name: e?.name ?? 'Error', code: e?.code ?? 'VAULT_ERR_CLIENT', message: e?.message ?? String(err) };
+}
+
+export function isTampering(err: unknown): boolean {
+  return INTEGRITY.has(failureOf(err).code);
+}
+
+/** Catalogue key of the message for `err`. */
+export function messageKey(err: unknown): string {
+  const f = failureOf(err);
+  if (INTEGRITY.has(f.code)) return 'errors.tampered';
+  if (f.code === 'VAULT_ERR_PROTOCOL' || (f.status ?? 0) >= 500) return 'errors.server';
+  return KNOWN[f.code] ?? 'errors.other';
+}
+
+/** Worth trying again by itself: the server was away or busy. */
+export function isTransient(err: unknown): boolean {
+  const f = failureOf(err);
+  return f.code === 'VAULT_ERR_NETWORK' || f.code === 'VAULT_ERR_NOT_READY' || f.code === 'VAULT_ERR_BUSY' || (f.status ?? 0) >= 500;
+}

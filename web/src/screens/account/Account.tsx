@@ -1,0 +1,27 @@
+import { t } from '../../i18n/index.ts';
+import { useStore } from '../../state/store.ts';
+import { ChangePassphrase } from './ChangePassphrase.tsx';
+import { Sessions } from './Sessions.tsx';
+import { Invites } from './Invites.tsx';
+import { Preferences } from './Preferences.tsx';
+
+export function Account() {
+  const { account } = useStore();
+  const me = account.value!;
+  return (
+    <main>
+      <h1 tabIndex={-1}>{t('account.title')}</h1>
+      <section aria-labelledby="me-title">
+        <h2 id="me-title">{t('account.me', { handle: me.handle })}</h2>
+        <p>{t('account.safetyNumberIntro')}</p>
+        <p class="safety-number" aria-label={t('account.safetyNumber')}>
+          {me.fingerprint}
+        </p>
+      </section>
+      <Preferences />
+      <ChangePassphrase />
+      <Sessions />
+      {me.isAdmin && <Invites />}
+    </main>
+  );
+}

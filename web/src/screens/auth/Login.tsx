@@ -1,0 +1,47 @@
+import { useState } from 'preact/hooks';
+import { t } from '../../i18n/index.ts';
+import { useStore } from '../../state/store.ts';
+import { Field } from '../../components/Field.tsx';
+import { ErrorNotice, Info } from '../../components/Notice.tsx';
+import { useAction } from '../../components/Busy.tsx';
+
+export function Login() {
+  const store = useStore();
+  const [handle, setHandle] = useState(store.lastHandle.value);
+  const [passphrase, setPassphrase] = useState('');
+  const { busy, error, run } = useAction();
+  const reason = store.lockedBecause.value;
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const account = await store.client.api.login(handle, passphrase);
+      setPassphrase('');
+      store.unlock(account);
+    });
+  };
+
+  return (
+    <main class="narrow">
+      <h1 tabIndex={-1}>{t('login.title')}</h1>
+      {reason && <Info>{t(`lock.reason.${reason}`)}</Info>}
+      <form onSubmit={submit}>
+        <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="username" autoCapitalize="none" spellcheck={false} required />
+        <Field label={t('fields.passphrase')} type="password" value={passphrase} onValue={setPassphrase} autoComplete="current-password" required />
+        <ErrorNotice error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? t('login.working') : t('login.submit')}
+        </button>
+        {busy && <p class="hint">{t('login.slow')}</p>}
+      </form>
+      <nav class="links" aria-label={t('login.other')}>
+        <button type="button" class="link" onClick={() => store.go({ name: 'register' })}>
+          {t('login.toRegister')}
+        </button>
+        <button type="button" class="link" onClick={() => store.go({ name: 'recover' })}>
+          {t('login.toRecover')}
+        </button>
+      </nav>
+    </main>
+  );
+}

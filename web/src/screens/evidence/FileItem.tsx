@@ -1,0 +1,90 @@
+import { useEffect, useState } from 'preact/hooks';
+import { formatBytes, formatDate, t } from '../../i18n/index.ts';
+import { useStore } from '../../state/store.ts';
+import { objectUrl, revokeUrl } from '../../state/object-urls.ts';
+import { ErrorNotice } from '../../components/Notice.tsx';
+import { useAction } from '../../components/Busy.tsx';
+import type { AttachmentView } from '../../worker/types.ts';
+
+const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
+
+/**
+ * One evidence file. Opening or saving reads the whole file in the worker and verifies it
+ * (every chunk, size, and the SHA-256 taken at intake) before anything is shown or saved.
+ */
+export function FileItem({ recordId, file }: { recordId: string; file: AttachmentView }) {
+  const { client } = useStore();
+  const [thumb, setThumb] = useState<string | null>(null);
+  const [opened, setOpened] = useState<string | null>(null);
+  const action = useAction();
+  const thumbLoad = useAction();
+
+  useEffect(() => {
+    if (kind(file.type) !== 'image') return;
+    let url: string | null = null;
+    void thumbLoad.run(async () => {
+      url = objectUrl(await client.api.thumbnail(recordId, file.fileId, file.type));
+      setThumb(url);
+    });
+    return () => url && revokeUrl(url);
+  }, [file.fileId]);
+  useEffect(() => () => opened && revokeUrl(opened), [opened]);
+
+  const open = () =>
+    action.run(async () => {
+      setOpened(objectUrl(await client.api.openFile(recordId, file.fileId, file.type)));
+    });
+
+  const save = () =>
+    action.run(async () => {
+      const url = objectUrl(await client.api.openFile(recordId, file.fileId, file.type));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.name;
+      a.click();
+      setTimeout(() => revokeUrl(url), 60_000);
+    });
+
+  const k = kind(file.type);
+  return (
+    <li class="file">
+      <div class="file-head">
+        {thumb ? <img class="thumb" src={thumb} alt={t('evidence.thumbAlt', { name: file.name })} /> : <span class="thumb placeholder" aria-hidden="true" />}
+        <div>
+          <p class="name">{file.name}</p>
+          <p class="hint">
+            {file.type} · {formatBytes(file.size)} · {formatDate(file.uploadedAt)}
+          </p>
+          <p class="hint sha">
+            {t('evidence.sha256')} <code>{file.sha256}</code>
+          </p>
+        </div>
+      </div>
+      <ErrorNotice error={thumbLoad.error ?? action.error} />
+      <div class="actions">
+        {k !== 'other' && (
+          <button type="button" onClick={() => void open()} disabled={action.busy}>
+            {t('evidence.open')}
+          </button>
+        )}
+        <button type="button" onClick={() => void save()} disabled={action.busy}>
+          {t('evidence.save')}
+        </button>
+        {action.busy && <span role="status">{t('evidence.verifying')}</span>}
+      </div>
+      {opened && (
+        <div class="viewer">
+          {k === 'image' && <img src={opened} alt={file.name} />}
+          {k === 'video' && <video src={opened} controls />}
+          {k === 'audio' && <audio src={opened} controls />}
+          <p class="notice ok" role="status">
+            {t('evidence.verified')}
+          </p>
+          <button type="button" onClick={() => setOpened(null)}>
+            {t('actions.close')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

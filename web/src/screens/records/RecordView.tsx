@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatDate, t } from '../../i18n/index.ts';
+import { useStore } from '../../state/store.ts';
+import { ErrorNotice } from '../../components/Notice.tsx';
+import { useAction } from '../../components/Busy.tsx';
+import { Evidence } from '../evidence/Evidence.tsx';
+import type { RecordView as Record } from '../../worker/types.ts';
+
+/** One testimony, verified and decrypted in the worker; a record that fails verification shows only the warning. */
+export function RecordView({ id }: { id: string }) {
+  const store = useStore();
+  const [record, setRecord] = useState<Record | null>(null);
+  const load = useAction();
+  const remove = useAction();
+  const confirm = useRef<HTMLDialogElement>(null);
+
+  const read = () =>
+    load.run(async () => {
+      setRecord(await store.client.api.record(id));
+    });
+  useEffect(() => {
+    setRecord(null);
+    void read();
+    return store.uploads.onLanded((recordId) => recordId === id && void read());
+  }, [id]);
+
+  if (!record) {
+    return (
+      <main>
+        <h1 tabIndex={-1}>{t('record.title')}</h1>
+        {load.busy && <p role="status">{t('records.loading')}</p>}
+        <ErrorNotice error={load.error} onRetry={() => void read()} />
+        <button type="button" onClick={() => store.go({ name: 'records' })}>
+          {t('actions.back')}
+        </button>
+      </main>
+    );
+  }
+
+  const doDelete = () =>
+    remove.run(async () => {
+      await store.client.api.remove(id);
+      confirm.current?.close();
+      store.go({ name: 'records' });
+    });
+
+  return (
+    <main>
+      <button type="button" class="link" onClick={() => store.go({ name: 'records' })}>
+        ← {t('records.title')}
+      </button>
+      <h1 tabIndex={-1}>{record.title || t('records.untitled')}</h1>
+      <ErrorNotice error={load.error} />
+      <dl class="meta">
+        {record.occurredAt && (
+          <>
+            <dt>{t('fields.occurredAt')}</dt>
+            <dd>{formatDate(record.occurredAt, false)}</dd>
+          </>
+        )}
+        {record.place && (
+          <>
+            <dt>{t('fields.place')}</dt>
+            <dd>{record.place}</dd>
+          </>
+        )}
+        {record.tags.length > 0 && (
+          <>
+            <dt>{t('fields.tags')}</dt>
+            <dd>{record.tags.join(', ')}</dd>
+          </>
+        )}
+        <dt>{t('record.author')}</dt>
+        <dd>
+          {record.author.handle} {record.author.verified ? `(${t('record.verified')})` : `(${t('record.notVerified')})`}
+        </dd>
+        <dt>{t('record.version')}</dt>
+        <dd>{t('record.versionOf', { version: record.version, date: formatDate(record.writtenAt) })}</dd>
+      </dl>
+      <p class="notice ok" role="status">
+        {t('record.signatureOk')}
+      </p>
+      <section aria-labelledby="narrative-title">
+        <h2 id="narrative-title">{t('fields.narrative')}</h2>
+        <div class="narrative">{record.narrative || '—'}</div>
+      </section>
+      <div class="actions">
+        {record.mine && (
+          <button type="button" class="primary" onClick={() => store.go({ name: 'edit', id })}>
+            {t('record.edit')}
+          </button>
+        )}
+        <button type="button" onClick={() => store.go({ name: 'versions', id })}>
+          {t('record.versions')}
+        </button>
+        {record.mine && (
+          <button type="button" class="danger" onClick={() => confirm.current?.showModal()}>
+            {t('record.delete')}
+          </button>
+        )}
+      </div>
+      <Evidence recordId={id} files={record.files} mine={record.mine} />
+      <dialog ref={confirm} aria-labelledby="delete-title">
+        <h2 id="delete-title">{t('record.deleteTitle')}</h2>
+        <p>{t('record.deleteBody', { title: record.title })}</p>
+        <ErrorNotice error={remove.error} />
+        <div class="actions">
+          <button type="button" class="danger" onClick={() => void doDelete()} disabled={remove.busy}>
+            {t('record.deleteConfirm')}
+          </button>
+          <button type="button" onClick={() => confirm.current?.close()}>
+            {t('actions.cancel')}
+          </button>
+        </div>
+      </dialog>
+    </main>
+  );
+}

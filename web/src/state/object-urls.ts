@@ -1,0 +1,19 @@
+// Decrypted files shown or saved through blob: URLs. Every URL made is tracked so that a
+// lock or a quick exit revokes them all: the browser then drops the bytes.
+const live = new Set<string>();
+
+export function objectUrl(blob: Blob): string {
+  const url = URL.createObjectURL(blob);
+  live.add(url);
+  return url;
+}
+
+export function revokeUrl(url: string): void {
+  URL.revokeObjectURL(url);
+  live.delete(url);
+}
+
+export function revokeAll(): void {
+  for (const url of live) URL.revokeObjectURL(url);
+  live.clear();
+}

@@ -1,0 +1,12 @@
+// Screens are chosen from memory, not from the address bar: nothing about which testimony
+// was opened lands in the browser's history, where a seized device would keep it.
+export type Route =
+  | { name: 'login' }
+  | { name: 'register' }
+  | { name: 'recover' }
+  | { name: 'recovery-words'; words: string[] }
+  | { name: 'records' }
+  | { name: 'record'; id: string }
+  | { name: 'edit'; id: string | null }
+  | { name: 'versions'; id: string }
+  | { name: 'account' };

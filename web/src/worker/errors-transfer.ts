@@ -1,0 +1,56 @@
+// Errors cross the worker boundary as plain data: comlink's default keeps only name and
+// message, and the page needs the stable `code` (and a changed key's safety numbers) to
+// say what happened in the user's language. Never the stack: it can name file paths.
+import { transferHandlers } from 'comlink';
+
+/** What the page learns of a failure in the worker. */
+export interface WorkerFailure {
+  name: string;
+  code: string;
+  status?: number;
+  handle?: string;
+  pinnedFingerprint?: string;
+  presentedFingerprint?: string;
+  /** For developers only, never shown as is: the page shows catalogue text. */
+  message: string;
+}
+
+export class VaultFailure extends Error {
+  readonly failure: WorkerFailure;
+  constructor(failure: WorkerFailure) {
+    super(failure.message);
+    this.name = failure.name;
+    this.failure = failure;
+  }
+}
+
+function describe(err: unknown): WorkerFailure {
+  if (err instanceof VaultFailure) return err.failure;
+  const e = (err ?? {}) as Record<string, unknown>;
+  const pick = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+  const out: WorkerFailure = {
+    name: pick('name') ?? 'Error',
+    code: pick('code') ?? 'VAULT_ERR_CLIENT',
+    message: pick('message') ?? String(err),
+  };
+  if (typeof e['status'] === 'number') out.status = e['status'] as number;
+  for (const k of ['handle', 'pinnedFingerprint', 'presentedFingerprint'] as const) {
+    const v = pick(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Installed on both sides of the worker boundary, before the first call. */
+export function installErrorTransfer(): void {
+  const builtIn = transferHandlers.get('throw');
+  if (!builtIn) throw new Error('comlink has no throw handler');
+  transferHandlers.set('throw', {
+    // comlink marks a thrown value with a private symbol: only its own handler can tell.
+    canHandle: builtIn.canHandle,
+    serialize: (thrown: { value: unknown }) => [describe(thrown.value), []],
+    deserialize: (failure: WorkerFailure) => {
+      throw new VaultFailure(failure);
+    },
+  } as never);
+}

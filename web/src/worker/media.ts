@@ -1,0 +1,30 @@
+// Files opened in the worker: the whole stream is read and verified (every chunk, the
+// size and the SHA-256 taken at intake) before anything is handed to the page to show or
+// save. Thumbnails of photos are drawn here, on the device, never on the server.
+import type { Vault } from '@testimony-vault/client';
+
+const THUMB_WIDTH = 320;
+
+export async function verifiedBlob(vault: Vault, recordId: string, fileId: string, type: string): Promise<Blob> {
+  const stream = await vault.openFile(recordId, fileId);
+  const parts: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+  }
+  // Reaching here means decryptFile verified the last chunk, the size and the SHA-256.
+  return new Blob(parts as BlobPart[], { type });
+}
+
+export async function thumbnail(photo: Blob): Promise<Blob> {
+  const bitmap = await createImageBitmap(photo, { resizeWidth: THUMB_WIDTH, resizeQuality: 'medium', imageOrientation: 'from-image' });
+  try {
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
+  } finally {
+    bitmap.close();
+  }
+}

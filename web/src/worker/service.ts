@@ -1,0 +1,175 @@
+// The vault as the page calls it, living in the worker. One Vault per worker; its keys
+// exist only in this worker's memory and die with it (lock terminates the worker).
+import { checkPassphrase, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
+
+import { allTags, matches } from './search.ts';
+import { Uploads, type ProgressListener } from './uploads.ts';
+import { thumbnail, verifiedBlob } from './media.ts';
+import { summary, versionView, view } from './views.ts';
+import type { AccountView, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
+
+/** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
+const DEVICE = 'web';
+const PAGE = 50;
+
+export class NotUnlocked extends VaultError {
+  override readonly code = 'VAULT_ERR_LOCKED';
+  override name = 'NotUnlocked';
+}
+
+export class VaultService {
+  private vault: Vault | undefined;
+  private readonly uploads = new Uploads(() => this.unlocked());
+  /** [Note: the search index] in search.ts. */
+  private index: RecordSummary[] | undefined;
+
+  private unlocked(): Vault {
+    if (!this.vault) throw new NotUnlocked('no account is unlocked in this worker');
+    return this.vault;
+  }
+
+  private connect(handle: string) {
+    return { server: self.location.origin, handle, device: DEVICE };
+  }
+
+  private account(): AccountView {
+    const v = this.unlocked();
+    return { handle: v.handle, isAdmin: v.isAdmin, fingerprint: v.fingerprint() };
+  }
+
+  /** The library's strength check; its dictionaries load here, in the worker, on first use. */
+  async strength(passphrase: string, handle: string): Promise<StrengthView> {
+    const { ok, score, reasons } = await checkPassphrase(passphrase, { userInputs: [handle, self.location.hostname].filter(Boolean) });
+    return { ok, score, reasons };
+  }
+
+  async register(handle: string, passphrase: string, inviteCode: string): Promise<AccountView & { recoveryWords: string[] }> {
+    const { vault, recoveryKey } = await Vault.register({ ...this.connect(handle), passphrase, ...(inviteCode ? { inviteCode } : {}) });
+    this.vault = vault;
+    return { ...this.account(), recoveryWords: recoveryKey.split(/\s+/) };
+  }
+
+  async login(handle: string, passphrase: string): Promise<AccountView> {
+    this.vault = await Vault.login({ ...this.connect(handle), passphrase });
+    return this.account();
+  }
+
+  async recover(handle: string, words: string, newPassphrase: string): Promise<AccountView> {
+    this.vault = await Vault.recover({ ...this.connect(handle), recoveryKey: words, newPassphrase });
+    return this.account();
+  }
+
+  changePassphrase(current: string, next: string): Promise<void> {
+    return this.unlocked().changePassphrase(current, next);
+  }
+
+  async sessions(): Promise<SessionView[]> {
+    return (await this.unlocked().sessions()).map((s) => ({
+      ...s,
+      createdAt: s.createdAt.toISOString(),
+      lastUsedAt: s.lastUsedAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+    }));
+  }
+
+  endSession(id: string): Promise<void> {
+    return this.unlocked().endSession(id);
+  }
+
+  async createInvite(days: number): Promise<{ code: string; expiresAt: string }> {
+    const invite = await this.unlocked().createInvite({ expiresInSeconds: Math.round(days * 86_400) });
+    return { code: invite.code, expiresAt: invite.expiresAt.toISOString() };
+  }
+
+  /** Ends the session on the server and zeroes the keys; the page then terminates the worker. */
+  async logout(): Promise<void> {
+    const vault = this.vault;
+    this.vault = undefined;
+    this.index = undefined;
+    await vault?.logout();
+  }
+
+  async page(cursor: string | null): Promise<{ records: RecordSummary[]; nextCursor: string | null }> {
+    const page = await this.unlocked().listRecords({ limit: PAGE, ...(cursor ? { cursor } : {}) });
+    return { records: page.records.map(summary), nextCursor: page.nextCursor };
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const all = await this.loadIndex();
+    return { records: all.filter((r) => matches(r, query)), tags: allTags(all), searched: all.length };
+  }
+
+  private async loadIndex(): Promise<RecordSummary[]> {
+    if (this.index) return this.index;
+    const out: RecordSummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.page(cursor);
+      out.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor);
+    this.index = out;
+    return out;
+  }
+
+  async record(id: string, version?: number): Promise<RecordView> {
+    const v = this.unlocked();
+    return view(await v.getRecord(id, version ? { version } : {}), v.handle);
+  }
+
+  async versions(id: string): Promise<VersionView[]> {
+    const all = await this.unlocked().recordVersions(id);
+    return all.map((r, i) => versionView(r, all[i - 1])).reverse();
+  }
+
+  async create(draft: RecordDraft): Promise<string> {
+    const { id } = await this.unlocked().createRecord(fieldsOf(draft));
+    this.index = undefined;
+    return id;
+  }
+
+  async update(id: string, draft: RecordDraft): Promise<number> {
+    const changes: RecordChanges = fieldsOf(draft);
+    for (const k of ['occurredAt', 'place', 'language'] as const) if (!draft[k]) changes[k] = undefined;
+    const { version } = await this.unlocked().updateRecord(id, changes);
+    this.index = undefined;
+    return version;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.unlocked().deleteRecord(id);
+    this.index = undefined;
+  }
+
+  async attach(recordId: string, uploadId: string, file: File, listener: ProgressListener): Promise<{ fileId: string; sha256: string }> {
+    const { fileId, sha256 } = await this.uploads.attach(recordId, uploadId, file, listener);
+    this.index = undefined;
+    return { fileId, sha256 };
+  }
+
+  cancelUpload(uploadId: string): void {
+    this.uploads.cancel(uploadId);
+  }
+
+  /** The file's bytes after every check passed: for showing or saving. */
+  openFile(recordId: string, fileId: string, type: string): Promise<Blob> {
+    return verifiedBlob(this.unlocked(), recordId, fileId, type);
+  }
+
+  async thumbnail(recordId: string, fileId: string, type: string): Promise<Blob> {
+    return thumbnail(await verifiedBlob(this.unlocked(), recordId, fileId, type));
+  }
+}
+
+function fieldsOf(d: RecordDraft) {
+  const fields: { title: string; narrative: string; tags: string[]; occurredAt?: string; place?: string; language?: string } = {
+    title: d.title.trim(),
+    narrative: d.narrative,
+    tags: d.tags.map((t) => t.trim()).filter(Boolean),
+  };
+  if (d.occurredAt) fields.occurredAt = d.occurredAt;
+  if (d.place.trim()) fields.place = d.place.trim();
+  if (d.language) fields.language = d.language;
+  return fields;
+}
+

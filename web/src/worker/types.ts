@@ -1,0 +1,101 @@
+// What the page and the worker exchange: plain data only, never a key. The worker turns
+// the library's verified records into these views; file keys and headers stay behind.
+
+export interface AccountView {
+  handle: string;
+  isAdmin: boolean;
+  /** Safety number of this account's keys. */
+  fingerprint: string;
+}
+
+export interface AttachmentView {
+  fileId: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  uploadedAt: string;
+}
+
+export interface RecordSummary {
+  id: string;
+  title: string;
+  place: string;
+  occurredAt: string;
+  tags: string[];
+  language: string;
+  owner: string;
+  version: number;
+  createdAt: string;
+  writtenAt: string;
+  attachments: number;
+}
+
+export interface RecordView extends RecordSummary {
+  narrative: string;
+  latestVersion: number;
+  author: { handle: string; fingerprint: string; verified: boolean };
+  files: AttachmentView[];
+  /** Whether this account may edit it (it is the owner). */
+  mine: boolean;
+}
+
+/** The fields a person fills in when taking a statement. */
+export interface RecordDraft {
+  title: string;
+  narrative: string;
+  occurredAt: string;
+  place: string;
+  language: string;
+  tags: string[];
+}
+
+export type ChangedField = keyof RecordDraft | 'files-added' | 'files-removed';
+
+export interface VersionView {
+  version: number;
+  writtenAt: string;
+  author: string;
+  /** What differs from the version before (empty for version 1). */
+  changed: ChangedField[];
+  title: string;
+}
+
+export interface SearchQuery {
+  text: string;
+  tag: string;
+  /** ISO dates (yyyy-mm-dd), inclusive; empty: no bound. Compared with the record's date of events. */
+  from: string;
+  to: string;
+}
+
+export interface SearchResult {
+  records: RecordSummary[];
+  /** Every tag among the records this account can read, for the filter. */
+  tags: string[];
+  /** How many records were searched. */
+  searched: number;
+}
+
+export interface SessionView {
+  id: string;
+  device: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
+export type UploadPhase = 'uploading' | 'waiting' | 'done';
+
+export interface UploadProgress {
+  phase: UploadPhase;
+  bytes: number;
+  total: number;
+}
+
+export interface StrengthView {
+  ok: boolean;
+  score: number;
+  reasons: string[];
+}

@@ -1,0 +1,48 @@
+// The library's verified records as the page sees them: no file key or header leaves the worker.
+import type { VaultRecord } from '@testimony-vault/client';
+import type { ChangedField, RecordDraft, RecordSummary, RecordView, VersionView } from './types.ts';
+
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export function summary(r: VaultRecord): RecordSummary {
+  return {
+    id: r.id,
+    title: text(r.fields.title),
+    place: text(r.fields.place),
+    occurredAt: text(r.fields.occurredAt),
+    tags: Array.isArray(r.fields.tags) ? r.fields.tags.filter((t): t is string => typeof t === 'string') : [],
+    language: text(r.fields.language),
+    owner: r.owner,
+    version: r.version,
+    createdAt: r.createdAt.toISOString(),
+    writtenAt: r.writtenAt.toISOString(),
+    attachments: r.attachments.length,
+  };
+}
+
+export function view(r: VaultRecord, me: string): RecordView {
+  return {
+    ...summary(r),
+    narrative: text(r.fields.narrative),
+    latestVersion: r.latestVersion,
+    author: { ...r.author },
+    mine: r.owner === me,
+    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt }) => ({ fileId, name, type, size, sha256, uploadedAt })),
+  };
+}
+
+const FIELDS: (keyof RecordDraft)[] = ['title', 'narrative', 'occurredAt', 'place', 'language', 'tags'];
+
+export function changes(before: VaultRecord | undefined, after: VaultRecord): ChangedField[] {
+  if (!before) return [];
+  const out: ChangedField[] = FIELDS.filter((f) => JSON.stringify(before.fields[f] ?? null) !== JSON.stringify(after.fields[f] ?? null));
+  const ids = (r: VaultRecord) => new Set(r.attachments.map((a) => a.fileId));
+  const [was, is] = [ids(before), ids(after)];
+  if ([...is].some((id) => !was.has(id))) out.push('files-added');
+  if ([...was].some((id) => !is.has(id))) out.push('files-removed');
+  return out;
+}
+
+export function versionView(r: VaultRecord, before: VaultRecord | undefined): VersionView {
+  return { version: r.version, writtenAt: r.writtenAt.toISOString(), author: r.author.handle, changed: changes(before, r), title: text(r.fields.title) };
+}
