@@ -42,12 +42,20 @@ function tvault(who: string, passphrase: string, args: string[], env: Record<str
 
 const coordinator = handle('casa');
 const lawyer = handle('lic');
+// Passphrases above the client's floor (test/passphrase-strength.test.ts): random words.
+const coordPass = 'girasol tranvía pelícano brújula';
+const lawyerPass = 'cometa almendra túnel orquesta';
+const firstPass = 'farol iguana cántaro velero';
+const secondPass = 'pimienta glaciar rodilla anzuelo';
+const thirdPass = 'mandarina sótano clavel tiburón';
+const resumePass = 'columpio nopal antena murciélago';
+const fourthPass = 'trébol campana lechuza pantano';
 
 t.test('the walkthrough: register, testify with a photo, verify, share, export, revoke, history', async (t) => {
-  let r = await tvault('coord', 'coord pass', ['--server', server.url, 'register', coordinator]);
+  let r = await tvault('coord', coordPass, ['--server', server.url, 'register', coordinator]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /(\w+ ){23}\w+/, 'shows 24 recovery words');
-  r = await tvault('lawyer', 'lawyer pass', ['--server', server.url, 'register', lawyer]);
+  r = await tvault('lawyer', lawyerPass, ['--server', server.url, 'register', lawyer]);
   t.equal(r.code, 0, r.stderr);
 
   const photo = path.join(work, 'IMG_0042.jpg');
@@ -55,34 +63,34 @@ t.test('the walkthrough: register, testify with a photo, verify, share, export, 
   await writeFile(photo, bytes);
   const narrative = path.join(work, 'narrative.txt');
   await writeFile(narrative, 'Cruzó el río de noche con su hija.');
-  r = await tvault('coord', 'coord pass', ['--json', 'add', '--title', 'Testimonio de R.', '--narrative-file', narrative, '--place', 'Reynosa', '--attach', photo]);
+  r = await tvault('coord', coordPass, ['--json', 'add', '--title', 'Testimonio de R.', '--narrative-file', narrative, '--place', 'Reynosa', '--attach', photo]);
   t.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout.slice(0, r.stdout.indexOf('}') + 1)) as { id: string }).id;
   t.match(r.stdout, /IMG_0042\.jpg: attached \(300000 bytes/);
 
-  r = await tvault('coord', 'coord pass', ['--json', 'list']);
+  r = await tvault('coord', coordPass, ['--json', 'list']);
   t.same((JSON.parse(r.stdout) as { id: string; files: number }[]).map((x) => [x.id, x.files]), [[id, 1]], 'list --json');
 
   r = await tvault('coord', 'wrong', ['whoami']);
   t.equal(r.code, 3, 'a wrong passphrase has its own exit code');
   t.match(r.stderr, /^tvault: Wrong handle or passphrase/);
 
-  r = await tvault('lawyer', 'lawyer pass', ['whoami']);
+  r = await tvault('lawyer', lawyerPass, ['whoami']);
   const lawyerNumber = /safety number: ([\d ]+)/.exec(r.stdout)?.[1];
   t.ok(lawyerNumber, 'whoami shows the safety number');
 
-  r = await tvault('coord', 'coord pass', ['share', id, lawyer]);
+  r = await tvault('coord', coordPass, ['share', id, lawyer]);
   t.not(r.code, 0, 'sharing with a contact never verified is refused by default');
-  r = await tvault('coord', 'coord pass', ['contact', lawyer, '--confirm', lawyerNumber!]);
+  r = await tvault('coord', coordPass, ['contact', lawyer, '--confirm', lawyerNumber!]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /is verified/);
-  r = await tvault('coord', 'coord pass', ['share', id, lawyer]);
+  r = await tvault('coord', coordPass, ['share', id, lawyer]);
   t.equal(r.code, 0, r.stderr);
 
-  r = await tvault('lawyer', 'lawyer pass', ['--json', 'inbox']);
+  r = await tvault('lawyer', lawyerPass, ['--json', 'inbox']);
   t.equal((JSON.parse(r.stdout) as { recordId: string }[])[0]?.recordId, id, 'the lawyer sees it in the inbox');
   const out = path.join(work, 'export');
-  r = await tvault('lawyer', 'lawyer pass', ['export', id, out]);
+  r = await tvault('lawyer', lawyerPass, ['export', id, out]);
   t.equal(r.code, 0, r.stderr);
   t.ok((await readFile(path.join(out, 'files', 'IMG_0042.jpg'))).equals(bytes), 'the photo, byte-identical');
   const manifest = await readFile(path.join(out, 'MANIFEST.sha256'), 'utf8');
@@ -91,13 +99,13 @@ t.test('the walkthrough: register, testify with a photo, verify, share, export, 
   t.equal((JSON.parse(await readFile(path.join(out, 'record.json'), 'utf8')) as { fields: { title: string } }).fields.title, 'Testimonio de R.');
   t.notMatch(await readFile(path.join(out, 'record.json'), 'utf8'), /"key"/, 'no file key in the export');
 
-  r = await tvault('coord', 'coord pass', ['revoke', id, lawyer]);
+  r = await tvault('coord', coordPass, ['revoke', id, lawyer]);
   t.equal(r.code, 0, r.stderr);
-  r = await tvault('lawyer', 'lawyer pass', ['show', id]);
+  r = await tvault('lawyer', lawyerPass, ['show', id]);
   t.equal(r.code, 7, 'the lawyer is refused (not found)');
 
   const exported = path.join(work, 'history.json');
-  r = await tvault('coord', 'coord pass', ['history', id, '--export', exported]);
+  r = await tvault('coord', coordPass, ['history', id, '--export', exported]);
   t.equal(r.code, 0, r.stderr);
   for (const step of ['record.create', 'file.upload', 'grant.share', 'file.download', 'grant.revoke']) t.match(r.stdout, step, `the history shows ${step}`);
   t.match(r.stdout, new RegExp(`${lawyer}.*record.read\\s+refused`), "and the lawyer's refused read");
@@ -108,7 +116,7 @@ t.test('the walkthrough: register, testify with a photo, verify, share, export, 
   const mode = (await stat(path.join(work, 'coord'))).mode & 0o777;
   t.equal(mode, 0o700, 'the config folder is readable by its owner only');
   const state = await readFile(path.join(work, 'coord', 'state.json'), 'utf8');
-  t.notMatch(state, /coord pass/, 'no passphrase on disk');
+  t.notMatch(state, coordPass, 'no passphrase on disk');
 });
 
 t.test('tampering with the local state is detected', async (t) => {
@@ -117,7 +125,7 @@ t.test('tampering with the local state is detected', async (t) => {
   const name = Object.keys(state).find((k) => k.startsWith('contacts:'))!;
   state[name] = `${Buffer.from('0').toString('base64url')}.${state[name]!.split('.')[1]}`;
   await writeFile(file, JSON.stringify(state));
-  const r = await tvault('coord', 'coord pass', ['contact', lawyer]);
+  const r = await tvault('coord', coordPass, ['contact', lawyer]);
   t.equal(r.code, 5, 'an integrity failure');
   t.match(r.stderr, /does not verify|altered/);
 });
@@ -130,54 +138,54 @@ t.test('messages in Spanish', async (t) => {
 });
 
 t.test('an unreachable server is one line and its own exit code', async (t) => {
-  const r = await tvault('coord', 'coord pass', ['--server', 'http://127.0.0.1:9', 'whoami']);
+  const r = await tvault('coord', coordPass, ['--server', 'http://127.0.0.1:9', 'whoami']);
   t.equal(r.code, 4);
   t.match(r.stderr, /^tvault: Cannot reach the server http:\/\/127\.0\.0\.1:9/);
 });
 
 t.test('account management and editing from a terminal client', async (t) => {
   const who = handle('admin');
-  let r = await tvault('acct', 'first pass', ['--server', server.url, 'register', who]);
+  let r = await tvault('acct', firstPass, ['--server', server.url, 'register', who]);
   t.equal(r.code, 0, r.stderr);
   const words = r.stdout.trim().split('\n').pop()!;
   t.equal(words.split(' ').length, 24);
 
-  r = await tvault('acct', 'first pass\nsecond pass', ['passwd']);
+  r = await tvault('acct', `${firstPass}\n${secondPass}`, ['passwd']);
   t.equal(r.code, 0, r.stderr);
-  t.equal((await tvault('acct', 'first pass', ['whoami'])).code, 3, 'the old passphrase no longer opens the account');
+  t.equal((await tvault('acct', firstPass, ['whoami'])).code, 3, 'the old passphrase no longer opens the account');
 
-  r = await tvault('acct', `${words}\nthird pass`, ['recover', who]);
+  r = await tvault('acct', `${words}\n${thirdPass}`, ['recover', who]);
   t.equal(r.code, 0, r.stderr);
-  r = await tvault('acct', 'third pass', ['--json', 'sessions']);
+  r = await tvault('acct', thirdPass, ['--json', 'sessions']);
   t.equal(r.code, 0, r.stderr);
   t.ok((JSON.parse(r.stdout) as { current: boolean }[]).some((s) => s.current), 'sessions lists this one');
 
-  r = await tvault('acct', 'third pass', ['invite', '--days', '2']);
+  r = await tvault('acct', thirdPass, ['invite', '--days', '2']);
   t.equal(r.code, 7, 'only an administrator makes invites');
-  r = await tvault('coord', 'coord pass', ['invite', '--days', '2']);
+  r = await tvault('coord', coordPass, ['invite', '--days', '2']);
   t.match(r.stdout, /\n[A-Za-z0-9_-]{16,}\n$/, 'the first account on the server is its administrator');
 
-  r = await tvault('acct', 'third pass', ['--json', 'add', '--title', 'first', '--narrative-file', '-'], {});
+  r = await tvault('acct', thirdPass, ['--json', 'add', '--title', 'first', '--narrative-file', '-'], {});
   t.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout) as { id: string }).id;
   const editor = path.join(work, 'editor.sh');
   await writeFile(editor, '#!/bin/sh\nprintf "edited in memory" > "$1"\n', { mode: 0o700 });
-  r = await tvault('acct', 'third pass', ['edit', id, '--editor', '--place', 'Tijuana'], { EDITOR: editor });
+  r = await tvault('acct', thirdPass, ['edit', id, '--editor', '--place', 'Tijuana'], { EDITOR: editor });
   t.equal(r.code, 0, r.stderr);
-  r = await tvault('acct', 'third pass', ['--json', 'show', id]);
+  r = await tvault('acct', thirdPass, ['--json', 'show', id]);
   const shown = JSON.parse(r.stdout) as { version: number; fields: { narrative: string; place: string } };
   t.same([shown.version, shown.fields.narrative, shown.fields.place], [2, 'edited in memory', 'Tijuana']);
-  r = await tvault('acct', 'third pass', ['delete', id, '--yes', 'wrong']);
+  r = await tvault('acct', thirdPass, ['delete', id, '--yes', 'wrong']);
   t.match(r.stdout, /Not deleted/);
-  r = await tvault('acct', 'third pass', ['delete', id, '--yes', id.slice(0, 8)]);
+  r = await tvault('acct', thirdPass, ['delete', id, '--yes', id.slice(0, 8)]);
   t.equal(r.code, 0, r.stderr);
-  t.equal((await tvault('acct', 'third pass', ['show', id])).code, 7, 'gone');
+  t.equal((await tvault('acct', thirdPass, ['show', id])).code, 7, 'gone');
 });
 
 t.test('attach resumes an upload cut off mid-way when run again', async (t) => {
   const who = handle('resume');
-  t.equal((await tvault('resume', 'pw', ['--server', server.url, 'register', who])).code, 0);
-  const r = await tvault('resume', 'pw', ['--json', 'add', '--title', 'video', '--narrative-file', '-']);
+  t.equal((await tvault('resume', resumePass, ['--server', server.url, 'register', who])).code, 0);
+  const r = await tvault('resume', resumePass, ['--json', 'add', '--title', 'video', '--narrative-file', '-']);
   const id = (JSON.parse(r.stdout) as { id: string }).id;
   const video = path.join(work, 'long.mp4');
   const bytes = randomBytes(40 * 1024 * 1024 + 123);
@@ -190,7 +198,7 @@ t.test('attach resumes an upload cut off mid-way when run again', async (t) => {
       env: { ...process.env, TVAULT_HOME: path.join(work, 'resume'), TVAULT_UNSAFE_TEST_KDF: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
-    (child.stdio[3] as NodeJS.WritableStream).end('pw\n');
+    (child.stdio[3] as NodeJS.WritableStream).end(`${resumePass}\n`);
     let killed = false;
     const poll = setInterval(async () => {
       try {
@@ -218,13 +226,43 @@ t.test('attach resumes an upload cut off mid-way when run again', async (t) => {
   const storedBefore = await server.db.selectFrom('file_chunks').select('idx').where('file_id', '=', fileId).execute();
   t.ok(storedBefore.length > 0, `some chunks were committed before the cut (${storedBefore.length})`);
 
-  const again = await tvault('resume', 'pw', ['attach', id, video]);
+  const again = await tvault('resume', resumePass, ['attach', id, video]);
   t.equal(again.code, 0, again.stderr);
   t.match(again.stdout, /long\.mp4: attached \(41943163 bytes/);
   t.same(JSON.parse(await readFile(path.join(work, 'resume', 'uploads.json'), 'utf8')), {}, 'nothing pending any more');
   const out = path.join(work, 'resume-export');
-  t.equal((await tvault('resume', 'pw', ['export', id, out])).code, 0);
+  t.equal((await tvault('resume', resumePass, ['export', id, out])).code, 0);
   t.ok((await readFile(path.join(out, 'files', 'long.mp4'))).equals(bytes), 'the file, byte-identical, attached once under the id of the first attempt');
-  const shown = JSON.parse((await tvault('resume', 'pw', ['--json', 'show', id])).stdout) as { attachments: { fileId: string }[] };
+  const shown = JSON.parse((await tvault('resume', resumePass, ['--json', 'show', id])).stdout) as { attachments: { fileId: string }[] };
   t.same(shown.attachments.map((a) => a.fileId), [fileId]);
+});
+
+t.test('a weak new passphrase is refused, in the language of the user, before anything is sent', async (t) => {
+  const who = handle('weak');
+  let r = await tvault('weak', 'migrante2024', ['--lang', 'es', '--server', server.url, 'register', who]);
+  t.equal(r.code, 2, 'from --passphrase-fd nobody can be asked again: the usage exit code');
+  t.match(r.stderr, /^tvault: Contraseña rechazada: es demasiado fácil de adivinar\. Está hecha de palabras o frases comunes\. Contiene una fecha o un año\./);
+  t.match(r.stderr, /Elija cuatro o más palabras al azar/);
+  t.notMatch(r.stdout + r.stderr, /Passphrase|rejected|refused/, 'nothing in English');
+  r = await tvault('weak', `${who} 2024`, ['--server', server.url, 'register', who]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /contains your account name/);
+  r = await tvault('weak', fourthPass, ['--server', server.url, 'register', who]);
+  t.equal(r.code, 0, `the refused attempts did not take the handle: ${r.stderr}`);
+  const words = r.stdout.trim().split('\n').pop()!;
+
+  r = await tvault('weak', `${fourthPass}\ncontraseña123`, ['passwd']);
+  t.equal(r.code, 2, 'passwd refuses it');
+  t.match(r.stderr, /^tvault: Passphrase refused: it is too easy to guess\. It is made of common words or phrases\. It contains a sequence/);
+  t.equal((await tvault('weak', fourthPass, ['whoami'])).code, 0, 'the passphrase is unchanged');
+  r = await tvault('weak', `${words}\nqwertyuiop123`, ['recover', who]);
+  t.equal(r.code, 2, 'recover refuses it');
+  t.match(r.stderr, /a password many people use/);
+  t.equal((await tvault('weak', fourthPass, ['whoami'])).code, 0, 'the passphrase is still unchanged');
+
+  r = await tvault('weak-floor', 'migrante2024', ['--server', server.url, 'register', handle('floor')], { TVAULT_PASSPHRASE_FLOOR: '8,6' });
+  t.equal(r.code, 0, `TVAULT_PASSPHRASE_FLOOR lowers the floor: ${r.stderr}`);
+  r = await tvault('weak-floor', fourthPass, ['--server', server.url, 'register', handle('floor')], { TVAULT_PASSPHRASE_FLOOR: 'doce' });
+  t.equal(r.code, 2);
+  t.match(r.stderr, /TVAULT_PASSPHRASE_FLOOR=doce: expected LENGTH,GUESSES_LOG10/);
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Vault } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
-import { UsageError } from '../errors.ts';
+import { askNewPassphrase } from '../new-passphrase.ts';
 
 export function accountCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
@@ -12,8 +12,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
     .action(async (handle: string, opts: { invite?: string }) => {
       const c = ctx();
       const server = await c.server();
-      const passphrase = await c.passphrase('passphrase.new');
-      if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== passphrase) throw new UsageError(c.t('passphrase.mismatch'));
+      const passphrase = await askNewPassphrase(c, handle, server);
       const state = await c.stateStore();
       const { vault, recoveryKey } = await Vault.register({ server, handle, passphrase, state, device: 'tvault', ...(opts.invite ? { inviteCode: opts.invite } : {}), ...c.kdf() });
       state.unlock(vault.localStateKey());
@@ -63,8 +62,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault, current) => {
-        const next = await c.passphrase('passphrase.new');
-        if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== next) throw new UsageError(c.t('passphrase.mismatch'));
+        const next = await askNewPassphrase(c, vault.handle, vault.server);
         await vault.changePassphrase(current, next);
         c.print(c.t('passwd.done'));
       });
@@ -77,8 +75,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const c = ctx();
       const server = await c.server();
       const recoveryKey = await c.passphrase('recover.words');
-      const newPassphrase = await c.passphrase('passphrase.new');
-      if (c.options.passphraseFd === undefined && (await c.passphrase('passphrase.again')) !== newPassphrase) throw new UsageError(c.t('passphrase.mismatch'));
+      const newPassphrase = await askNewPassphrase(c, handle, server);
       const state = await c.stateStore();
       const vault = await Vault.recover({ server, handle, recoveryKey, newPassphrase, state, device: 'tvault', ...c.kdf() });
       state.unlock(vault.localStateKey());

@@ -106,6 +106,20 @@ export const en = {
   'error.integrity': 'The server handed back data that does not verify ({detail}). Do not trust it; tell your coordinator.',
   'error.usage': '{detail}',
   'error.other': 'Error: {detail}',
+  'strength.refused': 'Passphrase refused: it is too easy to guess.',
+  'strength.too-short': 'It has fewer than {min} characters.',
+  'strength.common-password': 'It is, or is close to, a password many people use.',
+  'strength.common-word': 'It is made of common words or phrases.',
+  'strength.name': 'It contains a first name or a surname.',
+  'strength.contains-handle': "It contains your account name or the server's name.",
+  'strength.keyboard-pattern': 'It follows keys that sit next to each other (like qwerty).',
+  'strength.repeated': 'It repeats characters or words.',
+  'strength.sequence': 'It contains a sequence (like abc or 1234).',
+  'strength.dates': 'It contains a date or a year.',
+  'strength.predictable-changes': 'Symbols for letters (a→@), words written backwards or a capital at the start fool no one.',
+  'strength.too-guessable': 'Whoever seizes this computer or a copy of the server could find it by trying likely passphrases.',
+  'strength.advice': 'Choose four or more words at random that have nothing to do with each other (not a saying, a song or a name), like "tortuga nube cepillo marzo", but not that one.',
+  'strength.badFloor': 'TVAULT_PASSPHRASE_FLOOR={value}: expected LENGTH,GUESSES_LOG10 (e.g. 12,12).',
 } as const;
 
 export type MessageKey = keyof typeof en;
