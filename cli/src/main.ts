@@ -7,6 +7,7 @@ import { recordCommands } from './commands/records.ts';
 import { fileCommands } from './commands/files.ts';
 import { sharingCommands } from './commands/sharing.ts';
 import { auditCommands } from './commands/audit.ts';
+import { webCommands } from './commands/web.ts';
 
 // Help texts are translated too, so the language is read before the arguments are parsed.
 const langArg = process.argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
@@ -30,6 +31,7 @@ recordCommands(program, ctx, t);
 fileCommands(program, ctx, t);
 sharingCommands(program, ctx, t);
 auditCommands(program, ctx, t);
+webCommands(program, ctx, t);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { clientErrorHandler, expectationFailed } from './http/client-errors.ts';
+import { POLICY_HEADERS } from './http/security-headers.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
 import database from './plugins/database.ts';
@@ -13,6 +14,7 @@ import passwordWork from './plugins/password-work.ts';
 import openapi from './plugins/openapi.ts';
 import auth from './plugins/auth.ts';
 import maintenance from './plugins/maintenance.ts';
+import webStatic from './plugins/web-static.ts';
 import health from './routes/health.ts';
 import authRoutes from './routes/auth.ts';
 import accountRoutes from './routes/account.ts';
@@ -66,6 +68,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(auditRoutes, { prefix: '/v1' });
     await app.register(userRoutes, { prefix: '/v1/users' });
     await app.register(contactRoutes, { prefix: '/v1/account/contacts' });
+    await app.register(webStatic, { dir: config.WEB_DIST_DIR });
   },
   { name: 'vault' },
 );
@@ -106,7 +109,8 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
     exposeHeadRoutes: false,
     // Errors raised before routing (bad percent-encoding, an over-long path parameter) go
     // through the same handler as the rest, instead of Fastify's answer that echoes the URL.
-    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    // No hook runs for these: the policy headers are added here ([Note: one policy on every response]).
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply.headers(POLICY_HEADERS)),
     clientErrorHandler,
     http: { requireHostHeader: false }, // checked in plugins/security.ts instead
   };

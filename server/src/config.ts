@@ -1,6 +1,11 @@
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
+
+// The web client's build (Vite's output) in the repository: this file is two folders below
+// the root both as source (server/src) and compiled (dist/server, scripts/build-server.mjs).
+const DEFAULT_WEB_DIST_DIR = path.resolve(import.meta.dirname, '../../web/dist');
 
 // Everything the server reads from its environment, validated once at boot.
 // Nothing is chosen by NODE_ENV: every behaviour has its own variable.
@@ -49,6 +54,8 @@ const ConfigSchema = Type.Object({
   AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   AUDIT_SIGNING_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   AUDIT_LOG_IP: Type.Boolean({ default: false }),
+  // A folder path: no NUL, which the file system would refuse only at the first request.
+  WEB_DIST_DIR: Type.String({ default: DEFAULT_WEB_DIST_DIR, minLength: 1, pattern: '^[^\\u0000]+$' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

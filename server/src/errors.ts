@@ -18,6 +18,7 @@ export const ERR = {
   FORBIDDEN: createError('VAULT_ERR_FORBIDDEN', 'not allowed', 403),
   NOT_FOUND: createError('VAULT_ERR_NOT_FOUND', 'not found', 404),
   ROUTE_NOT_FOUND: createError('VAULT_ERR_ROUTE_NOT_FOUND', 'no such route', 404),
+  WEB_NOT_BUILT: createError('VAULT_ERR_WEB_NOT_BUILT', 'the web client is not built on this server; the API works', 404),
   METHOD_NOT_ALLOWED: createError('VAULT_ERR_METHOD_NOT_ALLOWED', 'method not allowed', 405),
   HANDLE_TAKEN: createError('VAULT_ERR_HANDLE_TAKEN', 'handle is already registered', 409),
   INVITE_REQUIRED: createError('VAULT_ERR_INVITE_REQUIRED', 'registration needs a valid invite code', 403),

@@ -120,6 +120,19 @@ export const en = {
   'strength.too-guessable': 'Whoever seizes this computer or a copy of the server could find it by trying likely passphrases.',
   'strength.advice': 'Choose four or more words at random that have nothing to do with each other (not a saying, a song or a name), like "tortuga nube cepillo marzo", but not that one.',
   'strength.badFloor': 'TVAULT_PASSPHRASE_FLOOR={value}: expected LENGTH,GUESSES_LOG10 (e.g. 12,12).',
+  'help.check-that-a-server-serves-the-web-client': 'check that a server serves the audited web client: every file against a manifest of SHA-256 hashes, and its Content-Security-Policy',
+  'help.a-web-manifest-json-from-a-build-your-org': 'a web-manifest.json from a build your organisation audited (default: the server\'s own, which only shows it is consistent)',
+  'web.differs.hash': 'DIFFERS: {path}: the server serves SHA-256 {got}, the manifest says {expected}',
+  'web.differs.status': 'DIFFERS: {path}: the server answered {status} instead of the file',
+  'web.differs.csp': 'DIFFERS: {path}: Content-Security-Policy is "{got}", expected "{expected}"',
+  'web.differs.root': 'DIFFERS: /: the page served at / is not the manifest\'s /index.html',
+  'web.differs.manifest': 'DIFFERS: /web-manifest.json: {detail}',
+  'web.failed': '{count} difference(s): this server does not serve the expected web client. Do not open the vault from it in a browser; tell your coordinator.',
+  'web.ok.trusted': 'VERIFIED: {url} serves the {count} files of the trusted manifest {file}, byte for byte, with the expected Content-Security-Policy.',
+  'web.ok.served': 'CONSISTENT: {url} serves the {count} files its own manifest lists, with the expected Content-Security-Policy. This does not show they are the audited ones: pass --manifest with the manifest of a build your organisation trusts.',
+  'web.badManifest': '{file} is not a web manifest (version 1, served paths and SHA-256 hashes): {detail}',
+  'web.badUrl': '{url} is not an http:// or https:// address of a server.',
+  'web.unreachable': 'Cannot reach {url} ({detail}). Check the address and your connection, then try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ERR } from '../errors.ts';
+import { POLICY_HEADERS } from './security-headers.ts';
 
 // [Note: errors before a request exists]
 // Node's HTTP parser refuses some requests before Fastify sees them (framing it cannot
@@ -15,6 +16,9 @@ function parserError(code: string | undefined): FastifyError {
   return new ERR.VALIDATION('malformed HTTP request');
 }
 
+// Answers written before Fastify has a reply carry the policy too ([Note: one policy on every response]).
+const policyLines = Object.entries(POLICY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
 const json = (e: FastifyError) => JSON.stringify({ statusCode: e.statusCode, code: e.code, message: e.message });
 
 /** Fastify's `clientErrorHandler`: the connection is closed after the answer, as Node does. */
@@ -24,7 +28,7 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   this.log.info({ code: e.code, parserCode: err.code }, 'request refused by the HTTP parser');
   if (socket.writable) {
     const body = json(e);
-    socket.write(`HTTP/1.1 ${e.statusCode} ${e.statusCode === 400 ? 'Bad Request' : 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${e.statusCode} ${e.statusCode === 400 ? 'Bad Request' : 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${policyLines}Connection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }
@@ -32,6 +36,6 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 /** The server's `checkExpectation` listener: any Expect but 100-continue (RFC 9110 §10.1.1). */
 export function expectationFailed(_req: IncomingMessage, res: ServerResponse): void {
   const e = new ERR.EXPECTATION_FAILED();
-  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...POLICY_HEADERS });
   res.end(json(e));
 }

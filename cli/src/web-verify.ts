@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+
+// [Note: verifying the web client a server serves]
+// The checks of `tvault verify-web` (docs/THREAT-MODEL.md, "Code delivery"): every file a
+// manifest lists is fetched from the server and its SHA-256 compared; the page served at `/`
+// must be /index.html; every answer must carry exactly the policy below. With a manifest from
+// a build the organisation audited, a match shows the server serves that code, to this
+// client, now. With the server's own manifest it shows only that the server is consistent.
+
+/**
+ * The Content-Security-Policy a vault server must send. Written here, not imported from the
+ * server (server/src/http/security-headers.ts): the verifier does not take the server's
+ * word for what the policy is. test/web-integrity.test.ts checks both are the same.
+ */
+export const EXPECTED_CSP =
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+export const MANIFEST_PATH = '/web-manifest.json';
+
+export interface WebManifest {
+  version: 1;
+  files: Record<string, string>;
+}
+
+export type Difference =
+  | { path: string; problem: 'status'; status: number }
+  | { path: string; problem: 'hash'; expected: string; got: string }
+  | { path: string; problem: 'csp'; got: string }
+  | { path: string; problem: 'root' }
+  | { path: string; problem: 'manifest'; detail: string };
+
+export interface WebReport {
+  files: number;
+  differences: Difference[];
+}
+
+/** A manifest that is not version 1 of paths and SHA-256 hashes, or names a path not to fetch. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+/** The server did not answer at all (as opposed to answering the wrong thing). */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
+// A served path: segments with no '/', '?', '#', '\' or control character, none starting
+// with a dot. A manifest from a hostile server could otherwise send the verifier elsewhere.
+const SEGMENT = /^[^./?#\\\u0000-\u001f\u007f][^/?#\\\u0000-\u001f\u007f]*$/;
+
+export function parseManifest(text: string): WebManifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new ManifestError('not JSON');
+  }
+  const { version, files } = (doc ?? {}) as { version?: unknown; files?: unknown };
+  if (version !== 1) throw new ManifestError('version is not 1');
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new ManifestError('no files');
+  for (const [file, hash] of Object.entries(files)) {
+    if (!file.startsWith('/') || !file.slice(1).split('/').every((s) => SEGMENT.test(s))) throw new ManifestError(`${JSON.stringify(file)} is not a served path`);
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new ManifestError(`${file}: not a SHA-256 in hex`);
+  }
+  return { version: 1, files: files as Record<string, string> };
+}
+
+function sameFiles(a: WebManifest, b: WebManifest): boolean {
+  const names = Object.keys(a.files);
+  return names.length === Object.keys(b.files).length && names.every((name) => b.files[name] === a.files[name]);
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Fetches and checks the web client served under `origin`; `trusted` replaces the server's manifest. */
+export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: typeof fetch = fetch): Promise<WebReport> {
+  const base = origin.replace(/\/+$/, '');
+  const differences: Difference[] = [];
+
+  async function get(path: string): Promise<Uint8Array | undefined> {
+    const url = base + path.split('/').map(encodeURIComponent).join('/');
+    let res: Response;
+    try {
+      res = await fetcher(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      throw new UnreachableError((err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message);
+    }
+    const csp = res.headers.get('content-security-policy') ?? '';
+    if (csp !== EXPECTED_CSP) differences.push({ path, problem: 'csp', got: csp });
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (res.status === 200) return body;
+    differences.push({ path, problem: 'status', status: res.status });
+    return undefined;
+  }
+
+  const servedText = await get(MANIFEST_PATH);
+  let served: WebManifest | undefined;
+  try {
+    if (servedText) served = parseManifest(Buffer.from(servedText).toString('utf8'));
+  } catch (err) {
+    differences.push({ path: MANIFEST_PATH, problem: 'manifest', detail: (err as Error).message });
+  }
+  if (trusted && served && !sameFiles(served, trusted)) {
+    differences.push({ path: MANIFEST_PATH, problem: 'manifest', detail: 'not the trusted manifest' });
+  }
+  const manifest = trusted ?? served;
+  if (!manifest) return { files: 0, differences };
+
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    const body = await get(path);
+    if (body && sha256(body) !== expected) differences.push({ path, problem: 'hash', expected, got: sha256(body) });
+  }
+  const page = await get('/');
+  const index = manifest.files['/index.html'];
+  if (page && (index === undefined || sha256(page) !== index)) differences.push({ path: '/', problem: 'root' });
+  return { files: Object.keys(manifest.files).length, differences };
+}

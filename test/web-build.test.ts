@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { build } from 'vite';
+import { addIntegrity, integrity, MANIFEST_FILE, type WebManifest } from '../web/build/integrity.ts';
+
+// The Vite plugin on a small fixture app (not the real web client): Subresource Integrity in
+// index.html matches the files built, and web-manifest.json lists every file served — the
+// worker and the lazily loaded chunk included — with its SHA-256, the same on every build.
+
+const work = await mkdtemp(path.join(tmpdir(), 'tvault-vite-'));
+t.teardown(() => rm(work, { recursive: true, force: true }));
+const app = path.join(work, 'app');
+
+const fixture: Record<string, string> = {
+  'index.html': '<!doctype html><html><head><meta charset="utf-8"><link rel="manifest" href="/app.webmanifest"><title>Bóveda</title></head><body><script type="module" src="/main.js"></script></body></html>\n',
+  'main.js': "import './style.css';\nconst worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });\nworker.postMessage('hola');\nimport('./lazy.js').then((m) => m.show());\n",
+  'style.css': 'body { font-size: 120% }\n',
+  'worker.js': 'self.onmessage = (e) => self.postMessage(e.data);\n',
+  'lazy.js': 'export function show() { document.title = "listo"; }\n',
+  'public/app.webmanifest': '{"name":"Bóveda"}\n',
+};
+for (const [file, text] of Object.entries(fixture)) {
+  await mkdir(path.dirname(path.join(app, file)), { recursive: true });
+  await writeFile(path.join(app, file), text);
+}
+
+async function viteBuild(outDir: string, root = app): Promise<void> {
+  await build({ root, configFile: false, logLevel: 'silent', plugins: [integrity()], build: { outDir, emptyOutDir: true } });
+}
+
+async function filesOf(dir: string, sub = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(dir, sub), { withFileTypes: true })) {
+    const rel = sub ? `${sub}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesOf(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+const digest = (algorithm: string, bytes: Buffer, encoding: 'hex' | 'base64') => createHash(algorithm).update(bytes).digest(encoding);
+
+t.test('index.html: integrity of every script and stylesheet is the sha384 of the file built', async (t) => {
+  const out = path.join(work, 'out1');
+  await viteBuild(out);
+  const html = await readFile(path.join(out, 'index.html'), 'utf8');
+  const tags = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(\/assets\/[^"]+)"[^>]*>/g)];
+  t.equal(tags.length, 2, 'the entry script and its stylesheet');
+  for (const [tag, url] of tags) {
+    const sri = `sha384-${digest('sha384', await readFile(path.join(out, url!)), 'base64')}`;
+    t.ok(tag.includes(`integrity="${sri}"`), `${url}: ${sri}`);
+  }
+  t.match(html, /<link rel="manifest" href="\/app.webmanifest">/, 'links without SRI left as they were');
+});
+
+t.test('web-manifest.json: every file served, its SHA-256, sorted, the same on every build', async (t) => {
+  const out = path.join(work, 'out2');
+  await viteBuild(out);
+  const text = await readFile(path.join(out, MANIFEST_FILE), 'utf8');
+  const manifest = JSON.parse(text) as WebManifest;
+  t.equal(manifest.version, 1);
+  const files = (await filesOf(out)).filter((f) => f !== MANIFEST_FILE).sort();
+  t.same(Object.keys(manifest.files), files.map((f) => `/${f}`), 'every file but the manifest itself, in order');
+  t.ok(files.some((f) => /^assets\/worker-.*\.js$/.test(f)), 'the worker is listed');
+  t.ok(files.some((f) => /^assets\/lazy-.*\.js$/.test(f)), 'the lazy chunk is listed');
+  t.ok(files.includes('app.webmanifest'), 'public files are listed');
+  for (const f of files) t.equal(manifest.files[`/${f}`], digest('sha256', await readFile(path.join(out, f)), 'hex'), f);
+
+  await viteBuild(path.join(work, 'out3'));
+  t.equal(await readFile(path.join(work, 'out3', MANIFEST_FILE), 'utf8'), text, 'deterministic');
+});
+
+t.test('the build fails on what the CSP would refuse', async (t) => {
+  const bad = path.join(work, 'bad');
+  await mkdir(bad);
+  await writeFile(path.join(bad, 'main.js'), 'console.log(1);\n');
+  await writeFile(path.join(bad, 'index.html'), '<!doctype html><script type="module" src="/main.js"></script><script>alert(1)</script>\n');
+  await t.rejects(viteBuild(path.join(work, 'bad-out'), bad), /inline <script> is refused by the CSP/);
+  const files = new Map([['assets/a.js', Buffer.from('a')]]);
+  t.throws(() => addIntegrity('<script src="https://cdn.example/x.js"></script>', 'index.html', '/', files), /not of this origin/);
+  t.throws(() => addIntegrity('<style>body{}</style>', 'index.html', '/', files), /inline <style>/);
+  t.throws(() => addIntegrity('<script type="module" src="/assets/b.js"></script>', 'index.html', '/', files), /not a file of the build/);
+});
+
+t.test('modulepreload links are covered too', async (t) => {
+  const files = new Map([['assets/a.js', Buffer.from('export {}')]]);
+  const sri = `sha384-${digest('sha384', files.get('assets/a.js')!, 'base64')}`;
+  t.equal(
+    addIntegrity('<link rel="modulepreload" crossorigin href="/assets/a.js"><script type="application/json">{}</script>', 'index.html', '/', files),
+    `<link rel="modulepreload" crossorigin href="/assets/a.js" integrity="${sri}"><script type="application/json">{}</script>`,
+  );
+});
