@@ -1,5 +1,5 @@
 // [Note: uploads that survive a dropped connection]
-// The library already retries a part a few times (about 20 s). Beyond that, the worker
+// The library retries a part a few times (about 1.5 s here). Beyond that, the worker
 // keeps the File (a snapshot the browser holds, not a copy in memory) and the file id, waits
 // for the server to answer again, and calls resumeUpload, which sends only the parts the
 // server lacks, under the same key and header. A File read later gives the same bytes or
@@ -38,6 +38,9 @@ export class Uploads {
   async attach(recordId: string, uploadId: string, file: File, listener: ProgressListener): Promise<AttachResult> {
     const fileId = crypto.randomUUID();
     const options = {
+      // A few quick retries of a part (under 2 s), then this loop takes over and the page
+      // shows the file as waiting for the connection, instead of a silent 20 s of retries.
+      maxRetries: 3,
       name: file.name,
       type: file.type || 'application/octet-stream',
       onProgress: ({ bytes }: { bytes: number }) => listener({ phase: 'uploading', bytes, total: file.size }),

@@ -6,8 +6,8 @@ import { Invites } from './Invites.tsx';
 import { Preferences } from './Preferences.tsx';
 
 export function Account() {
-  const { account } = useStore();
-  const me = account.value!;
+  const store = useStore();
+  const me = store.account.value!;
   return (
     <main>
       <h1 tabIndex={-1}>{t('account.title')}</h1>
@@ -22,6 +22,13 @@ export function Account() {
       <ChangePassphrase />
       <Sessions />
       {me.isAdmin && <Invites />}
+      <section aria-labelledby="logout-title">
+        <h2 id="logout-title">{t('account.logoutTitle')}</h2>
+        <p>{t('account.logoutIntro')}</p>
+        <button type="button" onClick={() => void store.lock('logout')}>
+          {t('account.logout')}
+        </button>
+      </section>
     </main>
   );
 }
