@@ -1,7 +1,10 @@
 // Builds the web client into web/dist, which the server serves at `/`.
 // No inline script or style anywhere in the output: the server's Content-Security-Policy
-// allows only files from 'self' (and WebAssembly compilation for libsodium).
+// allows only files from 'self' (and WebAssembly compilation for libsodium). The integrity
+// plugin adds Subresource Integrity and writes web-manifest.json ([Note: code integrity of
+// the web client] in build/integrity.ts).
 import { defineConfig } from 'vite';
+import { integrity } from './build/integrity.ts';
 
 export default defineConfig({
   root: import.meta.dirname,
@@ -18,6 +21,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 2048,
     sourcemap: false,
   },
+  plugins: [integrity()],
   worker: { format: 'es' },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
 });

@@ -32,7 +32,7 @@ export function PassphraseStrength({ passphrase, handle, onResult }: { passphras
   if (!view) return <p class="hint">{t('strength.hint')}</p>;
   return (
     <div class={view.ok ? 'strength ok' : 'strength weak'} aria-live="polite">
-      <meter min={0} max={4} low={2} high={3} optimum={4} value={view.score} aria-label={t('strength.meter')} />
+      <meter min={0} max={4} low={3} high={4} optimum={4} value={view.score} aria-label={t('strength.meter')} />
       <p>{view.ok ? t('strength.ok') : t('strength.weak')}</p>
       {!view.ok && (
         <ul>
