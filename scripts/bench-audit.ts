@@ -31,7 +31,7 @@ import type { Database } from '../server/src/db/schema.ts';
 import { appendEvent, treeSize, type AuditEntry } from '../server/src/audit/log.ts';
 import { storedRoot } from '../server/src/audit/proofs.ts';
 import { consistencyProof, inclusionProof, rootHash, type LeafHashSource } from '../server/src/audit/merkle-tree.ts';
-import { Vault, merkle, type KdfLimits } from '../client-lib/src/node/index.ts';
+import { Vault, merkle, type KdfLimits } from '@testimony-vault/client/node';
 
 // ---------------------------------------------------------------------------------------
 // Options

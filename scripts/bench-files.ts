@@ -17,13 +17,14 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { kyselyFor } from '../server/src/db/connect.ts';
-import { Vault, toNodeReadable } from '../client-lib/src/node/index.ts';
+import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { chunksOf } from '../client-lib/src/files/chunker.ts';
 import { chunkAd } from '../client-lib/src/files/file-key.ts';
 import { platform, streamEngine } from '../client-lib/src/files/platform.ts';
 import { wasmEngine, type SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
-import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '../client-lib/src/protocol/limits.ts';
+import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '@testimony-vault/protocol';
+import { RUN_TS } from '../test/run-ts.ts';
 
 const MiB = 1024 * 1024;
 const { values: args } = parseArgs({
@@ -234,7 +235,7 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
   // so the pid is the server's), unless an experiment names an entry point and Node flags.
   const entry = args['server-entry'];
   const command = entry
-    ? [process.execPath, ...args['server-node-args']!.split(' ').filter(Boolean), ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry]
+    ? [process.execPath, ...args['server-node-args']!.split(' ').filter(Boolean), ...(entry.endsWith('.ts') ? RUN_TS : []), entry]
     : ['sh', 'scripts/start.sh'];
   const proc = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (args['server-log']) proc.stdout.pipe(createWriteStream(args['server-log']));
@@ -309,7 +310,7 @@ if (args.child) {
 
     await phases.start();
     const big = await new Promise<{ up: number; down: number; rssMiB: number }>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-files.ts', '--child', String(bigMiB), '--server', server.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = spawn(process.execPath, [...RUN_TS, 'scripts/bench-files.ts', '--child', String(bigMiB), '--server', server.url], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d));
       c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`child exited ${code}`))));

@@ -1,5 +1,6 @@
 // node scripts/build-server.mjs — compiles the server into dist/server/ for production start
-// (`npm start`, the Dockerfile). Plain JavaScript, so it runs right after `npm install`.
+// (`npm start` through scripts/build.mjs, the Dockerfile), with the migration command beside
+// it. Plain JavaScript, so it runs right after `npm install`.
 //
 // Why: a server started with tsx carries the TypeScript loader and compiles every module at
 // start-up, and Node's loader keeps per-module state for each of the hundreds of files in
@@ -20,7 +21,11 @@ const outdir = path.join(root, 'dist', 'server');
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['server/src/server.ts'],
+  // migrate.js: `npm run migrate` where only the compiled server is installed (the image).
+  entryPoints: [
+    { in: 'server/src/server.ts', out: 'server' },
+    { in: 'scripts/migrate.ts', out: 'migrate' },
+  ],
   outdir,
   bundle: true,
   platform: 'node',
@@ -30,6 +35,9 @@ await build({
   // loaded only when DATABASE_URL is unset.
   splitting: true,
   external: ['argon2', '@electric-sql/*'],
+  // @testimony-vault/protocol is bundled from its sources (protocol/src), so the server's
+  // build does not wait for the protocol package's own.
+  conditions: ['@testimony-vault/source'],
   // CommonJS packages inside an ES module bundle still call require() (Node built-ins) and
   // may read __dirname.
   banner: {

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Production start (`npm start`): compile the server into dist/server/, then run it in this
+# Production start (`npm start`): build (scripts/build.mjs: the packages, and the server into
+# dist/server/; what is up to date is skipped), then run the server in this
 # process (exec, so signals reach Node directly). The Dockerfile compiles at image build and
 # runs the same `node` command with the same settings.
 #
@@ -13,6 +14,6 @@
 #   semi-space); the server's young objects are small and short-lived.
 set -e
 cd "$(dirname "$0")/.."
-node scripts/build-server.mjs
+node scripts/build.mjs
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 exec node --max-semi-space-size=1 dist/server/server.js

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ApiError, Vault, WrongPassphraseError, RecoveryKeyFormatError } from '../client-lib/src/index.ts';
+import { ApiError, Vault, WrongPassphraseError, RecoveryKeyFormatError } from '@testimony-vault/client';
 import { wordsToRecoveryKey } from '../client-lib/src/crypto/recovery-words.ts';
 import { build, handle, testClient } from './helper.ts';
 

@@ -5,10 +5,10 @@ import t from 'tap';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { Http } from '../client-lib/src/api/http.ts';
 import type { Unlocked } from '../client-lib/src/account/session.ts';
-import { toBase64Url } from '../client-lib/src/crypto/encoding.ts';
-import { AuditLogError, IntegrityError, MemoryStateStore } from '../client-lib/src/index.ts';
-import * as publicApi from '../client-lib/src/index.ts';
-import { MerkleProofError, hashLeaf } from '../client-lib/src/merkle/index.ts';
+import { toBase64Url } from '@testimony-vault/protocol';
+import { AuditLogError, IntegrityError, MemoryStateStore } from '@testimony-vault/client';
+import * as publicApi from '@testimony-vault/client';
+import { MerkleProofError, hashLeaf } from '@testimony-vault/protocol/merkle';
 import {
   checkpointBody,
   decodeAuditEvent,
@@ -20,7 +20,7 @@ import {
   signedNote,
   verifierKey,
   type AuditEvent,
-} from '../client-lib/src/protocol/audit.ts';
+} from '@testimony-vault/protocol';
 import { AuditClient } from '../client-lib/src/audit/client.ts';
 import { openNote, verifyCheckpoint } from '../client-lib/src/audit/checkpoint.ts';
 import { AUDIT_EXPORT_FORMAT, buildExport, verifyExport, type AuditExport } from '../client-lib/src/audit/export.ts';

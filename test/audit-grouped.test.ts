@@ -6,7 +6,7 @@ import { appendEvents, treeSize } from '../server/src/audit/log.ts';
 import { kyselyFor } from '../server/src/db/connect.ts';
 import { toVaultError } from '../server/src/plugins/errors.ts';
 import type { FastifyError } from 'fastify';
-import { decodeAuditEvent } from '../client-lib/src/protocol/audit.ts';
+import { decodeAuditEvent } from '@testimony-vault/protocol';
 import { testDatabase } from './helper.ts';
 
 // [Note: grouped appends]: events that arrive together share a statement, and every caller

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { AuditLogError, MemoryStateStore, Vault, verifyExport } from '../client-lib/src/index.ts';
-import { hashChildren, hashLeaf } from '../client-lib/src/merkle/index.ts';
-import { decodeAuditEvent, encodeAuditEvent } from '../client-lib/src/protocol/audit.ts';
+import { AuditLogError, MemoryStateStore, Vault, verifyExport } from '@testimony-vault/client';
+import { hashChildren, hashLeaf } from '@testimony-vault/protocol/merkle';
+import { decodeAuditEvent, encodeAuditEvent } from '@testimony-vault/protocol';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
+import { RUN_TS } from './run-ts.ts';
 
 // A hostile operator edits the audit tables directly. Whatever it rewrites, a client that
 // verified a checkpoint before, or that checks a record's chain, must notice.
@@ -118,14 +119,14 @@ t.test('an export verifies offline, with the standalone command too', async (t) 
   const file = path.join(dir, 'export.json');
   await writeFile(file, JSON.stringify(doc));
   const root = path.resolve(import.meta.dirname, '..');
-  const ok = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/verify-export.ts'), file], { cwd: root });
+  const ok = await run(process.execPath, [...RUN_TS, path.join(root, 'scripts/verify-export.ts'), file], { cwd: root });
   t.match(ok.stdout, /VERIFIED/);
   const tampered = structuredClone(doc) as { events: { leaf: string }[] };
   const leaf = Buffer.from(tampered.events[1]!.leaf, 'base64url');
   leaf[leaf.length - 40]! ^= 1;
   tampered.events[1]!.leaf = leaf.toString('base64url');
   await writeFile(file, JSON.stringify(tampered));
-  const failed = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/verify-export.ts'), file], { cwd: root }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+  const failed = await run(process.execPath, [...RUN_TS, path.join(root, 'scripts/verify-export.ts'), file], { cwd: root }).catch((e: { code: number; stdout: string; stderr: string }) => e);
   t.equal((failed as { code: number }).code, 1, 'a tampered export fails with exit code 1');
 });
 

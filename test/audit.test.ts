@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import t from 'tap';
-import { MemoryStateStore, Vault } from '../client-lib/src/index.ts';
-import { decodeAuditEvent, type AuditEvent } from '../client-lib/src/protocol/audit.ts';
-import { hashLeaf } from '../client-lib/src/merkle/index.ts';
+import { MemoryStateStore, Vault } from '@testimony-vault/client';
+import { decodeAuditEvent, type AuditEvent, CHUNK_OVERHEAD, SEALED_RECORD_KEY_BYTES, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '@testimony-vault/protocol';
+import { hashLeaf } from '@testimony-vault/protocol/merkle';
 import { rootHash } from '../server/src/audit/merkle-tree.ts';
 import { storedRoot } from '../server/src/audit/proofs.ts';
 import { treeSize } from '../server/src/audit/log.ts';
-import { CHUNK_OVERHEAD, SEALED_RECORD_KEY_BYTES, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // The audit log from the server's side: which events each action appends, that an action

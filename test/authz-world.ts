@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { ApiError, MemoryStateStore, Vault } from '../client-lib/src/index.ts';
-import { MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
+import { ApiError, MemoryStateStore, Vault } from '@testimony-vault/client';
+import { MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '@testimony-vault/protocol';
 import { build, capturingFetch, handle, testClient, type TestServer } from './helper.ts';
 
 // The state the authorization matrix (test/authz-matrix.test.ts) runs against: an owner with

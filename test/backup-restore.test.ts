@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { PGlite } from '@electric-sql/pglite';
 import type { Kysely } from 'kysely';
-import { ApiError, AuditLogError, MemoryStateStore, RollbackError, Vault, toNodeReadable, type VaultRecord } from '../client-lib/src/node/index.ts';
+import { ApiError, AuditLogError, MemoryStateStore, RollbackError, Vault, toNodeReadable, type VaultRecord } from '@testimony-vault/client/node';
 import { buildApp } from '../server/src/app.ts';
 import { configWith, type Config } from '../server/src/config.ts';
 import { openDatabase } from '../server/src/db/connect.ts';

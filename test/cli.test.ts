@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { build, handle } from './helper.ts';
+import { RUN_TS } from './run-ts.ts';
 
-// The real tvault binary in child processes against a real server: the walkthrough of
-// the README, from registration to revocation and the verified history.
+// tvault in child processes against a real server: the walkthrough of the README, from
+// registration to revocation and the verified history. The children run the sources (what
+// was just edited, no build needed); test/package.test.ts runs the compiled bin/tvault.js.
 
 const server = await build(t);
 const root = path.resolve(import.meta.dirname, '..');
@@ -23,7 +25,7 @@ interface Run {
 /** Runs tvault as `who` (its own config folder), the passphrase on fd 3 as a script would. */
 function tvault(who: string, passphrase: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'cli/bin/tvault.js'), '--passphrase-fd', '3', ...args], {
+    const child = spawn(process.execPath, [...RUN_TS, path.join(root, 'cli/src/main.ts'), '--passphrase-fd', '3', ...args], {
       cwd: work,
       env: { ...process.env, TVAULT_HOME: path.join(work, who), TVAULT_UNSAFE_TEST_KDF: '1', LANG: 'en_US.UTF-8', LC_ALL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -193,7 +195,7 @@ t.test('attach resumes an upload cut off mid-way when run again', async (t) => {
 
   // First run: killed as soon as the server has committed a part.
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'cli/bin/tvault.js'), '--passphrase-fd', '3', 'attach', id, video], {
+    const child = spawn(process.execPath, [...RUN_TS, path.join(root, 'cli/src/main.ts'), '--passphrase-fd', '3', 'attach', id, video], {
       cwd: work,
       env: { ...process.env, TVAULT_HOME: path.join(work, 'resume'), TVAULT_UNSAFE_TEST_KDF: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 
 t.test('the client core bundles for the browser without Node built-ins', async (t) => {
   const result = await build({
-    entryPoints: [new URL('../client-lib/src/index.ts', import.meta.url).pathname],
+    entryPoints: [new URL('@testimony-vault/client', import.meta.url).pathname],
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -27,7 +27,7 @@ t.test('the client core bundles for the browser without Node built-ins', async (
 t.test('the check can fail: the Node entry point does import Node built-ins', async (t) => {
   await t.rejects(
     build({
-      entryPoints: [new URL('../client-lib/src/node/index.ts', import.meta.url).pathname],
+      entryPoints: [new URL('@testimony-vault/client/node', import.meta.url).pathname],
       bundle: true,
       platform: 'browser',
       write: false,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ServerError, Vault } from '../client-lib/src/index.ts';
+import { ServerError, Vault } from '@testimony-vault/client';
 import { build, handle, testClient } from './helper.ts';
 
 // A login refused as busy (503 VAULT_ERR_BUSY, before any work) is sent again by the client

@@ -7,7 +7,7 @@
 // itself, without a restart.
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { ApiError } from '../client-lib/src/errors.ts';
+import { ApiError } from '@testimony-vault/client';
 import { buildApp } from '../server/src/app.ts';
 import { configWith } from '../server/src/config.ts';
 import { EMBEDDED_POOL_MAX, kyselyFor } from '../server/src/db/connect.ts';

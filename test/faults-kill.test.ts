@@ -12,7 +12,7 @@ import path from 'node:path';
 import t from 'tap';
 import { PGlite } from '@electric-sql/pglite';
 import type { Kysely } from 'kysely';
-import { NetworkError, Vault, toNodeReadable, verifyExport } from '../client-lib/src/node/index.ts';
+import { NetworkError, Vault, toNodeReadable, verifyExport } from '@testimony-vault/client/node';
 import { EMBEDDED_POOL_MAX, kyselyFor } from '../server/src/db/connect.ts';
 import { startEmbedded } from '../server/src/db/embedded.ts';
 import type { Database } from '../server/src/db/schema.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { DecryptionError, IntegrityError, Vault } from '../client-lib/src/node/index.ts';
+import { DecryptionError, IntegrityError, Vault } from '@testimony-vault/client/node';
 import type { SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
 import { platform } from '../client-lib/src/files/platform.ts';
 import { buildApp } from '../server/src/app.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
-import { Vault, toNodeReadable } from '../client-lib/src/node/index.ts';
+import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { build, capturingFetch, handle, recordingFetch, testClient } from './helper.ts';
 
 const server = await build(t);

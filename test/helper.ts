@@ -10,7 +10,7 @@ import { EMBEDDED_POOL_MAX, kyselyFor } from '../server/src/db/connect.ts';
 import { serveOverSocket, startEmbedded } from '../server/src/db/embedded.ts';
 import { migrateToLatest } from '../server/src/db/migrate.ts';
 import type { Database } from '../server/src/db/schema.ts';
-import type { KdfLimits } from '../client-lib/src/index.ts';
+import type { KdfLimits } from '@testimony-vault/client';
 
 // [Note: test databases]
 // With DATABASE_URL set, every test file gets its own database on that server (created

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { REGISTRATION_LOCK } from '../server/src/accounts/repository.ts';
 import { build, handle, testClient } from './helper.ts';
 

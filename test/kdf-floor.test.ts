@@ -1,5 +1,5 @@
 import t from 'tap';
-import { KDF_FLOOR, Vault, WeakKdfError } from '../client-lib/src/index.ts';
+import { KDF_FLOOR, Vault, WeakKdfError } from '@testimony-vault/client';
 import { build, handle, recordingFetch, testClient } from './helper.ts';
 
 // The floor is the real one here: one full-cost (256 MiB, 3 passes) registration.

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { PasswordWorkGate } from '../server/src/accounts/password-work.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 

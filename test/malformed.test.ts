@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError } from 'fastify';
 import { sql } from 'kysely';
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { toVaultError } from '../server/src/plugins/errors.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 

@@ -1,5 +1,6 @@
-// Merkle tree of the audit log: client verification (client-lib/src/merkle) and
-// server proof generation (server/src/audit/merkle-tree.ts), RFC 9162 §2.1.
+// Merkle tree of the audit log: client verification (protocol/src/merkle, which the client
+// imports as @testimony-vault/protocol/merkle) and server proof generation
+// (server/src/audit/merkle-tree.ts), RFC 9162 §2.1.
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import {
   rootFromInclusionProof,
   verifyConsistency,
   verifyInclusion,
-} from '../client-lib/src/merkle/index.ts';
+} from '@testimony-vault/protocol/merkle';
 import {
   consistencyProof,
   inclusionProof,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { buildApp } from '../server/src/app.ts';
 import { kyselyFor } from '../server/src/db/connect.ts';
 import { build, handle, testClient } from './helper.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { build, handle, testClient } from './helper.ts';
 import { dumpAllTables, findNeedles } from './scan.ts';
 

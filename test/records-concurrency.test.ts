@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RollbackError, Vault } from '../client-lib/src/index.ts';
+import { RollbackError, Vault } from '@testimony-vault/client';
 import { build, handle, testClient } from './helper.ts';
 
 // [Note: rollback] judges an answer by what the client knew when it sent the request: one

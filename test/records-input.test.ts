@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import type { Unlocked } from '../client-lib/src/account/session.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
-import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '../client-lib/src/protocol/limits.ts';
-import { recordVersionStatement } from '../client-lib/src/protocol/statements.ts';
+import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES, recordVersionStatement } from '@testimony-vault/protocol';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // Record writes replayed with one thing wrong each: 4xx with a code, never 500, nothing stored.

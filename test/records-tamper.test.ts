@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { sql } from 'kysely';
-import { DecryptionError, IntegrityError, MemoryStateStore, RollbackError, SignatureError, Vault } from '../client-lib/src/index.ts';
+import { DecryptionError, IntegrityError, MemoryStateStore, RollbackError, SignatureError, Vault } from '@testimony-vault/client';
 import { build, handle, testClient } from './helper.ts';
 
 // A hostile operator edits the database directly. The client must refuse, with an

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { build, capturingFetch, handle, recordingFetch, testClient } from './helper.ts';
 
 const server = await build(t);

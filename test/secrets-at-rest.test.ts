@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { openMasterKey } from '../client-lib/src/account/material.ts';
 import { derivePassphraseKeys, deriveRecoveryKeys } from '../client-lib/src/crypto/kdf.ts';
 import { unwrapPrivateKeys } from '../client-lib/src/crypto/identity.ts';

@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Vault } from '../client-lib/src/index.ts';
+import { Vault } from '@testimony-vault/client';
 import { testClient } from './helper.ts';
+import { RUN_TS } from './run-ts.ts';
 
 // The README's start command, as a newcomer runs it: no DATABASE_URL, the embedded
 // database in a data folder; then SIGTERM, a restart, and the data is still there.
@@ -56,7 +57,7 @@ t.test('starts on the embedded database, serves /ready, stops cleanly and keeps 
 });
 
 t.test('a bad configuration stops start-up with a clear message and a non-zero exit', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], {
+  const child = spawn(process.execPath, [...RUN_TS, 'server/src/server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: 'not-a-port' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import t from 'tap';
 import {
   DecryptionError, FingerprintMismatchError, KeyChangedError, MemoryStateStore, RollbackError, SignatureError, Vault, VaultError,
-} from '../client-lib/src/index.ts';
-import { toNodeReadable } from '../client-lib/src/node/index.ts';
+} from '@testimony-vault/client';
+import { toNodeReadable } from '@testimony-vault/client/node';
 import type { Unlocked } from '../client-lib/src/account/session.ts';
 import { newIdentity } from '../client-lib/src/crypto/identity.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
-import { grantStatement } from '../client-lib/src/protocol/statements.ts';
+import { grantStatement } from '@testimony-vault/protocol';
 import { decryptBody } from '../client-lib/src/records/body.ts';
 import { openRecordKey, sealRecordKey } from '../client-lib/src/records/record-key.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';

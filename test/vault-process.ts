@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { TEST_KDF } from './helper.ts';
+import { RUN_TS } from './run-ts.ts';
 
 // A vault server in a process of its own (`node --import tsx server/src/server.ts`), for the
 // tests that kill it, restart it, or start it on a restored database. Its output is kept
@@ -44,7 +45,7 @@ export async function startVault(t: Tap, env: Record<string, string>, port = 0):
   };
   delete full.DATABASE_URL;
   Object.assign(full, env);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { cwd: root, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...RUN_TS, 'server/src/server.ts'], { cwd: root, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   child.stderr.on('data', (d: Buffer) => (output += d));

@@ -10,7 +10,7 @@ export type { CheckPassphraseOptions, PassphraseStrength, StrengthFloor, Strengt
 export { MemoryStateStore, type StateStore } from './state/store.ts';
 export { IntegrityStateStore } from './state/integrity-store.ts';
 export type { KdfLimits, KdfParams } from './crypto/kdf.ts';
-export { KDF_FLOOR } from './protocol/limits.ts';
+export { KDF_FLOOR } from '@testimony-vault/protocol';
 export type { RecordFields, RecordChanges, Attachment, VaultRecord, RecordPage, RecordAuthor } from './records/types.ts';
 export type { ContactInfo } from './contacts/client.ts';
 export type { GrantInfo, GrantStatus, SharedRecordInfo } from './sharing/client.ts';
@@ -18,6 +18,6 @@ export { cryptoReady, verifyExport } from './audit/export.ts';
 export type { AuditExport } from './audit/export.ts';
 export type { AuditHistoryEvent } from './audit/events.ts';
 export type { AuditCheckpoint } from './audit/client.ts';
-export type { AuditAction, AuditOutcome, NewerAuditWord } from './protocol/audit.ts';
+export type { AuditAction, AuditOutcome, NewerAuditWord } from '@testimony-vault/protocol';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
-export * as merkle from './merkle/index.ts';
+export * as merkle from '@testimony-vault/protocol/merkle';

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
+import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { concat, equalBytes, field, fromUtf8, u64be, utf8, uuidBytes } from './bytes.ts';
 import { HANDLE_PATTERN } from './limits.ts';
 

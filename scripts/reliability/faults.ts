@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify, parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { Vault, toNodeReadable } from '../../client-lib/src/node/index.ts';
+import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { kyselyFor } from '../../server/src/db/connect.ts';
 import { checkStored, startLoad } from './write-load.ts';
+import { RUN_TS } from '../../test/run-ts.ts';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({
@@ -104,7 +105,7 @@ try {
     AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...RUN_TS, 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   vaultServer = child;
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));

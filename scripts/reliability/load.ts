@@ -30,8 +30,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { TEST_KDF, testDatabase } from '../../test/helper.ts';
 import { startVault } from '../../test/vault-process.ts';
-import { Vault } from '../../client-lib/src/node/index.ts';
-import { CHUNK_OVERHEAD, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../../client-lib/src/protocol/limits.ts';
+import { Vault } from '@testimony-vault/client/node';
+import { CHUNK_OVERHEAD, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '@testimony-vault/protocol';
 
 const { values: args } = parseArgs({
   options: {

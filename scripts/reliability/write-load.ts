@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Vault, type KdfLimits } from '../../client-lib/src/index.ts';
+import { Vault, type KdfLimits } from '@testimony-vault/client';
 import type { Database } from '../../server/src/db/schema.ts';
 
 // [Note: write load]

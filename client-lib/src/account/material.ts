@@ -1,13 +1,9 @@
-import { concat, field, utf8 } from '../protocol/bytes.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { KEY_BYTES } from '../protocol/limits.ts';
+import { concat, field, utf8, LABEL, KEY_BYTES, toBase64Url as b64, fromBase64Url } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
 import { derivePassphraseKeys, deriveRecoveryKeys, newKdfParams, type KdfLimits, type KdfParams } from '../crypto/kdf.ts';
 import { newIdentity, wrapPrivateKeys, type Identity } from '../crypto/identity.ts';
-import { toBase64Url as b64 } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import type { WireKdf } from '../api/wire.ts';
-import { fromBase64Url } from '../crypto/encoding.ts';
 import { WeakKdfError } from '../errors.ts';
 
 // Building and opening the key material of an account (docs/PROTOCOL.md, "Accounts").

@@ -1,6 +1,6 @@
 import { Http } from '../api/http.ts';
 import type { WireIdentity, WireLogin } from '../api/wire.ts';
-import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
+import { fromBase64Url, toBase64Url as b64 } from '@testimony-vault/protocol';
 import { unwrapPrivateKeys, verifyIdentity, type PrivateKeys, type PublicIdentity } from '../crypto/identity.ts';
 import type { KdfParams } from '../crypto/kdf.ts';
 import type { Sodium } from '../crypto/sodium.ts';

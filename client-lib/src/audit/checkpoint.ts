@@ -1,7 +1,6 @@
 // Checking a signed checkpoint (docs/PROTOCOL.md "Checkpoints", "What a client checks" 1).
 import type { Sodium } from '../crypto/sodium.ts';
-import { equalBytes, utf8 } from '../protocol/bytes.ts';
-import { parseCheckpoint, parseSignedNote, parseVerifierKey } from '../protocol/audit.ts';
+import { equalBytes, utf8, parseCheckpoint, parseSignedNote, parseVerifierKey } from '@testimony-vault/protocol';
 import { fail, guard } from './fail.ts';
 
 /** A tree head whose signature was checked: take size and root from here, together. */

@@ -1,15 +1,13 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
+import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, type AuditEvent } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
-import { hashLeaf, verifyConsistency } from '../merkle/index.ts';
-import { equalBytes } from '../protocol/bytes.ts';
+import { hashLeaf, verifyConsistency } from '@testimony-vault/protocol/merkle';
 import type { StateStore } from '../state/store.ts';
 import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
 import { buildExport, type AuditExport } from './export.ts';
 import { fail, guard } from './fail.ts';
-import { decodeAuditEvent, type AuditEvent } from '../protocol/audit.ts';
 
 /** A checkpoint this client verified, with the signed note itself and the key that signed it. */
 export interface AuditCheckpoint extends VerifiedCheckpoint {

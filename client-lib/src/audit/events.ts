@@ -1,8 +1,6 @@
 // A record's events as the log proves them (docs/PROTOCOL.md "What a client checks" 3, 4).
-import { fromBase64Url } from '../crypto/encoding.ts';
-import { hashLeaf, verifyInclusion } from '../merkle/index.ts';
-import { equalBytes } from '../protocol/bytes.ts';
-import { decodeAuditEvent, type AuditAction, type AuditEvent, type AuditOutcome, type NewerAuditWord } from '../protocol/audit.ts';
+import { fromBase64Url, equalBytes, decodeAuditEvent, type AuditAction, type AuditEvent, type AuditOutcome, type NewerAuditWord } from '@testimony-vault/protocol';
+import { hashLeaf, verifyInclusion } from '@testimony-vault/protocol/merkle';
 import type { VerifiedCheckpoint } from './checkpoint.ts';
 import { fail, guard } from './fail.ts';
 

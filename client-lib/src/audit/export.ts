@@ -1,10 +1,8 @@
 // A record's history as a self-contained file that anyone can check without the server
 // (scripts/verify-export.ts: npm run verify-export FILE).
-import { toBase64Url } from '../crypto/encoding.ts';
+import { toBase64Url, equalBytes, parseCheckpoint } from '@testimony-vault/protocol';
 import { VaultError } from '../errors.ts';
 import { sodiumIfLoaded, sodiumReady, type Sodium } from '../crypto/sodium.ts';
-import { equalBytes } from '../protocol/bytes.ts';
-import { parseCheckpoint } from '../protocol/audit.ts';
 import { verifyCheckpoint } from './checkpoint.ts';
 import { checkRecordEvents, historyEvent, bytesFrom, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
 import { fail, guard } from './fail.ts';

@@ -1,5 +1,5 @@
 import { AuditLogError } from '../errors.ts';
-import { MerkleProofError } from '../merkle/index.ts';
+import { MerkleProofError } from '@testimony-vault/protocol/merkle';
 
 /** Throws an AuditLogError. */
 export function fail(message: string, cause?: unknown): never {

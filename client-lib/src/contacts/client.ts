@@ -5,7 +5,7 @@ import { identityFromWire } from '../account/session.ts';
 import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, FingerprintMismatchError, IntegrityError, KeyChangedError, RollbackError } from '../errors.ts';
-import { equalBytes } from '../protocol/bytes.ts';
+import { equalBytes } from '@testimony-vault/protocol';
 import type { StateStore } from '../state/store.ts';
 import { openContactList, sealContactList, type Contact, type WireContactList } from './list.ts';
 

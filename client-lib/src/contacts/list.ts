@@ -1,7 +1,5 @@
-import { fromUtf8, utf8 } from '../protocol/bytes.ts';
-import { contactListAad, contactListStatement } from '../protocol/statements.ts';
+import { fromUtf8, utf8, contactListAad, contactListStatement, fromBase64Url, toBase64Url } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError, SignatureError } from '../errors.ts';
 import { paddedLength } from '../records/padding.ts';

@@ -1,5 +1,4 @@
-import { ENVELOPE_V1 } from '../protocol/labels.ts';
-import { NONCE_BYTES } from '../protocol/limits.ts';
+import { ENVELOPE_V1, NONCE_BYTES } from '@testimony-vault/protocol';
 import { DecryptionError } from '../errors.ts';
 import type { Sodium } from './sodium.ts';
 

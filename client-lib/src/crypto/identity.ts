@@ -1,6 +1,4 @@
-import { concat, equalBytes, field, utf8 } from '../protocol/bytes.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { identityStatement } from '../protocol/statements.ts';
+import { concat, equalBytes, field, utf8, LABEL, identityStatement } from '@testimony-vault/protocol';
 import { IntegrityError, SignatureError } from '../errors.ts';
 import { open, seal } from './aead.ts';
 import type { Sodium } from './sodium.ts';

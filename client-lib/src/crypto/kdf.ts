@@ -1,5 +1,4 @@
-import { KDF_ALGORITHM, KDF_CEILING, KDF_FLOOR, KEY_BYTES, SALT_BYTES } from '../protocol/limits.ts';
-import { KDF_CONTEXT } from '../protocol/labels.ts';
+import { KDF_ALGORITHM, KDF_CEILING, KDF_FLOOR, KEY_BYTES, SALT_BYTES, KDF_CONTEXT } from '@testimony-vault/protocol';
 import { WeakKdfError } from '../errors.ts';
 import type { Sodium } from './sodium.ts';
 

@@ -1,6 +1,5 @@
 import type { Http } from '../api/http.ts';
-import { CHUNK_OVERHEAD } from '../protocol/limits.ts';
-import { fromBase64Url } from '../crypto/encoding.ts';
+import { CHUNK_OVERHEAD, fromBase64Url } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import { DecryptionError, IntegrityError, NetworkError } from '../errors.ts';
 import type { Attachment } from '../records/types.ts';

@@ -1,6 +1,4 @@
-import { concat, u32be, utf8, uuidBytes } from '../protocol/bytes.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { KEY_BYTES, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES } from '../protocol/limits.ts';
+import { concat, u32be, utf8, uuidBytes, LABEL, KEY_BYTES, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError } from '../errors.ts';

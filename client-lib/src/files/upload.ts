@@ -1,8 +1,6 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { concat } from '../protocol/bytes.ts';
-import { FILE_CHUNK_SIZE, PART_CHUNKS } from '../protocol/limits.ts';
-import { fromBase64Url, toBase64Url as b64 } from '../crypto/encoding.ts';
+import { concat, FILE_CHUNK_SIZE, PART_CHUNKS, fromBase64Url, toBase64Url as b64 } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';

@@ -1,5 +1,4 @@
-import { fromUtf8, utf8 } from '../protocol/bytes.ts';
-import { recordBodyAad } from '../protocol/statements.ts';
+import { fromUtf8, utf8, recordBodyAad } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError, VaultError } from '../errors.ts';

@@ -1,11 +1,10 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { toBase64Url as b64 } from '../crypto/encoding.ts';
+import { toBase64Url as b64, recordDeleteStatement, recordVersionStatement } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, RollbackError, VaultError } from '../errors.ts';
 import { identityFromWire } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
-import { recordDeleteStatement, recordVersionStatement } from '../protocol/statements.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
 import { sealRecordKey } from './record-key.ts';

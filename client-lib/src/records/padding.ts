@@ -1,4 +1,4 @@
-import { RECORD_PAD_FLOOR } from '../protocol/limits.ts';
+import { RECORD_PAD_FLOOR } from '@testimony-vault/protocol';
 
 /**
  * Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and

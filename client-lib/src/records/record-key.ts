@@ -1,6 +1,4 @@
-import { concat, equalBytes, u32be, utf8, uuidBytes } from '../protocol/bytes.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { KEY_BYTES } from '../protocol/limits.ts';
+import { concat, equalBytes, u32be, utf8, uuidBytes, LABEL, KEY_BYTES } from '@testimony-vault/protocol';
 import { DecryptionError } from '../errors.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 

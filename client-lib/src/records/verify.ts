@@ -1,7 +1,5 @@
-import { equalBytes } from '../protocol/bytes.ts';
-import { recordVersionStatement } from '../protocol/statements.ts';
+import { equalBytes, recordVersionStatement, fromBase64Url } from '@testimony-vault/protocol';
 import type { WireIdentity } from '../api/wire.ts';
-import { fromBase64Url } from '../crypto/encoding.ts';
 import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError, SignatureError } from '../errors.ts';

@@ -1,6 +1,5 @@
-import { grantStatement, type GrantTerms } from '../protocol/statements.ts';
+import { grantStatement, type GrantTerms, fromBase64Url } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
-import { fromBase64Url } from '../crypto/encoding.ts';
 import { SignatureError } from '../errors.ts';
 
 // [Note: grants]

@@ -1,6 +1,4 @@
-import { concat, field, fromUtf8, utf8 } from '../protocol/bytes.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.ts';
+import { concat, field, fromUtf8, utf8, LABEL, fromBase64Url, toBase64Url } from '@testimony-vault/protocol';
 import { sodiumReady, type Sodium } from '../crypto/sodium.ts';
 import { IntegrityError, VaultError } from '../errors.ts';
 import type { StateStore } from './store.ts';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CHUNK_OVERHEAD, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT } from '../../../client-lib/src/protocol/limits.ts';
+import { CHUNK_OVERHEAD, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT } from '@testimony-vault/protocol';
 import type { Operation, Schema } from './openapi.ts';
 import { broken, RawJson, toJson, valid, type Pools } from './values.ts';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Vault } from '../../../client-lib/src/index.ts';
-import { CHUNK_OVERHEAD, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { Vault } from '@testimony-vault/client';
+import { CHUNK_OVERHEAD, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES } from '@testimony-vault/protocol';
 import type { FuzzTarget, SeededAccount, SentRequest } from './cases.ts';
 
 // Data stored before the run through the client library (encrypted, signed, as a user

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { decodeBytes } from '../http/schemas.ts';
-import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { WRAPPED_KEY_BYTES } from '@testimony-vault/protocol';
 import { endOtherSessions } from '../sessions/repository.ts';
 
 export interface NewPassphraseMaterial {

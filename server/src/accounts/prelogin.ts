@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { KDF_ALGORITHM, KDF_FLOOR, SALT_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { KDF_ALGORITHM, KDF_FLOOR, SALT_BYTES } from '@testimony-vault/protocol';
 import { serverSecret } from './server-secrets.ts';
 
 export interface KdfAnswer {

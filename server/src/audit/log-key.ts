@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { checkpointBody, noteKeyId, signedNote, verifierKey } from '../../../client-lib/src/protocol/audit.ts';
+import { checkpointBody, noteKeyId, signedNote, verifierKey } from '@testimony-vault/protocol';
 
 // [Note: log key]
 // The checkpoint signing key is kept outside the database, so that a copy of the database

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { randomBytes } from 'node:crypto';
-import { AUDIT_SALT_BYTES, auditLeafParts, type AuditAction, type AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
+import { AUDIT_SALT_BYTES, auditLeafParts, type AuditAction, type AuditOutcome } from '@testimony-vault/protocol';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

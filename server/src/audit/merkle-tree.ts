@@ -1,6 +1,6 @@
 // Builds the roots and proofs of RFC 9162 §2.1 (MTH, PATH, PROOF/SUBPROOF)
-// that the client checks with client-lib/src/merkle.
-import { emptyRootHash, hashChildren } from '../../../client-lib/src/merkle/index.ts';
+// that the client checks with @testimony-vault/protocol/merkle (protocol/src/merkle/).
+import { emptyRootHash, hashChildren } from '@testimony-vault/protocol/merkle';
 
 /**
  * The leaf hashes of a tree, in log order, read through an accessor so that a

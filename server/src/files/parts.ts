@@ -1,4 +1,4 @@
-import { CHUNK_OVERHEAD } from '../../../client-lib/src/protocol/limits.ts';
+import { CHUNK_OVERHEAD } from '@testimony-vault/protocol';
 import { ERR } from '../errors.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { HANDLE_PATTERN, KDF_ALGORITHM } from '../../../client-lib/src/protocol/limits.ts';
+import { HANDLE_PATTERN, KDF_ALGORITHM } from '@testimony-vault/protocol';
 import { ERR } from '../errors.ts';
 
 // Schemas shared by several routes. Bytes travel as base64url without padding.

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { answerError } from './errors.ts';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { AuditAction, AuditOutcome } from '../../../client-lib/src/protocol/audit.ts';
+import type { AuditAction, AuditOutcome } from '@testimony-vault/protocol';
 import { appendEvent, type AuditEntry } from '../audit/log.ts';
 import { groupedAppender } from '../audit/grouped.ts';
 import { loadLogKey, type LogKey } from '../audit/log-key.ts';

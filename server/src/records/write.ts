@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { recordDeleteStatement, recordVersionStatement } from '../../../client-lib/src/protocol/statements.ts';
+import { recordDeleteStatement, recordVersionStatement } from '@testimony-vault/protocol';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
 import { isLive } from './repository.ts';

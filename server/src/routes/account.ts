@@ -3,7 +3,7 @@ import { findAccountById } from '../accounts/repository.ts';
 import { checkVerifier, makeVerifier } from '../accounts/verifier.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Kdf, Strict, Timestamp, Uuid, decodeBytes, errors } from '../http/schemas.ts';
-import { WRAPPED_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { WRAPPED_KEY_BYTES } from '@testimony-vault/protocol';
 import { callerOf } from '../plugins/auth.ts';
 import { replacePassphrase } from '../accounts/passphrase.ts';
 import { authRateLimited, checkKdfFloor } from './auth-shared.ts';

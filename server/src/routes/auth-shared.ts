@@ -4,7 +4,7 @@ import type { Account } from '../db/schema.ts';
 import { identityOf } from '../accounts/repository.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Identity, Timestamp, Uuid, b64 } from '../http/schemas.ts';
-import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '@testimony-vault/protocol';
 
 /** Route options that put an authentication route under the per-client rate limit. */
 export function authRateLimited(config: Config) {

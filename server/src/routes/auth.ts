@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { identityStatement } from '../../../client-lib/src/protocol/statements.ts';
+import { identityStatement, WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '@testimony-vault/protocol';
 import { anyAccountExists, findAccountByHandle, insertAccount, lockRegistrations } from '../accounts/repository.ts';
 import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
 import { preloginParams } from '../accounts/prelogin.ts';
@@ -9,7 +9,6 @@ import { checkDummy, checkVerifier, makeVerifier } from '../accounts/verifier.ts
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Kdf, PlainText, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
-import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '../../../client-lib/src/protocol/limits.ts';
 import { createSession, endSession } from '../sessions/repository.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { authRateLimited, checkKdfFloor, loginResponse, LoginResponse } from './auth-shared.ts';

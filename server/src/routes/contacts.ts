@@ -3,8 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { findAccountById } from '../accounts/repository.ts';
 import { ERR } from '../errors.ts';
 import { BytesUpTo, Bytes, Strict, Timestamp, decodeBytes, errors, b64 } from '../http/schemas.ts';
-import { contactListStatement } from '../../../client-lib/src/protocol/statements.ts';
-import { MAX_CONTACT_LIST_BYTES, MIN_ENVELOPE_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { contactListStatement, MAX_CONTACT_LIST_BYTES, MIN_ENVELOPE_BYTES } from '@testimony-vault/protocol';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { Version } from './records/schemas.ts';

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES,
-} from '../../../client-lib/src/protocol/limits.ts';
+} from '@testimony-vault/protocol';
 import { ERR } from '../errors.ts';
 import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';

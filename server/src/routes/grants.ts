@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { findAccountById, findAccountByHandle } from '../accounts/repository.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, Handle, Identity, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
-import { SEALED_RECORD_KEY_BYTES } from '../../../client-lib/src/protocol/limits.ts';
+import { SEALED_RECORD_KEY_BYTES } from '@testimony-vault/protocol';
 import { callerOf } from '../plugins/auth.ts';
 import { ownedRecord, readableRecord } from '../records/repository.ts';
 import { checkGrantSignature, checkGrantTimes, checkSealedKeyVersions, grantsOf, grantsTo, insertGrant, revokeGrant } from '../sharing/grants.ts';

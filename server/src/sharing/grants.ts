@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { grantStatement } from '../../../client-lib/src/protocol/statements.ts';
-import { GRANT_CLOCK_SKEW_MS } from '../../../client-lib/src/protocol/limits.ts';
+import { grantStatement, GRANT_CLOCK_SKEW_MS } from '@testimony-vault/protocol';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
 import { isLive } from '../records/repository.ts';

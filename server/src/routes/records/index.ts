@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { findAccountById } from '../../accounts/repository.ts';
 import { ERR } from '../../errors.ts';
 import { Strict, Token, Uuid, decodeBytes, errors } from '../../http/schemas.ts';
-import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '../../../../client-lib/src/protocol/limits.ts';
+import { MIN_ENVELOPE_BYTES, SEALED_RECORD_KEY_BYTES } from '@testimony-vault/protocol';
 import { callerOf, type Caller } from '../../plugins/auth.ts';
 import { getVersion, listLatest, listVersions, ownedRecord, readableRecord, type VersionRow } from '../../records/repository.ts';
 import { checkDeleteSignature, checkRotationRecipients, checkVersionSignature, insertVersion, type VersionWrite } from '../../records/write.ts';

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { SEALED_RECORD_KEY_BYTES } from '../../../../client-lib/src/protocol/limits.ts';
+import { SEALED_RECORD_KEY_BYTES } from '@testimony-vault/protocol';
 import { Bytes, BytesUpTo, Handle, Identity, Strict, Timestamp, Uuid } from '../../http/schemas.ts';
 import { b64 } from '../../http/schemas.ts';
 import type { VersionRow } from '../../records/repository.ts';

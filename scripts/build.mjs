@@ -1,0 +1,70 @@
+// npm run build — compiles the workspace into plain JavaScript, in dependency order:
+// protocol/dist, client-lib/dist (with .d.ts declarations, for applications that install
+// the packages), cli/dist (what bin/tvault.js runs), then the server bundle in dist/server
+// (scripts/build-server.mjs). `npm start` and `npm test` run it first, so a fresh clone
+// needs only the README's two commands.
+//
+// A package whose inputs have not changed since its last build is skipped (a restart of
+// `npm start` costs no compilation); `--force` rebuilds everything. A package is rebuilt
+// whenever one it depends on was, since it compiles against that one's declarations.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const force = process.argv.includes('--force');
+const stamps = path.join(root, 'node_modules', '.cache', 'testimony-vault-build');
+const shared = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+
+/** Newest modification time of the files under these paths (0 when none exists). */
+function newest(paths) {
+  let latest = 0;
+  for (const p of paths) {
+    const full = path.join(root, p);
+    if (!existsSync(full)) continue;
+    const s = statSync(full);
+    latest = Math.max(latest, s.isDirectory() ? newest(readdirSync(full).map((e) => path.join(p, e))) : s.mtimeMs);
+  }
+  return latest;
+}
+
+/** Compiles one package with tsc into its dist/, unless it is up to date. Returns whether it ran. */
+function compile(pkg, upstreamRebuilt) {
+  const stamp = path.join(stamps, pkg);
+  const inputs = [...shared, `${pkg}/src`, `${pkg}/package.json`, `${pkg}/tsconfig.build.json`];
+  const upToDate = existsSync(stamp) && existsSync(path.join(root, pkg, 'dist')) && newest(inputs) < statSync(stamp).mtimeMs;
+  if (upToDate && !upstreamRebuilt && !force) return false;
+  rmSync(stamp, { force: true });
+  rmSync(path.join(root, pkg, 'dist'), { recursive: true, force: true });
+  console.log(`build: ${pkg}`);
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', `${pkg}/tsconfig.build.json`], { cwd: root, stdio: 'inherit' });
+  mkdirSync(stamps, { recursive: true });
+  writeFileSync(stamp, '');
+  return true;
+}
+
+function buildServer() {
+  console.log('build: server');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-server.mjs')], { cwd: root, stdio: 'inherit' });
+  return true;
+}
+
+// In order; each step is told whether an earlier one rebuilt anything.
+const steps = {
+  protocol: (rebuilt) => compile('protocol', rebuilt),
+  'client-lib': (rebuilt) => compile('client-lib', rebuilt),
+  cli: (rebuilt) => compile('cli', rebuilt),
+  // The server bundles protocol/src itself (esbuild, fast): rebuilt every time.
+  server: buildServer,
+  // web/: its build goes here, after client-lib (which it bundles).
+};
+
+// `node scripts/build.mjs protocol client-lib` runs only the steps named (test/package.test.ts).
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = only.filter((name) => !(name in steps));
+if (unknown.length) throw new Error(`build: no step ${unknown.join(', ')} (steps: ${Object.keys(steps).join(', ')})`);
+let rebuilt = false;
+for (const [name, step] of Object.entries(steps)) {
+  if (only.length === 0 || only.includes(name)) rebuilt = step(rebuilt) || rebuilt;
+}
