@@ -10,6 +10,7 @@ import { build } from '../helper.ts';
 import { TcpProxy } from '../tcp-proxy.ts';
 import { buildWeb, EMPTY_STORAGE, launch, spanishPage, storageContents } from './browser.ts';
 import { evidenceFolder, sha256, writePhoto, writeRandom } from './fixtures.ts';
+import { typeBackWords } from './people.ts';
 
 const PASSPHRASE = 'tortuga nublado despacio jícama linterna';
 const HANDLE = 'casa-refugio';
@@ -50,19 +51,11 @@ t.test('a coordinator registers, writes, attaches through a dropped connection, 
   t.same(await storageContents(context, page), EMPTY_STORAGE, 'after registration, no browser storage holds anything');
   await page.getByLabel('Ya las escribí en papel').check();
   await page.getByRole('button', { name: 'Continuar' }).click();
-  const asked = page.getByLabel(/^Palabra número \d+$/);
-  t.equal(await asked.count(), 3, 'three words are asked for');
+  t.equal(await page.getByLabel(/^Palabra número \d+$/).count(), 3, 'three words are asked for');
   // A wrong word keeps the account from being used.
-  const labels = await asked.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).labels![0]!.textContent!));
-  for (const [i, label] of labels.entries()) {
-    const n = Number(/\d+/.exec(label)![0]);
-    await page.getByLabel(label, { exact: true }).fill(i === 0 ? 'equivocada' : words[n - 1]!);
-  }
-  await page.getByRole('button', { name: 'Confirmar' }).click();
+  await typeBackWords(page, words, true);
   await page.getByText('Alguna palabra no coincide.').waitFor();
-  const n0 = Number(/\d+/.exec(labels[0]!)![0]);
-  await page.getByLabel(labels[0]!, { exact: true }).fill(words[n0 - 1]!);
-  await page.getByRole('button', { name: 'Confirmar' }).click();
+  await typeBackWords(page, words);
   await page.getByRole('heading', { name: 'Testimonios' }).waitFor();
 
   // Write a testimony.

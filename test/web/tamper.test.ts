@@ -4,6 +4,7 @@ import t from 'tap';
 import { Vault } from '@testimony-vault/client';
 import { build } from '../helper.ts';
 import { buildWeb, launch, spanishPage } from './browser.ts';
+import { login } from './people.ts';
 
 const PASSPHRASE = 'linterna despacio tortuga nublado jícama';
 const LONG = { timeout: 60_000 };
@@ -20,9 +21,7 @@ t.test('a record edited in the database shows the tampering warning, not its con
   const browser = await launch(t);
   const { page, violations } = await spanishPage(browser);
   await page.goto(server.url);
-  await page.getByLabel('Nombre de usuario', { exact: true }).fill('coordinacion');
-  await page.getByLabel('Frase de contraseña', { exact: true }).fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await login(page, 'coordinacion', PASSPHRASE);
   await page.getByRole('button', { name: /Extorsión en Tapachula/ }).waitFor(LONG);
 
   // One byte of the stored ciphertext changes while the list is on screen.
