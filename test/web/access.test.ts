@@ -61,9 +61,18 @@ t.test('every screen at 360 px, named controls, keyboard only', async (t) => {
   await page.getByRole('button', { name: 'Guardar' }).click();
   await page.getByRole('heading', { name: /Testimonio de prueba/ }).waitFor({ timeout: 60_000 });
   await check(t, page, '06-record');
+  // An edit makes version 2; the versions say what changed, and version 1 reads as it was.
+  await page.getByRole('button', { name: 'Editar' }).click();
+  await page.getByLabel('Lugar', { exact: true }).fill('Piedras Negras, Coahuila');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByText('Piedras Negras, Coahuila').waitFor({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Versiones' }).click();
-  await page.getByText('Creación del testimonio.').waitFor();
+  await page.getByText('Cambió: lugar').waitFor();
+  t.equal(await page.getByText('Creación del testimonio.').count(), 1, 'version 1 is listed as the creation');
   await check(t, page, '07-versions');
+  await page.getByRole('button', { name: 'Leer esta versión' }).last().click();
+  await page.getByRole('heading', { name: 'Versión 1, tal como se guardó' }).waitFor();
+  await page.getByRole('button', { name: 'Volver' }).click();
   await page.getByRole('button', { name: 'Cuenta (refugio-norte)' }).click();
   await page.getByRole('heading', { name: 'Sesiones abiertas' }).waitFor();
   await page.getByRole('button', { name: 'Crear código' }).click();
@@ -94,6 +103,16 @@ t.test('every screen at 360 px, named controls, keyboard only', async (t) => {
   await page.getByRole('button', { name: 'Lock' }).waitFor();
   t.equal(await page.locator('html').getAttribute('lang'), 'en', 'the page says it is in English');
   await check(t, page, '10-record-en');
+
+  // Delete, after saying yes in the dialog.
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  t.equal(await page.getByRole('heading', { name: /Testimonio de prueba/ }).count(), 1, 'cancel keeps it');
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Yes, delete for ever' }).click();
+  await page.getByText('No testimonies yet.').waitFor({ timeout: 60_000 });
+  const left = await server.db.selectFrom('record_versions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  t.equal(Number(left.n), 0, 'its versions are gone from the server');
 });
 
 t.test('quick exit: Shift+Escape locks, clears the page and leaves', async (t) => {

@@ -65,8 +65,14 @@ t.test('a coordinator registers, writes, attaches through a dropped connection, 
   await page.getByLabel('Lugar', { exact: true }).fill('Reynosa, Tamaulipas');
   await page.getByLabel('Fecha de los hechos', { exact: true }).fill('2026-11-20');
   await page.getByLabel('Etiquetas', { exact: true }).fill('secuestro, autobús');
+  // The server goes away as it is saved: the draft stays, and is saved by itself when it is back.
+  proxy.cut();
   await page.getByRole('button', { name: 'Guardar' }).click();
+  await page.getByText('No se guardó todavía: el servidor no responde.').waitFor(LONG);
+  t.equal(await page.getByLabel('Relato', { exact: true }).inputValue(), 'Nos bajaron del autobús cerca del retén. Eran cinco hombres armados.', 'the draft is still on screen');
+  proxy.restore();
   await page.getByRole('heading', { name: 'Secuestro en la carretera a Reynosa' }).waitFor(LONG);
+  t.pass('saved without retyping once the server answered again');
 
   // The photo, then the video, with the connection cut while the video is on its way.
   const picker = page.getByLabel('Elegir archivos');
