@@ -6,24 +6,22 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
-COPY client-lib/package.json client-lib/
+COPY protocol/package.json protocol/
 RUN npm ci
 COPY server server
-COPY client-lib client-lib
+COPY protocol protocol
 COPY migrations migrations
-COPY scripts/build-server.mjs scripts/
+COPY scripts/build-server.mjs scripts/migrate.ts scripts/
 RUN node scripts/build-server.mjs
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
-COPY client-lib/package.json client-lib/
+COPY protocol/package.json protocol/
 RUN npm ci --omit=dev && npm cache clean --force
-# The sources stay in the image for `npm run migrate`; the server runs from dist/.
-COPY server server
-COPY client-lib client-lib
-COPY migrations migrations
+# Only the compiled server (the protocol package is bundled into it) and the migration
+# command beside it: `docker compose exec server node dist/server/migrate.js`.
 COPY --from=build /app/dist/server dist/server
 USER node
 # MALLOC_MMAP_THRESHOLD_ and --max-semi-space-size=1: the memory settings of scripts/start.sh
