@@ -4,7 +4,7 @@
 // left in .tap/screens/ for reviewers.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { build } from '../helper.ts';
 import { buildWeb, launch } from './browser.ts';
@@ -27,7 +27,7 @@ async function audit(page: Page) {
   });
 }
 
-async function check(t: Tap.Test, page: Page, screen: string) {
+async function check(t: Test, page: Page, screen: string) {
   const { unnamed, overflow } = await audit(page);
   t.same(unnamed, [], `${screen}: every control has a name`);
   t.ok(overflow <= 0, `${screen}: nothing wider than 360 px (overflow ${overflow} px)`);

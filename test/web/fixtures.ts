@@ -62,7 +62,7 @@ export async function writeRandom(dir: string, name: string, mib: number): Promi
   for (let i = 0; i < mib; i++) {
     const block = randomBytes(1 << 20);
     hash.update(block);
-    if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { path: file, sha256: hash.digest('hex'), size: mib << 20 };
