@@ -1,0 +1,112 @@
+// Where Chromium spends its CPU: the time of each of its processes by kind (read from /proc,
+// so nothing is added to what is measured), and a sampling CPU profile of the crypto worker
+// taken through the DevTools protocol.
+import { readdir, readFile } from 'node:fs/promises';
+import type { Browser, CDPSession } from 'playwright-core';
+import { cpuSeconds } from './server.ts';
+
+async function stat(pid: number): Promise<{ ppid: number } | undefined> {
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return { ppid: Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+function kindOf(cmdline: string): string {
+  const type = /--type=(\S+)/.exec(cmdline)?.[1];
+  if (!type) return 'browser';
+  if (type === 'utility') return /NetworkService/.test(cmdline) ? 'network service' : 'utility (other)';
+  return type === 'renderer' ? 'renderer (page + worker)' : type;
+}
+
+/** CPU seconds of every Chromium process below this one, summed by kind. */
+export async function chromiumCpu(): Promise<Map<string, number>> {
+  const parents = new Map<number, number>();
+  for (const name of await readdir('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const s = await stat(pid);
+    if (s) parents.set(pid, s.ppid);
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  const byKind = new Map<string, number>();
+  for (const pid of parents.keys()) {
+    if (!mine(pid)) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (!/chrom/i.test(cmdline)) continue;
+      const kind = kindOf(cmdline);
+      byKind.set(kind, (byKind.get(kind) ?? 0) + (await cpuSeconds(pid)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return byKind;
+}
+
+export function cpuDelta(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * A sampling profiler in the page's crypto worker, through a browser-level DevTools session
+ * (Playwright offers none on a worker): attach to the worker's target, then talk to it with
+ * Target.sendMessageToTarget. stop() gives the self time of the heaviest functions.
+ */
+export async function profileWorker(browser: Browser): Promise<{ stop(): Promise<{ totalMs: number; top: { name: string; ms: number }[] }> }> {
+  const cdp: CDPSession = await browser.newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const worker = targetInfos.find((t) => t.type === 'worker');
+  if (!worker) throw new Error('no worker target to profile');
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+  let next = 1;
+  const waiting = new Map<number, (r: unknown) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: unknown };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.error ? Promise.reject(new Error(JSON.stringify(m.error))) : m.result);
+  });
+  const send = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve as (r: unknown) => void);
+      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 500 });
+  await send('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await send<{ profile: Profile }>('Profiler.stop');
+      await cdp.detach();
+      const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+      const self = new Map<string, number>();
+      let total = 0;
+      profile.samples.forEach((id, i) => {
+        const f = byNode.get(id)!;
+        const file = f.url.startsWith('wasm://') ? 'wasm' : (f.url.split('/').pop() ?? '');
+        const name = `${f.functionName || '(anonymous)'}${file ? ` [${file}]` : ''}`;
+        const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+        total += ms;
+        self.set(name, (self.get(name) ?? 0) + ms);
+      });
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, ms]) => ({ name, ms }));
+      return { totalMs: total, top };
+    },
+  };
+}
