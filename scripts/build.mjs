@@ -1,8 +1,8 @@
 // npm run build — compiles the workspace into plain JavaScript, in dependency order:
 // protocol/dist, client-lib/dist (with .d.ts declarations, for applications that install
 // the packages), cli/dist (what bin/tvault.js runs), then the server bundle in dist/server
-// (scripts/build-server.mjs). `npm start` and `npm test` run it first, so a fresh clone
-// needs only the README's two commands.
+// (scripts/build-server.mjs), and the web client into web/dist. `npm start` and `npm test`
+// run it first, so a fresh clone needs only the README's two commands.
 //
 // A package whose inputs have not changed since its last build is skipped (a restart of
 // `npm start` costs no compilation); `--force` rebuilds everything. A package is rebuilt
@@ -50,6 +50,24 @@ function buildServer() {
   return true;
 }
 
+/**
+ * The web client (web/dist, served by the server at /): Vite bundles client-lib's compiled
+ * dist/ for the browser, as any application installing the package would. Skipped when
+ * neither its sources nor the library changed.
+ */
+function buildWeb(upstreamRebuilt) {
+  const stamp = path.join(stamps, 'web');
+  const inputs = [...shared, 'web/src', 'web/build', 'web/index.html', 'web/vite.config.ts', 'web/package.json'];
+  const upToDate = existsSync(stamp) && existsSync(path.join(root, 'web/dist/index.html')) && newest(inputs) < statSync(stamp).mtimeMs;
+  if (upToDate && !upstreamRebuilt && !force) return false;
+  rmSync(stamp, { force: true });
+  console.log('build: web');
+  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn', 'web'], { cwd: root, stdio: 'inherit' });
+  mkdirSync(stamps, { recursive: true });
+  writeFileSync(stamp, '');
+  return true;
+}
+
 // In order; each step is told whether an earlier one rebuilt anything.
 const steps = {
   protocol: (rebuilt) => compile('protocol', rebuilt),
@@ -57,7 +75,7 @@ const steps = {
   cli: (rebuilt) => compile('cli', rebuilt),
   // The server bundles protocol/src itself (esbuild, fast): rebuilt every time.
   server: buildServer,
-  // web/: its build goes here, after client-lib (which it bundles).
+  web: (rebuilt) => buildWeb(rebuilt),
 };
 
 // `node scripts/build.mjs protocol client-lib` runs only the steps named (test/package.test.ts).
