@@ -7,12 +7,19 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY protocol/package.json protocol/
+COPY client-lib/package.json client-lib/
+COPY web/package.json web/
 RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
 COPY server server
 COPY protocol protocol
+COPY client-lib client-lib
+COPY web web
 COPY migrations migrations
-COPY scripts/build-server.mjs scripts/migrate.ts scripts/
-RUN node scripts/build-server.mjs
+COPY scripts/build.mjs scripts/build-server.mjs scripts/migrate.ts scripts/
+# The server bundle, and the web client it serves at / (web/dist, which bundles the
+# compiled client library).
+RUN node scripts/build.mjs protocol client-lib server web
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -20,9 +27,10 @@ COPY package.json package-lock.json ./
 COPY server/package.json server/
 COPY protocol/package.json protocol/
 RUN npm ci --omit=dev && npm cache clean --force
-# Only the compiled server (the protocol package is bundled into it) and the migration
-# command beside it: `docker compose exec server node dist/server/migrate.js`.
+# Only the compiled server (the protocol package is bundled into it), the web client's
+# static build, and the migration command beside the server: `docker compose exec server node dist/server/migrate.js`.
 COPY --from=build /app/dist/server dist/server
+COPY --from=build /app/web/dist web/dist
 USER node
 # MALLOC_MMAP_THRESHOLD_ and --max-semi-space-size=1: the memory settings of scripts/start.sh
 # (`npm start`), explained there.
