@@ -41,7 +41,7 @@ try {
   // Through the server's logger (its redaction and serializers), by a child logger held at
   // info: the address must reach the operator whatever LOG_LEVEL says (PORT=0 picks it at
   // random), and the test harnesses find the server's port in this line's message.
-  app.log.child({}, { level: 'info' }).info({ address }, `testimony-vault listening on ${address} (database: ${database.kind})`);
+  app.log.child({}, { level: 'info' }).info({ address }, `testimony-vault listening on ${address} (database: ${database.kind}); open ${address} in a browser`);
 } catch (err) {
   await database.close().catch(() => {});
   fail(`cannot listen on ${config.HOST}:${config.PORT}: ${(err as Error).message}`);
