@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TEST_KDF } from './helper.ts';
 import { RUN_TS } from './run-ts.ts';
 
-// A vault server in a process of its own (`node --import tsx server/src/server.ts`), for the
+// A vault server in a process of its own (`node --conditions=@testimony-vault/source --import tsx server/src/server.ts`), for the
 // tests that kill it, restart it, or start it on a restored database. Its output is kept
 // for a failing assertion's message only (the server logs no secret).
 
