@@ -72,6 +72,24 @@ function sameFiles(a: WebManifest, b: WebManifest): boolean {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+// The verifier asks as a browser does, so that a server cannot cheaply serve the audited
+// files to a script and changed ones to every browser (a review from the attacker's side did
+// exactly that by the User-Agent and Sec-Fetch-Dest). This narrows the difference; it cannot
+// close it: a server can still tell by address, timing or TLS (docs/THREAT-MODEL.md).
+const BROWSER_HEADERS = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+  'accept-language': 'es-MX,es;q=0.9,en;q=0.8',
+  'sec-fetch-site': 'same-origin',
+};
+
+/** What a browser sends for this path: a navigation for pages, a script, style, image or a fetch otherwise. */
+function browserHeaders(path: string): Record<string, string> {
+  const dest = path === '/' || path.endsWith('.html') ? 'document' : path.endsWith('.js') ? 'script' : path.endsWith('.css') ? 'style' : /\.(svg|png|jpe?g|webp|ico)$/.test(path) ? 'image' : 'empty';
+  const accept = dest === 'document' ? 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' : dest === 'style' ? 'text/css,*/*;q=0.1' : '*/*';
+  const mode = dest === 'document' ? 'navigate' : dest === 'script' ? 'cors' : dest === 'empty' ? 'cors' : 'no-cors';
+  return { ...BROWSER_HEADERS, accept, 'sec-fetch-dest': dest, 'sec-fetch-mode': mode, ...(dest === 'document' ? { 'sec-fetch-site': 'none', 'sec-fetch-user': '?1', 'upgrade-insecure-requests': '1' } : {}) };
+}
+
 /** Fetches and checks the web client served under `origin`; `trusted` replaces the server's manifest. */
 export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: typeof fetch = fetch): Promise<WebReport> {
   const base = origin.replace(/\/+$/, '');
@@ -81,7 +99,7 @@ export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: 
     const url = base + path.split('/').map(encodeURIComponent).join('/');
     let res: Response;
     try {
-      res = await fetcher(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+      res = await fetcher(url, { redirect: 'manual', headers: browserHeaders(path), signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new UnreachableError((err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message);
     }

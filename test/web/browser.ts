@@ -13,7 +13,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // As root Chromium needs --no-sandbox; the background-networking flags keep it from
 // reaching for Google's hosts, which this closed network refuses.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export async function launch(t: Tap): Promise<Browser> {
   try {
@@ -76,3 +76,8 @@ export async function storageContents(context: BrowserContext, page: Page) {
 }
 
 export const EMPTY_STORAGE = { localStorage: 0, sessionStorage: 0, indexedDB: [], caches: [], cookie: '', serviceWorkers: 0, cookies: 0 };
+
+/** How many CSS pixels the page scrolls sideways (0 when it fits its width). */
+export function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}

@@ -49,6 +49,8 @@ t.test('a coordinator registers, writes, attaches through a dropped connection, 
   const words = items.map((s) => s.trim().split(/\s+/)[1]!);
   t.equal(words.length, 24, '24 recovery words shown');
   t.same(await storageContents(context, page), EMPTY_STORAGE, 'after registration, no browser storage holds anything');
+  t.equal(await page.getByRole('button', { name: 'Testimonios' }).count(), 0, 'no way to the testimonies before the words are typed back');
+  t.equal(await page.getByRole('button', { name: 'Salida rápida' }).count(), 1, 'but the quick exit is there');
   await page.getByLabel('Ya las escribí en papel').check();
   await page.getByRole('button', { name: 'Continuar' }).click();
   t.equal(await page.getByLabel(/^Palabra número \d+$/).count(), 3, 'three words are asked for');

@@ -3,7 +3,14 @@
 // warning of tampering, shown by TamperWarning.
 import type { WorkerFailure } from './worker/errors-transfer.ts';
 
-const INTEGRITY = new Set(['VAULT_ERR_INTEGRITY', 'VAULT_ERR_DECRYPTION', 'VAULT_ERR_SIGNATURE', 'VAULT_ERR_ROLLBACK', 'VAULT_ERR_AUDIT_LOG', 'VAULT_ERR_MERKLE_PROOF', 'VAULT_ERR_WEAK_KDF']);
+// [Note: who names a failure]
+// A server's error answer carries a `code` of the server's choosing: a hostile one could
+// send any text there, or a code that reads like tampering. So tampering is decided by the
+// class of the error the client library threw after its own checks (its name crosses the
+// worker boundary; a server's answer is always an ApiError or ServerError), and a code is
+// shown to the person only when it has the shape of one.
+const INTEGRITY = new Set(['IntegrityError', 'DecryptionError', 'SignatureError', 'RollbackError', 'AuditLogError', 'MerkleProofError', 'WeakKdfError']);
+const CODE_SHAPE = /^VAULT_ERR_[A-Z_]{1,40}$/;
 
 /** Server and client codes with a message of their own; the rest fall back to errors.other. */
 const KNOWN: Record<string, string> = {
@@ -38,13 +45,19 @@ export function failureOf(err: unknown): WorkerFailure {
 }
 
 export function isTampering(err: unknown): boolean {
-  return INTEGRITY.has(failureOf(err).code);
+  return INTEGRITY.has(failureOf(err).name);
+}
+
+/** The code to show (for whoever helps), or '' when it is not one of ours in shape. */
+export function shownCode(err: unknown): string {
+  const { code } = failureOf(err);
+  return CODE_SHAPE.test(code) ? code : '';
 }
 
 /** Catalogue key of the message for `err`. */
 export function messageKey(err: unknown): string {
   const f = failureOf(err);
-  if (INTEGRITY.has(f.code)) return 'errors.tampered';
+  if (INTEGRITY.has(f.name)) return 'errors.tampered';
   if (f.code === 'VAULT_ERR_PROTOCOL' || (f.status ?? 0) >= 500) return 'errors.server';
   return KNOWN[f.code] ?? 'errors.other';
 }

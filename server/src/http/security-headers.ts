@@ -48,4 +48,8 @@ export const POLICY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
+  // A browser keeps no answer on disk: API answers name the account, its records' ids and
+  // versions, its sessions (reviewed from the attacker's side: they sat in Chromium's disk
+  // cache after quick exit). The web client's own files set their caching in web-static.ts.
+  'cache-control': 'no-store',
 };

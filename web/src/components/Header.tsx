@@ -5,7 +5,9 @@ import { quickExit } from '../state/guards.ts';
 /** Always on screen: the quick exit; once unlocked, navigation and the lock button. */
 export function Header() {
   const store = useStore();
-  const me = store.account.value;
+  // Until the recovery words are typed back, the new account is not used: no way out of
+  // that screen but the quick exit.
+  const me = store.route.value.name === 'recovery-words' ? null : store.account.value;
   const other = LANGUAGES.find((l) => l !== language.value)!;
   return (
     <header class="top">

@@ -1,15 +1,15 @@
 import { t } from '../i18n/index.ts';
-import { failureOf, isTampering, messageKey } from '../errors.ts';
+import { isTampering, messageKey, shownCode } from '../errors.ts';
 
 /** An error in plain words with what to do; data that fails verification is a tampering warning instead. */
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (error === undefined || error === null) return null;
   if (isTampering(error)) return <TamperWarning error={error} />;
-  const f = failureOf(error);
+  const code = shownCode(error);
   return (
     <div class="notice error" role="alert">
       <p>{t(messageKey(error))}</p>
-      <p class="code">{t('errors.code', { code: f.code })}</p>
+      {code && <p class="code">{t('errors.code', { code })}</p>}
       {onRetry && (
         <button type="button" onClick={onRetry}>
           {t('actions.retry')}
@@ -29,7 +29,7 @@ export function TamperWarning({ error }: { error: unknown }) {
         <li>{t('tamper.do2')}</li>
         <li>{t('tamper.do3')}</li>
       </ul>
-      <p class="code">{t('errors.code', { code: failureOf(error).code })}</p>
+      <p class="code">{t('errors.code', { code: shownCode(error) })}</p>
     </section>
   );
 }

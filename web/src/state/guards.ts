@@ -8,6 +8,9 @@ export const QUICK_EXIT_URL = 'https://www.google.com/search?q=clima';
 
 const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'input'] as const;
 
+/** How much longer than the idle time a moving upload may keep an untouched vault open. */
+export const UPLOAD_GRACE_MS = 60 * 60_000;
+
 export function watchIdle(store: Store): () => void {
   let last = Date.now();
   const touch = () => {
@@ -16,9 +19,12 @@ export function watchIdle(store: Store): () => void {
   for (const e of ACTIVITY) window.addEventListener(e, touch, { passive: true, capture: true });
   const timer = setInterval(() => {
     if (!store.unlocked.value) return touch();
-    // A file being sent counts as activity: locking would end the upload half-way.
-    if (store.uploads.busy()) return touch();
-    if (Date.now() - last >= store.idleMinutes.value * 60_000) void store.lock('idle');
+    // A part of a file committed counts as activity, so a file that is moving is not cut
+    // half-way; but never for more than UPLOAD_GRACE_MS without a person touching anything.
+    const idle = Date.now() - last;
+    const sinceUpload = performance.now() - store.uploads.lastProgress();
+    const limit = store.idleMinutes.value * 60_000;
+    if (idle >= limit && (sinceUpload >= limit || idle >= limit + UPLOAD_GRACE_MS)) void store.lock('idle');
   }, 5_000);
   return () => {
     clearInterval(timer);

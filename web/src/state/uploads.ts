@@ -30,6 +30,10 @@ export function createUploads(client: VaultClient) {
   const files = new Map<string, File>();
   const samples = new Map<string, Sample[]>();
   let running = false;
+  /** Bumped by clear() (a lock): a queue run of an earlier generation stops at once. */
+  let generation = 0;
+  /** When a part was last committed by the server (performance.now()), for the idle lock. */
+  let lastProgressAt = -Infinity;
   /** Called when a file lands, so the record on screen can be read again. */
   const listeners = new Set<(recordId: string) => void>();
 
@@ -39,6 +43,7 @@ export function createUploads(client: VaultClient) {
 
   function progress(id: string, p: UploadProgress) {
     const now = performance.now();
+    if (p.phase === 'uploading' && p.bytes > (items.value.find((u) => u.id === id)?.bytes ?? 0)) lastProgressAt = now;
     const list = (samples.get(id) ?? []).filter((s) => now - s.at < 5000);
     list.push({ at: now, bytes: p.bytes });
     samples.set(id, list);
@@ -50,13 +55,14 @@ export function createUploads(client: VaultClient) {
   async function run() {
     if (running) return;
     running = true;
+    const mine = generation;
     try {
-      for (let next = items.value.find((u) => u.state === 'queued'); next; next = items.value.find((u) => u.state === 'queued')) {
+      for (let next = items.value.find((u) => u.state === 'queued'); next && mine === generation; next = items.value.find((u) => u.state === 'queued')) {
         const item = next;
         const file = files.get(item.id)!;
         patch(item.id, { state: 'uploading', bytes: 0, rate: 0 });
         try {
-          const done = await client.api.attach(item.recordId, item.id, file, proxy((p: UploadProgress) => progress(item.id, p)));
+          const done = await client.api.attach(item.recordId, item.id, file, proxy((p: UploadProgress) => mine === generation && progress(item.id, p)));
           patch(item.id, { state: 'done', bytes: item.size, sha256: done.sha256 });
           files.delete(item.id);
           for (const l of listeners) l(item.recordId);
@@ -66,14 +72,18 @@ export function createUploads(client: VaultClient) {
         }
       }
     } finally {
-      running = false;
+      if (mine === generation) running = false;
     }
   }
 
   return {
     items,
-    /** True while a file is being sent: the idle lock waits for it. */
-    busy: () => items.value.some((u) => u.state === 'queued' || u.state === 'uploading' || u.state === 'waiting'),
+    /**
+     * When the server last committed a part of any file: the idle lock counts that as
+     * activity, so it does not cut a file that is moving. A file waiting for the connection
+     * or in the queue does not count: an unattended laptop whose uploads are stuck locks.
+     */
+    lastProgress: () => lastProgressAt,
     add(recordId: string, picked: Iterable<File>) {
       const added: UploadItem[] = [];
       for (const file of picked) {
@@ -98,6 +108,9 @@ export function createUploads(client: VaultClient) {
       return () => listeners.delete(listener);
     },
     clear() {
+      generation += 1;
+      running = false;
+      lastProgressAt = -Infinity;
       items.value = [];
       files.clear();
       samples.clear();

@@ -4,13 +4,19 @@ import type { ChangedField, RecordDraft, RecordSummary, RecordView, VersionView 
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
+// Bidirectional overrides and isolates, and control characters, make a short text read as
+// something else ("declaracion\u202Efdp.exe" shows as "declaracionexe.pdf"). Names, titles,
+// places and tags are shown without them; the narrative is shown whole, isolated by CSS.
+const DISGUISE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const label = (v: unknown) => text(v).replace(DISGUISE, '\ufffd');
+
 export function summary(r: VaultRecord): RecordSummary {
   return {
     id: r.id,
-    title: text(r.fields.title),
-    place: text(r.fields.place),
+    title: label(r.fields.title),
+    place: label(r.fields.place),
     occurredAt: text(r.fields.occurredAt),
-    tags: Array.isArray(r.fields.tags) ? r.fields.tags.filter((t): t is string => typeof t === 'string') : [],
+    tags: Array.isArray(r.fields.tags) ? r.fields.tags.filter((t): t is string => typeof t === 'string').map(label) : [],
     language: text(r.fields.language),
     owner: r.owner,
     version: r.version,
@@ -27,7 +33,7 @@ export function view(r: VaultRecord, me: string): RecordView {
     latestVersion: r.latestVersion,
     author: { ...r.author },
     mine: r.owner === me,
-    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt }) => ({ fileId, name, type, size, sha256, uploadedAt })),
+    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt }) => ({ fileId, name: label(name), type: label(type), size, sha256, uploadedAt })),
   };
 }
 
@@ -44,5 +50,5 @@ export function changes(before: VaultRecord | undefined, after: VaultRecord): Ch
 }
 
 export function versionView(r: VaultRecord, before: VaultRecord | undefined): VersionView {
-  return { version: r.version, writtenAt: r.writtenAt.toISOString(), author: r.author.handle, changed: changes(before, r), title: text(r.fields.title) };
+  return { version: r.version, writtenAt: r.writtenAt.toISOString(), author: r.author.handle, changed: changes(before, r), title: label(r.fields.title) };
 }

@@ -26,7 +26,7 @@ export function Login() {
       <h1 tabIndex={-1}>{t('login.title')}</h1>
       {reason && <Info>{t(`lock.reason.${reason}`)}</Info>}
       <form onSubmit={submit}>
-        <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="username" autoCapitalize="none" spellcheck={false} required />
+        <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="off" autoCapitalize="none" spellcheck={false} required />
         <Field label={t('fields.passphrase')} type="password" value={passphrase} onValue={setPassphrase} autoComplete="current-password" required />
         <ErrorNotice error={error} />
         <button type="submit" class="primary" disabled={busy}>

@@ -30,7 +30,7 @@ export function Recover() {
       <h1 tabIndex={-1}>{t('recover.title')}</h1>
       <p>{t('recover.intro')}</p>
       <form onSubmit={submit}>
-        <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="username" autoCapitalize="none" spellcheck={false} required />
+        <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="off" autoCapitalize="none" spellcheck={false} required />
         <TextArea label={t('fields.recoveryWords')} hint={t('recover.wordsHint')} value={words} onValue={setWords} rows={4} spellcheck={false} />
         <Field label={t('fields.newPassphrase')} type="password" value={passphrase} onValue={setPassphrase} autoComplete="new-password" required />
         <PassphraseStrength passphrase={passphrase} handle={handle} onResult={setStrong} />

@@ -32,7 +32,7 @@ export function Register() {
       <h1 tabIndex={-1}>{t('register.title')}</h1>
       <p>{t('register.intro')}</p>
       <form onSubmit={submit}>
-        <Field label={t('fields.handle')} hint={t('register.handleHint')} value={handle} onValue={setHandle} autoComplete="username" autoCapitalize="none" spellcheck={false} required />
+        <Field label={t('fields.handle')} hint={t('register.handleHint')} value={handle} onValue={setHandle} autoComplete="off" autoCapitalize="none" spellcheck={false} required />
         <Field label={t('fields.newPassphrase')} hint={t('register.passphraseHint')} type="password" value={passphrase} onValue={setPassphrase} autoComplete="new-password" required />
         <PassphraseStrength passphrase={passphrase} handle={handle} onResult={setStrong} />
         <Field label={t('fields.repeatPassphrase')} type="password" value={repeat} onValue={setRepeat} autoComplete="new-password" required />

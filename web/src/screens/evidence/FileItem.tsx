@@ -4,6 +4,7 @@ import { useStore } from '../../state/store.ts';
 import { objectUrl, revokeUrl } from '../../state/object-urls.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
+import { isTampering } from '../../errors.ts';
 import type { AttachmentView } from '../../worker/types.ts';
 
 const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
@@ -60,7 +61,9 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
           </p>
         </div>
       </div>
-      <ErrorNotice error={thumbLoad.error ?? action.error} />
+      {/* A photo the device cannot draw gets no thumbnail, quietly; one that fails verification is a warning. */}
+      {thumbLoad.error !== undefined && (isTampering(thumbLoad.error) ? <ErrorNotice error={thumbLoad.error} /> : <p class="hint">{t('evidence.noThumb')}</p>)}
+      <ErrorNotice error={action.error} />
       <div class="actions">
         {k !== 'other' && (
           <button type="button" onClick={() => void open()} disabled={action.busy}>

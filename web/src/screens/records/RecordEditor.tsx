@@ -82,12 +82,15 @@ export function RecordEditor({ id }: { id: string | null }) {
   return (
     <main>
       <h1 tabIndex={-1}>{id ? t('editor.editTitle') : t('editor.newTitle')}</h1>
-      <form class="editor" onSubmit={submit}>
-        <Field label={t('fields.title')} hint={t('editor.titleHint')} value={draft.title} onValue={(title) => update({ title })} required maxLength={300} />
-        <TextArea label={t('fields.narrative')} hint={t('editor.narrativeHint')} value={draft.narrative} onValue={(narrative) => update({ narrative })} rows={14} />
+      {/* [Note: no trace in the browser profile] Form history (autofill) would keep what is
+          typed here in the browser's profile on disk, readable after lock and quick exit, and
+          an enhanced spell checker would send it away: both are off for testimony fields. */}
+      <form class="editor" onSubmit={submit} autoComplete="off">
+        <Field label={t('fields.title')} hint={t('editor.titleHint')} value={draft.title} onValue={(title) => update({ title })} required maxLength={300} autoComplete="off" spellcheck={false} />
+        <TextArea label={t('fields.narrative')} hint={t('editor.narrativeHint')} value={draft.narrative} onValue={(narrative) => update({ narrative })} rows={14} spellcheck={false} />
         <div class="row">
-          <Field label={t('fields.occurredAt')} type="date" value={draft.occurredAt} onValue={(occurredAt) => update({ occurredAt })} />
-          <Field label={t('fields.place')} hint={t('editor.placeHint')} value={draft.place} onValue={(place) => update({ place })} />
+          <Field label={t('fields.occurredAt')} type="date" value={draft.occurredAt} onValue={(occurredAt) => update({ occurredAt })} autoComplete="off" />
+          <Field label={t('fields.place')} hint={t('editor.placeHint')} value={draft.place} onValue={(place) => update({ place })} autoComplete="off" spellcheck={false} />
         </div>
         <div class="row">
           <div class="field">
@@ -106,6 +109,8 @@ export function RecordEditor({ id }: { id: string | null }) {
             hint={t('editor.tagsHint')}
             value={draft.tags.join(', ')}
             onValue={(v) => update({ tags: v.split(',').map((s) => s.trimStart()) })}
+            autoComplete="off"
+            spellcheck={false}
           />
         </div>
         {retryIn > 0 && <Info>{t('editor.retrying', { seconds: retryIn })}</Info>}

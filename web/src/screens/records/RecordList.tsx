@@ -69,7 +69,7 @@ export function RecordList() {
           {t('records.new')}
         </button>
       </div>
-      <form class="search" role="search" onSubmit={search} aria-label={t('search.label')}>
+      <form class="search" role="search" onSubmit={search} aria-label={t('search.label')} autoComplete="off">
         <div class="field grow">
           <label for="q">{t('search.text')}</label>
           <input id="q" type="search" value={query.text} onInput={set('text')} autoComplete="off" />
