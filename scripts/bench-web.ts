@@ -13,8 +13,9 @@ import { parseArgs } from 'node:util';
 import { Vault } from '@testimony-vault/client/node';
 import { buildWeb, launch } from '../test/web/browser.ts';
 import { writeRandom } from '../test/web/fixtures.ts';
-import { browserAttach, browserLogin, contentEncoding, firstLoad, type Throttle } from './bench-web/browser.ts';
-import { chromiumCpu, cpuDelta, profileWorker } from './bench-web/chromium.ts';
+import { contentEncoding, firstLoad, type Throttle } from './bench-web/browser.ts';
+import { BareChromium, BareTab } from './bench-web/cdp.ts';
+import { chromiumCpu, cpuDelta, profileWorker, type WorkerProfile } from './bench-web/chromium.ts';
 import { cpuSeconds, fromLog, startServer, uploadWindow, type LoggedRequest } from './bench-web/server.ts';
 import { tvault } from './bench-web/tvault.ts';
 
@@ -78,6 +79,8 @@ async function main() {
   const server = await startServer(t, dist);
   t.teardown(() => server.stop());
   const browser = await launch(t);
+  const bare = await BareChromium.launch();
+  t.teardown(() => bare.close());
   const home = path.join(work, 'tvault');
   const log = server.requests;
   console.log(`server ${server.url} (${server.kind}), pid ${server.pid}; load ${await load()}`);
@@ -93,9 +96,10 @@ async function main() {
   const login = { browser: [] as Split[], tvault: [] as Split[], node: [] as Split[], list: [] as number[] };
   for (let i = 0; i < runs; i++) {
     let from = log.length;
-    const b = await browserLogin(browser, server.url, HANDLE, PASSPHRASE);
+    const tab = await BareTab.open(bare, server.url);
+    const b = await tab.login(HANDLE, PASSPHRASE);
     login.browser.push(await fromLog(() => loginSplit(log, from, b.click, b.list)));
-    await b.context.close();
+    await tab.close();
 
     from = log.length;
     const c = await tvault(home, PASSPHRASE, ['login', HANDLE]);
@@ -110,21 +114,23 @@ async function main() {
   }
 
   // (1) Upload, browser and tvault alternating (the order swapped each run).
-  interface Upload { window: number; wall: number; serverCpu: number; machineCpu: number; clientCpu: Map<string, number> }
+  interface Upload { window: number; inParts: number; wall: number; serverCpu: number; machineCpu: number; clientCpu: Map<string, number> }
   const up = { browser: [] as Upload[], tvault: [] as Upload[] };
   const bytes = sizeMiB * 1024 * 1024;
   const browserUpload = async (i: number): Promise<Upload> => {
-    const { context, page } = await browserLogin(browser, server.url, HANDLE, PASSPHRASE);
+    const tab = await BareTab.open(bare, server.url);
     try {
+      await tab.login(HANDLE, PASSPHRASE);
       const named = path.join(work, `video-navegador-${i}.mp4`);
       await link(file.path, named);
       const from = log.length;
       const [s0, m0, c0] = [await cpuSeconds(server.pid), await machineCpu(), await chromiumCpu()];
-      const r = await browserAttach(page, TITLE, named, path.basename(named));
+      const r = await tab.attach(TITLE, named);
       const [s1, m1, c1] = [await cpuSeconds(server.pid), await machineCpu(), await chromiumCpu()];
-      return { window: (await fromLog(() => uploadWindow(log, from))).seconds, wall: (r.listed - r.picked) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: cpuDelta(c1, c0) };
+      const w = await fromLog(() => uploadWindow(log, from));
+      return { window: w.seconds, inParts: w.inParts, wall: (r.listed - r.picked) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: cpuDelta(c1, c0) };
     } finally {
-      await context.close();
+      await tab.close();
     }
   };
   const cliUpload = async (i: number): Promise<Upload> => {
@@ -134,7 +140,8 @@ async function main() {
     const [s0, m0] = [await cpuSeconds(server.pid), await machineCpu()];
     const r = await tvault(home, PASSPHRASE, ['attach', recordId, named]);
     const [s1, m1] = [await cpuSeconds(server.pid), await machineCpu()];
-    return { window: (await fromLog(() => uploadWindow(log, from))).seconds, wall: (r.ended - r.started) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: new Map([['tvault process', r.cpu]]) };
+    const w = await fromLog(() => uploadWindow(log, from));
+    return { window: w.seconds, inParts: w.inParts, wall: (r.ended - r.started) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: new Map([['tvault process', r.cpu]]) };
   };
   // Warm-up of both paths (JIT, connections, the database's first pages), not counted.
   await cliUpload(-1);
@@ -151,15 +158,16 @@ async function main() {
   }
 
   // Where the worker's time goes: one more browser upload under the sampling profiler (not timed).
-  let profile: Awaited<ReturnType<Awaited<ReturnType<typeof profileWorker>>['stop']>> | undefined;
+  let profile: WorkerProfile | undefined;
   if (!args['no-profile']) {
-    const { context, page } = await browserLogin(browser, server.url, HANDLE, PASSPHRASE);
+    const tab = await BareTab.open(bare, server.url);
+    await tab.login(HANDLE, PASSPHRASE);
     const named = path.join(work, 'video-perfilado.mp4');
     await link(file.path, named);
-    const profiler = await profileWorker(browser);
-    await browserAttach(page, TITLE, named, path.basename(named));
+    const profiler = await profileWorker(bare);
+    await tab.attach(TITLE, named);
     profile = await profiler.stop();
-    await context.close();
+    await tab.close();
   }
 
   // (2) The login page from a cold cache, on three profiles.
@@ -179,6 +187,7 @@ async function main() {
   console.log('| upload | browser (page, worker) | tvault attach | ratio browser / tvault |\n| --- | ---: | ---: | ---: |');
   console.log(`| first request → record's new version, server's log (MB/s) | ${mr(mbps(up.browser.map((u) => u.window)), 1)} | ${mr(mbps(up.tvault.map((u) => u.window)), 1)} | **${ratio.toFixed(2)}** |`);
   console.log(`| same window (s) | ${mr(up.browser.map((u) => u.window))} | ${mr(up.tvault.map((u) => u.window))} | |`);
+  console.log(`| of which a part open on the server (s) | ${mr(up.browser.map((u) => u.inParts))} | ${mr(up.tvault.map((u) => u.inParts))} | |`);
   console.log(`| pick → listed as stored (browser) / whole command, login included (tvault) (s) | ${mr(up.browser.map((u) => u.wall))} | ${mr(up.tvault.map((u) => u.wall))} | |`);
   console.log(`| server process CPU (s) | ${mr(up.browser.map((u) => u.serverCpu))} | ${mr(up.tvault.map((u) => u.serverCpu))} | |`);
   console.log(`| whole machine busy CPU, 2 cores (s) | ${mr(up.browser.map((u) => u.machineCpu))} | ${mr(up.tvault.map((u) => u.machineCpu))} | |`);

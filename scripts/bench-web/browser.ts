@@ -1,16 +1,14 @@
-// The web client driven as a person would (labels and visible text, as test/web does), with
-// the times taken inside the page: an init script notes, on the page's own clock, when the
-// "Entrar" button is first visible and enabled, when it is clicked, and when the
-// "Testimonios" heading appears. Playwright's polling adds nothing to those figures.
+// The login page's first load in Playwright's Chromium (CPU and network throttling through
+// DevTools), timed inside the page: an init script notes, on the page's own clock, when the
+// "Entrar" button is first visible and enabled. Playwright's polling adds nothing to it.
+// (Uploads and logins are timed without Playwright: [Note: uploads timed without Playwright].)
 import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
-export const LONG = { timeout: 600_000 };
+const LONG = { timeout: 600_000 };
 
 interface Marks {
   ready?: number;
-  click?: number;
-  list?: number;
 }
 
 declare global {
@@ -28,16 +26,10 @@ const INSTALL_MARKS = `(() => {
   const check = () => {
     const b = entrar();
     if (marks.ready === undefined && b && !b.disabled && b.getBoundingClientRect().width > 0) marks.ready = performance.now();
-    if (marks.list === undefined && [...document.querySelectorAll('h1')].some((h) => h.textContent.trim() === 'Testimonios')) marks.list = performance.now();
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
-  document.addEventListener('click', (e) => {
-    if (e.target instanceof Element && e.target.closest('button')?.textContent.trim() === 'Entrar') marks.click = performance.now();
-  }, true);
 })();`;
 
-/** Epoch milliseconds of a page-clock mark. */
-const epoch = (page: Page, mark: keyof Marks) => page.evaluate((m) => performance.timeOrigin + (window.__marks[m] ?? NaN), mark);
 
 export interface Throttle {
   cpu: number;
@@ -84,7 +76,7 @@ export async function firstLoad(browser: Browser, origin: string, throttle: Thro
   try {
     await page.goto(origin);
     await page.waitForFunction(() => window.__marks.ready !== undefined, undefined, LONG);
-    const readyEpoch = await epoch(page, 'ready');
+    const readyEpoch = await page.evaluate(() => performance.timeOrigin + window.__marks.ready!);
     // Resource Timing of the document: the page's own fetches, never the worker's.
     const entries = await page.evaluate((until) => performance.getEntriesByType('resource')
       .filter((e) => e.startTime <= until)
@@ -108,27 +100,4 @@ export async function contentEncoding(url: string): Promise<string> {
   const res = await fetch(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
   await res.arrayBuffer();
   return res.headers.get('content-encoding') ?? '';
-}
-
-/** Opens the login page and logs in; the clicks and the heading timed on the page's clock (epoch ms). */
-export async function browserLogin(browser: Browser, origin: string, handle: string, passphrase: string) {
-  const { context, page } = await freshPage(browser);
-  await page.goto(origin);
-  await page.getByLabel('Nombre de usuario', { exact: true }).fill(handle);
-  await page.getByLabel('Frase de contraseña', { exact: true }).fill(passphrase);
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  await page.getByRole('heading', { name: 'Testimonios' }).waitFor(LONG);
-  return { context, page, click: await epoch(page, 'click'), list: await epoch(page, 'list') };
-}
-
-/** In a logged-in page: opens the record, picks the file, waits until it is listed as stored. Epoch ms of pick and listed. */
-export async function browserAttach(page: Page, recordTitle: string, file: string, name: string) {
-  await page.getByRole('button', { name: new RegExp(recordTitle) }).click();
-  await page.getByRole('heading', { name: recordTitle }).waitFor(LONG);
-  const picker = page.getByLabel('Elegir archivos');
-  const picked = Date.now();
-  await picker.setInputFiles(file);
-  const stored = page.getByRole('listitem').filter({ hasText: name }).filter({ has: page.getByRole('button', { name: 'Descargar' }) });
-  await stored.waitFor(LONG);
-  return { picked, listed: Date.now() };
 }

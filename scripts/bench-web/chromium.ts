@@ -2,7 +2,7 @@
 // so nothing is added to what is measured), and a sampling CPU profile of the crypto worker
 // taken through the DevTools protocol.
 import { readdir, readFile } from 'node:fs/promises';
-import type { Browser, CDPSession } from 'playwright-core';
+import type { BareChromium } from './cdp.ts';
 import { cpuSeconds } from './server.ts';
 
 async function stat(pid: number): Promise<{ ppid: number } | undefined> {
@@ -64,49 +64,37 @@ interface Profile {
 }
 
 /**
- * A sampling profiler in the page's crypto worker, through a browser-level DevTools session
- * (Playwright offers none on a worker): attach to the worker's target, then talk to it with
- * Target.sendMessageToTarget. stop() gives the self time of the heaviest functions.
+ * A sampling profiler in the page's crypto worker, over the bare DevTools pipe
+ * ([Note: uploads timed without Playwright]); stop() gives the self time of the heaviest functions.
  */
-export async function profileWorker(browser: Browser): Promise<{ stop(): Promise<{ totalMs: number; top: { name: string; ms: number }[] }> }> {
-  const cdp: CDPSession = await browser.newBrowserCDPSession();
-  const { targetInfos } = await cdp.send('Target.getTargets');
-  const worker = targetInfos.find((t) => t.type === 'worker');
-  if (!worker) throw new Error('no worker target to profile');
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
-  let next = 1;
-  const waiting = new Map<number, (r: unknown) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (e) => {
-    if (e.sessionId !== sessionId) return;
-    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: unknown };
-    if (m.id !== undefined) waiting.get(m.id)?.(m.error ? Promise.reject(new Error(JSON.stringify(m.error))) : m.result);
-  });
-  const send = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve as (r: unknown) => void);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-    });
+export async function profileWorker(chromium: BareChromium): Promise<{ stop(): Promise<WorkerProfile> }> {
+  const session = await chromium.attach('worker');
+  const send = <T>(method: string, params: object = {}) => chromium.send<T>(method, params, session);
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 500 });
   await send('Profiler.start');
   return {
     async stop() {
       const { profile } = await send<{ profile: Profile }>('Profiler.stop');
-      await cdp.detach();
+      await chromium.send('Target.detachFromTarget', { sessionId: session });
       const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
       const self = new Map<string, number>();
-      let total = 0;
+      let totalMs = 0;
       profile.samples.forEach((id, i) => {
         const f = byNode.get(id)!;
         const file = f.url.startsWith('wasm://') ? 'wasm' : (f.url.split('/').pop() ?? '');
         const name = `${f.functionName || '(anonymous)'}${file ? ` [${file}]` : ''}`;
         const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-        total += ms;
+        totalMs += ms;
         self.set(name, (self.get(name) ?? 0) + ms);
       });
       const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, ms]) => ({ name, ms }));
-      return { totalMs: total, top };
+      return { totalMs, top };
     },
   };
+}
+
+export interface WorkerProfile {
+  totalMs: number;
+  top: { name: string; ms: number }[];
 }

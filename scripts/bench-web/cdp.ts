@@ -1,0 +1,132 @@
+// [Note: uploads timed without Playwright]
+// Playwright enables the DevTools Network domain on every page and worker it attaches to,
+// and Chromium then copies each request body into a Network event: an 8 MiB part becomes
+// an 11 MB base64 message through the browser process to Playwright's Node process.
+// Measured here (2026-12-06, a worker PUTting 32 × 8 MiB to a sink that discards them): 98 MB/s
+// in Chromium with no DevTools client, 5 MB/s under Playwright, which also spent 7.8 s of
+// its own CPU. So the upload is timed in a Chromium driven over a bare DevTools pipe that
+// never enables Network: the same UI steps (labels and visible text), through the DOM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROMIUM, FLAGS } from '../../test/web/browser.ts';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+/** Chromium over --remote-debugging-pipe: JSON messages separated by NUL on fds 3 (in) and 4 (out). */
+export class BareChromium {
+  private next = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  private constructor(private readonly proc: ChildProcess, private readonly profile: string) {
+    let buffered = '';
+    (proc.stdio[4] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
+      buffered += d.toString();
+      for (let end = buffered.indexOf('\0'); end >= 0; end = buffered.indexOf('\0')) {
+        const m = JSON.parse(buffered.slice(0, end)) as { id?: number; result?: unknown; error?: { message: string } };
+        buffered = buffered.slice(end + 1);
+        const p = m.id === undefined ? undefined : this.pending.get(m.id);
+        if (!p) continue;
+        this.pending.delete(m.id!);
+        if (m.error) p.reject(new Error(m.error.message));
+        else p.resolve(m.result);
+      }
+    });
+  }
+
+  static async launch(): Promise<BareChromium> {
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'tv-chromium-'));
+    const proc = spawn(CHROMIUM, [...FLAGS, '--headless', '--lang=es-MX', '--accept-lang=es-MX', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    return new BareChromium(proc, profile);
+  }
+
+  send<T = unknown>(method: string, params: object = {}, sessionId?: string): Promise<T> {
+    const id = this.next++;
+    (this.proc.stdio[3] as NodeJS.WritableStream).write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+    return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  /** A flat session on the first target of this type (a new tab for 'page'). */
+  async attach(type: 'page' | 'worker'): Promise<string> {
+    if (type === 'page') {
+      const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+      return (await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true })).sessionId;
+    }
+    const { targetInfos } = await this.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+    const target = targetInfos.find((t) => t.type === type);
+    if (!target) throw new Error(`no ${type} target`);
+    return (await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId: target.targetId, flatten: true })).sessionId;
+  }
+
+  async close(): Promise<void> {
+    await this.send('Browser.close').catch(() => undefined);
+    await new Promise((r) => (this.proc.exitCode === null ? this.proc.on('exit', r) : r(null)));
+    await rm(this.profile, { recursive: true, force: true });
+  }
+}
+
+// Page-side helpers, plain JavaScript (tsx would wrap functions of this file in helpers the page lacks).
+const FIND = `
+  const byLabel = (text) => [...document.querySelectorAll('label')].find((l) => l.textContent.trim() === text)?.control;
+  const button = (re) => [...document.querySelectorAll('button')].find((b) => new RegExp(re).test(b.textContent.trim()) && !b.disabled);
+  const fill = (text, value) => {
+    const input = byLabel(text);
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  };
+  const heading = (text) => [...document.querySelectorAll('h1')].some((h) => h.textContent.trim() === text);
+`;
+
+/** One tab of a BareChromium, driven through the page's DOM. */
+export class BareTab {
+  private constructor(private readonly chromium: BareChromium, readonly session: string) {}
+
+  static async open(chromium: BareChromium, url: string): Promise<BareTab> {
+    const tab = new BareTab(chromium, await chromium.attach('page'));
+    await chromium.send('Page.enable', {}, tab.session);
+    await chromium.send('Page.navigate', { url }, tab.session);
+    await tab.until('document.readyState === "complete"');
+    return tab;
+  }
+
+  async run<T>(expression: string): Promise<T> {
+    const r = await this.chromium.send<{ result: { value: T }; exceptionDetails?: { text: string } }>(
+      'Runtime.evaluate', { expression: `(() => { ${FIND} return (${expression}); })()`, returnByValue: true, awaitPromise: true }, this.session);
+    if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.text}`);
+    return r.result.value;
+  }
+
+  /** Polls every 20 ms until the expression is truthy; returns Date.now() when it was first seen. */
+  async until(expression: string, timeoutMs = 300_000): Promise<number> {
+    for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      if (await this.run<boolean>(`!!(${expression})`).catch(() => false)) return Date.now();
+    }
+    throw new Error(`timed out waiting for ${expression}`);
+  }
+
+  /** Logs in through the form; epoch ms of the click on "Entrar" and of the "Testimonios" heading. */
+  async login(handle: string, passphrase: string): Promise<{ click: number; list: number }> {
+    await this.until(`button('^Entrar$')`);
+    await this.run(`fill('Nombre de usuario', ${JSON.stringify(handle)}), fill('Frase de contraseña', ${JSON.stringify(passphrase)})`);
+    const click = await this.run<number>(`(button('^Entrar$').click(), performance.timeOrigin + performance.now())`);
+    return { click, list: await this.until(`heading('Testimonios')`, 120_000) };
+  }
+
+  /** Opens the record, picks the file with the "Elegir archivos" input, waits for it to be listed as stored. */
+  async attach(recordTitle: string, file: string): Promise<{ picked: number; listed: number }> {
+    await this.until(`button(${JSON.stringify(recordTitle)})`);
+    await this.run(`button(${JSON.stringify(recordTitle)}).click()`);
+    await this.until(`heading(${JSON.stringify(recordTitle)}) && byLabel('Elegir archivos')`);
+    const input = await this.chromium.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression: `(() => { ${FIND} return byLabel('Elegir archivos'); })()` }, this.session);
+    const picked = Date.now();
+    await this.chromium.send('DOM.setFileInputFiles', { files: [file], objectId: input.result.objectId }, this.session);
+    const name = JSON.stringify(path.basename(file));
+    const listed = await this.until(`[...document.querySelectorAll('li')].some((li) => li.textContent.includes(${name}) && [...li.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Descargar'))`);
+    return { picked, listed };
+  }
+
+  async close(): Promise<void> {
+    await this.chromium.send('Target.closeTarget', { targetId: (await this.chromium.send<{ targetInfo: { targetId: string } }>('Target.getTargetInfo', {}, this.session)).targetInfo.targetId });
+  }
+}
