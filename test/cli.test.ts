@@ -6,6 +6,7 @@ import path from 'node:path';
 import t from 'tap';
 import { build, handle } from './helper.ts';
 import { RUN_TS } from './run-ts.ts';
+import { tvaultIn } from './tvault-run.ts';
 
 // tvault in child processes against a real server: the walkthrough of the README, from
 // registration to revocation and the verified history. The children run the sources (what
@@ -16,31 +17,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const work = await mkdtemp(path.join(tmpdir(), 'tvault-cli-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs tvault as `who` (its own config folder), the passphrase on fd 3 as a script would. */
-function tvault(who: string, passphrase: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...RUN_TS, path.join(root, 'cli/src/main.ts'), '--passphrase-fd', '3', ...args], {
-      cwd: work,
-      env: { ...process.env, TVAULT_HOME: path.join(work, who), TVAULT_UNSAFE_TEST_KDF: '1', LANG: 'en_US.UTF-8', LC_ALL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const fd3 = child.stdio[3] as NodeJS.WritableStream;
-    fd3.on('error', () => undefined); // commands that never ask close it unread
-    fd3.end(`${passphrase}\n`);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const tvault = tvaultIn(work);
 
 const coordinator = handle('casa');
 const lawyer = handle('lic');

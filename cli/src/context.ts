@@ -6,6 +6,7 @@ import { read } from 'read';
 import { FileStateStore, IntegrityStateStore, Vault, type KdfLimits } from '@testimony-vault/client/node';
 import { pickLang, translator, type MessageKey, type Translate } from './i18n/index.ts';
 import { UsageError } from './errors.ts';
+import { safeJson, safeText } from './safe-text.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
 // settings.json (server URL and handle) and state.json (pinned keys, the contact-list and
@@ -107,11 +108,17 @@ export class Context {
     }
   }
 
+  // Every line tvault writes passes here ([Note: text from other parties on a terminal]).
   print(text: string): void {
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${safeText(text)}\n`);
   }
 
   printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${safeJson(value)}\n`);
+  }
+
+  /** A line on stderr (errors, refusals, prompts), made as safe as print's. */
+  warn(text: string): void {
+    process.stderr.write(`${safeText(text)}\n`);
   }
 }

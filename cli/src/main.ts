@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Context, type GlobalOptions } from './context.ts';
 import { explain } from './errors.ts';
 import { pickLang, translator } from './i18n/index.ts';
+import { safeText } from './safe-text.ts';
 import { accountCommands } from './commands/account.ts';
 import { recordCommands } from './commands/records.ts';
 import { fileCommands } from './commands/files.ts';
@@ -38,6 +39,6 @@ try {
 } catch (err) {
   const c = ctx();
   const { line, code } = explain(err, c.t, c.options.server ?? (await c.settings().catch(() => ({ server: undefined }))).server);
-  process.stderr.write(`tvault: ${line}\n`);
+  process.stderr.write(`tvault: ${safeText(line)}\n`);
   process.exitCode = code;
 }

@@ -36,7 +36,7 @@ export async function askNewPassphrase(c: Context, handle: string, server: strin
     if (!strength.ok) {
       const text = refusal(c.t, strength.reasons, floor);
       if (!interactive) throw new UsageError(text);
-      process.stderr.write(`${text}\n`);
+      c.warn(text);
       continue;
     }
     if (interactive && (await c.passphrase('passphrase.again')) !== passphrase) throw new UsageError(c.t('passphrase.mismatch'));

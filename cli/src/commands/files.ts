@@ -8,6 +8,7 @@ import { ApiError, IntegrityError, type Vault, type VaultRecord } from '@testimo
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { describe } from './records.ts';
+import { safeText } from '../safe-text.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
 // over: record id, path, size and modification time → the file id chosen for the upload.
@@ -40,9 +41,10 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
     for (const file of files) {
       const info = await stat(file);
       const name = path.basename(file);
+      const shown = safeText(name); // the progress bar writes to the terminal itself
       const key = `${recordId}|${path.resolve(file)}|${info.size}|${info.mtimeMs}`;
       const uploads = await pending(ctx);
-      const bar = bars.create(info.size, 0, { name, rate: '', eta: '' });
+      const bar = bars.create(info.size, 0, { name: shown, rate: '', eta: '' });
       const started = Date.now();
       const options = {
         name,
@@ -50,7 +52,7 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
         onProgress: (p: { bytes: number }) => {
           const seconds = (Date.now() - started) / 1000;
           const rate = seconds > 0 ? p.bytes / seconds : 0;
-          bar.update(p.bytes, { name, rate: `${(rate / 1e6).toFixed(1)} MB/s`, eta: rate > 0 ? Math.round((info.size - p.bytes) / rate) : '?' });
+          bar.update(p.bytes, { name: shown, rate: `${(rate / 1e6).toFixed(1)} MB/s`, eta: rate > 0 ? Math.round((info.size - p.bytes) / rate) : '?' });
         },
       };
       let result;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { safeText } from '../safe-text.ts';
 import type { Translate } from '../i18n/index.ts';
 import { EXPECTED_CSP, parseManifest, UnreachableError, verifyWeb, type Difference, type WebManifest } from '../web-verify.ts';
 
@@ -40,7 +41,7 @@ function serverUrl(t: Translate, url: string): string {
 }
 
 function fail(line: string, code: number): void {
-  process.stderr.write(`tvault: ${line}\n`);
+  process.stderr.write(`tvault: ${safeText(line)}\n`);
   process.exitCode = code;
 }
 
