@@ -87,6 +87,16 @@ export class AuditLogError extends IntegrityError {
   override name = 'AuditLogError';
 }
 
+/**
+ * resumeUpload was given bytes other than the ones the upload committed to before its first
+ * chunk was encrypted (or the source changed while it was read). Nothing was encrypted or
+ * sent from the differing bytes; the upload stays as it was, to resume with the right file.
+ */
+export class UploadSourceChangedError extends VaultError {
+  override readonly code = 'VAULT_ERR_UPLOAD_SOURCE_CHANGED';
+  override name = 'UploadSourceChangedError';
+}
+
 /** A contact's keys differ from the ones pinned for that handle. */
 export class KeyChangedError extends VaultError {
   override readonly code = 'VAULT_ERR_KEY_CHANGED';

@@ -15,6 +15,7 @@ export const LABEL = {
   recordDeleteSignature: 'tvault/v1/record-delete',
   fileChunk: 'tvault/v1/file-chunk',
   fileKeyWrap: 'tvault/v1/file-key',
+  fileKeyWrapCommitted: 'tvault/v1/file-key-committed',
   contactList: 'tvault/v1/contacts',
   contactListSignature: 'tvault/v1/contacts-signature',
   grantSignature: 'tvault/v1/grant',

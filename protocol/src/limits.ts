@@ -41,6 +41,11 @@ export const MAX_PART_CHUNKS = 16;
 export const MAX_PART_PLAINTEXT = 32 * 1024 * 1024;
 /** Envelope (version byte, nonce, tag) of the file key and its stream header, under the master key. */
 export const WRAPPED_FILE_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + STREAM_HEADER_BYTES + 8 + TAG_BYTES;
+/**
+ * The same envelope also committing to the plaintext before its first byte is encrypted:
+ * u64be(size) ‖ SHA-256 (32) ‖ padding scheme (1). A resume checks the source against it.
+ */
+export const WRAPPED_COMMITTED_FILE_KEY_BYTES = WRAPPED_FILE_KEY_BYTES + 8 + 32 + 1;
 
 /** Largest contact-list envelope a server accepts (a few thousand contacts). */
 export const MAX_CONTACT_LIST_BYTES = 1024 * 1024;

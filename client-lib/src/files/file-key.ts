@@ -1,4 +1,4 @@
-import { concat, u32be, utf8, uuidBytes, LABEL, KEY_BYTES, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES } from '@testimony-vault/protocol';
+import { concat, u32be, u64be, utf8, uuidBytes, LABEL, KEY_BYTES, WRAPPED_COMMITTED_FILE_KEY_BYTES, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError } from '../errors.ts';
@@ -8,8 +8,8 @@ export function chunkAd(fileId: string): Uint8Array {
   return concat(utf8(LABEL.fileChunk), uuidBytes(fileId));
 }
 
-function wrapAd(fileId: string): Uint8Array {
-  return concat(utf8(LABEL.fileKeyWrap), uuidBytes(fileId));
+function wrapAd(fileId: string, committed: boolean): Uint8Array {
+  return concat(utf8(committed ? LABEL.fileKeyWrapCommitted : LABEL.fileKeyWrap), uuidBytes(fileId));
 }
 
 // [Note: wrapped file keys]
@@ -23,6 +23,19 @@ export interface FileStreamParams {
   header: Uint8Array;
   chunkSize: number;
   partChunks: number;
+  /**
+   * What the stream will encrypt, fixed before its first byte is: the source's size and
+   * SHA-256, and its padding scheme ([Note: a key never meets two plaintexts]). Absent when
+   * the source could be read only once (no commitment could be made: never resumed in place).
+   */
+  plaintext?: PlaintextCommitment | undefined;
+}
+
+export interface PlaintextCommitment {
+  size: number;
+  sha256: Uint8Array;
+  /** 0: none; 1: Padmé ([Note: padded files]). */
+  padding: number;
 }
 
 /** Checks chunk and part sizes wherever they come from (a manifest, a wrapped key). */
@@ -36,15 +49,27 @@ export function checkChunking(chunkSize: number, partChunks: number, what: strin
 
 /** Key, header and chunking of a file, wrapped together: the server can change none of them. */
 export function wrapFileKey(s: Sodium, masterKey: Uint8Array, fileId: string, p: FileStreamParams): Uint8Array {
-  return seal(s, masterKey, concat(p.key, p.header, u32be(p.chunkSize), u32be(p.partChunks)), wrapAd(fileId));
+  const base = concat(p.key, p.header, u32be(p.chunkSize), u32be(p.partChunks));
+  if (!p.plaintext) return seal(s, masterKey, base, wrapAd(fileId, false));
+  const c = p.plaintext;
+  return seal(s, masterKey, concat(base, u64be(c.size), c.sha256, Uint8Array.of(c.padding)), wrapAd(fileId, true));
 }
 
 /** Throws DecryptionError unless this account wrapped exactly this for this file. */
 export function unwrapFileKey(s: Sodium, masterKey: Uint8Array, fileId: string, wrapped: Uint8Array): FileStreamParams {
-  const plain = open(s, masterKey, wrapped, wrapAd(fileId), `file key of ${fileId}`);
+  // The length says which of the two it claims to be; the label in the associated data makes
+  // sure it was made as that one.
+  const committed = wrapped.length === WRAPPED_COMMITTED_FILE_KEY_BYTES;
+  const plain = open(s, masterKey, wrapped, wrapAd(fileId, committed), `file key of ${fileId}`);
   const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
   const at = KEY_BYTES + STREAM_HEADER_BYTES;
-  const p = { key: plain.slice(0, KEY_BYTES), header: plain.slice(KEY_BYTES, at), chunkSize: view.getUint32(at), partChunks: view.getUint32(at + 4) };
+  const p: FileStreamParams = { key: plain.slice(0, KEY_BYTES), header: plain.slice(KEY_BYTES, at), chunkSize: view.getUint32(at), partChunks: view.getUint32(at + 4) };
+  if (committed) {
+    const size = Number(view.getBigUint64(at + 8));
+    const padding = plain[at + 48]!;
+    if (!Number.isSafeInteger(size) || padding > 1) throw new IntegrityError(`file ${fileId}: the wrapped key's commitment is malformed`);
+    p.plaintext = { size, sha256: plain.slice(at + 16, at + 48), padding };
+  }
   checkChunking(p.chunkSize, p.partChunks, `file ${fileId}`);
   return p;
 }

@@ -4,9 +4,9 @@ import { concat, FILE_CHUNK_SIZE, PART_CHUNKS, fromBase64Url, toBase64Url as b64
 import type { Sodium } from '../crypto/sodium.ts';
 import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, UploadSourceChangedError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
-import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey } from './file-key.ts';
+import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey, type PlaintextCommitment } from './file-key.ts';
 import { platform, streamEngine } from './platform.ts';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { backoff, retryable, sleep } from './retry.ts';
@@ -53,7 +53,20 @@ interface Stream {
   chunkSize: number;
   partChunks: number;
   stored: Set<number>;
+  /**
+   * SHA-256 (hex) of each plaintext chunk, read before the first byte was encrypted: a chunk
+   * that differs is refused before it is encrypted. Absent for a source read only once.
+   */
+  expected?: { chunks: string[]; size: number; sha256: string } | undefined;
 }
+
+/** A source that can be read again from its start: a path, a Blob (a browser File), bytes. */
+function rereadable(source: FileSource): boolean {
+  return typeof source === 'string' || source instanceof Uint8Array || (typeof Blob !== 'undefined' && source instanceof Blob);
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
 
 export class Uploader {
   constructor(
@@ -70,6 +83,9 @@ export class Uploader {
     const fileId = options.fileId ?? this.newId();
     const chunkSize = options.chunkSize ?? FILE_CHUNK_SIZE;
     checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
+    // Read once before anything is encrypted, so the wrapped key commits to these bytes.
+    const expected = rereadable(source) ? await survey(opened, chunkSize) : undefined;
+    const plaintext: PlaintextCommitment | undefined = expected && { size: expected.size, sha256: unhex(expected.sha256), padding: 0 };
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
     const engine = streamEngine(s);
     const { state, header } = engine.initPush(key);
@@ -78,10 +94,11 @@ export class Uploader {
       chunkSize,
       partChunks: PART_CHUNKS,
       header: b64(header),
-      wrappedKey: b64(wrapFileKey(s, this.me().masterKey, fileId, { key, header, chunkSize, partChunks: PART_CHUNKS })),
+      wrappedKey: b64(wrapFileKey(s, this.me().masterKey, fileId, { key, header, chunkSize, partChunks: PART_CHUNKS, plaintext })),
       ...(opened.size === undefined ? {} : { size: opened.size }),
     });
-    return this.push(recordId, { fileId, engine, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set() }, opened, options);
+    const stream = { fileId, engine, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set<number>(), expected };
+    return this.push(recordId, stream, expected ? await openSource(source) : opened, options);
   }
 
   // [Note: resuming a stream]
@@ -91,15 +108,41 @@ export class Uploader {
   // master key on the server, [Note: wrapped file keys]),
   // re-encrypts the same bytes locally and sends only the parts the server lacks: the
   // result is byte-identical to an upload that never stopped.
+  //
+  // [Note: a key never meets two plaintexts]
+  // The same determinism is a danger: a chunk encrypted twice under one key and header with
+  // different bytes gives whoever holds both the XOR of the two plaintexts, and the server
+  // chooses which chunks it admits to holding. So the same key is only ever used again on
+  // the same bytes. Before the first chunk is encrypted, attach reads the whole source once
+  // and the wrapped key commits to its size and SHA-256 (the server stores it but cannot open
+  // or change it); every later pass (the first attempt's own, and any resume) hashes each
+  // chunk and compares it with that first reading before encrypting it. A resume first reads
+  // the whole source and refuses (UploadSourceChangedError) unless size and SHA-256 are the
+  // committed ones, before it encrypts anything. A source that can be read only once (a
+  // stream) cannot be surveyed first: its upload commits to nothing, and a resume of it
+  // starts again under a new key (abandoning what the server holds) instead of continuing.
   async resume(recordId: string, fileId: string, source: FileSource, options: Omit<AttachOptions, 'fileId' | 'chunkSize'>): Promise<AttachResult> {
     const s = this.s;
     const me = this.me();
     const status = await this.http.json<UploadStatus>('GET', `/v1/files/${encodeURIComponent(fileId)}/upload`);
-    // Key, header and chunking come from what this account wrapped, never from the server's say-so.
-    const { key, header, chunkSize, partChunks } = unwrapFileKey(s, me.masterKey, fileId, fromBase64Url(status.wrappedKey));
+    // Key, header, chunking and commitment come from what this account wrapped, never from the server's say-so.
+    const { key, header, chunkSize, partChunks, plaintext } = unwrapFileKey(s, me.masterKey, fileId, fromBase64Url(status.wrappedKey));
+    if (!plaintext) {
+      s.memzero(key);
+      await this.http.json('DELETE', `/v1/files/${encodeURIComponent(fileId)}`).catch((err: unknown) => {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      });
+      return this.attach(recordId, source, { ...options, fileId, chunkSize });
+    }
+    if (!rereadable(source)) throw new UploadSourceChangedError(`file ${fileId}: a resumed upload needs a source that can be read twice (a path, a Blob or bytes)`);
+    const expected = await survey(await openSource(source), chunkSize);
+    if (expected.size !== plaintext.size || expected.sha256 !== hex(plaintext.sha256)) {
+      s.memzero(key);
+      throw new UploadSourceChangedError(`file ${fileId}: these are not the bytes this upload started with (size or SHA-256 differs); nothing was sent`);
+    }
     const engine = streamEngine(s);
     const state = engine.initPull(header, key);
-    const stream = { fileId, engine, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks) };
+    const stream = { fileId, engine, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks), expected };
     return this.push(recordId, stream, await openSource(source), options);
   }
 
@@ -121,7 +164,14 @@ export class Uploader {
 
     try {
       for await (const { chunk, last } of chunksOf(opened.stream, st.chunkSize)) {
-        hasher.update(chunk);
+        if (st.expected) {
+          // Checked before this chunk is encrypted ([Note: a key never meets two plaintexts]).
+          if (sha256Hex(chunk) !== st.expected.chunks[index] || last !== (index === st.expected.chunks.length - 1)) {
+            throw new UploadSourceChangedError(`file ${st.fileId}: the source changed while it was read (chunk ${index}); nothing from it was encrypted`);
+          }
+        } else {
+          hasher.update(chunk);
+        }
         size += chunk.length;
         partPlain += chunk.length;
         const ct = engine.push(st.state, chunk, ad, last);
@@ -165,7 +215,7 @@ export class Uploader {
     }
 
     await this.http.json('POST', `/v1/files/${encodeURIComponent(st.fileId)}/complete`, { totalChunks: index, encryptedSize });
-    const sha256 = hasher.hex();
+    const sha256 = st.expected?.sha256 ?? hasher.hex();
     const entry: Attachment = {
       fileId: st.fileId,
       name: options.name,
@@ -203,4 +253,23 @@ export class Uploader {
       }
     }
   }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  const h = platform.sha256();
+  h.update(bytes);
+  return h.hex();
+}
+
+/** Reads a source once: its size, SHA-256 and the SHA-256 of each chunk it will be cut into. */
+async function survey(opened: OpenedSource, chunkSize: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
+  const whole = platform.sha256();
+  const chunks: string[] = [];
+  let size = 0;
+  for await (const { chunk } of chunksOf(opened.stream, chunkSize)) {
+    whole.update(chunk);
+    size += chunk.length;
+    chunks.push(sha256Hex(chunk));
+  }
+  return { chunks, size, sha256: whole.hex() };
 }

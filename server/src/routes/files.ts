@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_FILE_KEY_BYTES,
+  CHUNK_OVERHEAD, MAX_CHUNK_SIZE, MAX_PART_CHUNKS, MAX_PART_PLAINTEXT, MIN_CHUNK_SIZE, STREAM_HEADER_BYTES, WRAPPED_COMMITTED_FILE_KEY_BYTES, WRAPPED_FILE_KEY_BYTES,
 } from '@testimony-vault/protocol';
 import { ERR } from '../errors.ts';
 import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
@@ -14,12 +14,14 @@ import { checkCompletion, splitPart } from '../files/parts.ts';
 import { parseChunkRange } from '../files/range.ts';
 
 const FileId = Strict({ fileId: Uuid });
+/** Either envelope of PROTOCOL.md "Wrapped file key": plain, or also committing to the plaintext. */
+const WrappedKey = (description?: string) => Type.Union([Bytes(WRAPPED_FILE_KEY_BYTES, description), Bytes(WRAPPED_COMMITTED_FILE_KEY_BYTES, description)]);
 const UploadStatus = Type.Object({
   fileId: Uuid,
   chunkSize: Type.Integer(),
   partChunks: Type.Integer(),
   header: Bytes(STREAM_HEADER_BYTES),
-  wrappedKey: Bytes(WRAPPED_FILE_KEY_BYTES),
+  wrappedKey: WrappedKey(),
   storedChunks: Type.Array(Type.Integer(), { description: 'indices of the chunks the server holds' }),
   storedBytes: Type.Integer(),
   complete: Type.Boolean(),
@@ -78,7 +80,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           chunkSize: Type.Integer({ minimum: MIN_CHUNK_SIZE, maximum: MAX_CHUNK_SIZE }),
           partChunks: Type.Integer({ minimum: 1, maximum: MAX_PART_CHUNKS }),
           header: Bytes(STREAM_HEADER_BYTES, 'secretstream header'),
-          wrappedKey: Bytes(WRAPPED_FILE_KEY_BYTES, "the file key and header wrapped under the owner's master key"),
+          wrappedKey: WrappedKey("the file key and header wrapped under the owner's master key"),
           size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'plaintext size, when known: checked against limits at once' })),
         }),
         response: { 201: UploadStatus, ...errors(401, 403, 404, 409, 413) },
@@ -103,7 +105,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
           chunk_size: chunkSize,
           part_chunks: partChunks,
           header: decodeBytes('header', header, STREAM_HEADER_BYTES),
-          wrapped_key: decodeBytes('wrappedKey', wrappedKey, WRAPPED_FILE_KEY_BYTES),
+          wrapped_key: decodeBytes('wrappedKey', wrappedKey),
           declared_size: size ?? null,
           expires_at: new Date(Date.now() + UPLOAD_TTL_SECONDS * 1000),
         })
