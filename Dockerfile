@@ -31,6 +31,12 @@ RUN npm ci --omit=dev && npm cache clean --force
 # static build, and the migration command beside the server: `docker compose exec server node dist/server/migrate.js`.
 COPY --from=build /app/dist/server dist/server
 COPY --from=build /app/web/dist web/dist
+# VAULT_DATA_DIR, where the audit log key (audit-log.key) is created at first start: owned
+# by the user the server runs as, and readable by it alone. docker-compose.yml mounts a named
+# volume here (a new, empty named volume takes this folder's owner and mode), so the key
+# outlives the container; without it, every new container would sign with a new key and
+# every client would report the log as replaced.
+RUN mkdir -m 0700 /app/data && chown node:node /app/data
 USER node
 # MALLOC_MMAP_THRESHOLD_ and --max-semi-space-size=1: the memory settings of scripts/start.sh
 # (`npm start`), explained there.
