@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { read } from 'read';
@@ -9,11 +9,12 @@ import { UsageError } from './errors.ts';
 import { safeJson, safeText } from './safe-text.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
-// settings.json (server URL and handle) and state.json (pinned keys, the contact-list and
-// record versions seen, the audit log key and last checkpoint), every state entry MACed
-// under a key derived from the account's master key. No key, passphrase, token or
-// plaintext is ever written: each command asks for the passphrase, opens a session, and
-// ends it. Wiping it: delete the folder (docs: README, "Command line").
+// settings.json (server URL and handle, in the clear: they are needed before the
+// passphrase can open anything) and state.json (the contact-list and record versions seen,
+// the audit log key and last checkpoint, uploads to resume), names and values encrypted
+// under a key derived from the account's master key ([Note: local state at rest]). No key,
+// passphrase, token or plaintext is ever written: each command asks for the passphrase,
+// opens a session, and ends it. `tvault wipe` removes it all (docs/THREAT-MODEL.md §3).
 
 export interface GlobalOptions {
   server?: string;
@@ -21,12 +22,16 @@ export interface GlobalOptions {
   json?: boolean;
   configDir?: string;
   passphraseFd?: string;
+  handle?: string;
 }
 
 interface Settings {
   server?: string;
   handle?: string;
 }
+
+/** Every file tvault may leave in its folder (what `tvault wipe` removes). */
+export const LOCAL_FILES = ['settings.json', 'state.json', 'uploads.json'] as const;
 
 /** Tests only: a cheap Argon2id. The loud name is the point; never set it for real use. */
 const TEST_KDF: KdfLimits | undefined = process.env.TVAULT_UNSAFE_TEST_KDF === '1' ? { opsLimit: 1, memLimit: 8192 } : undefined;
@@ -41,7 +46,10 @@ export class Context {
     this.dir = options.configDir ?? process.env.TVAULT_HOME ?? path.join(base, 'tvault');
   }
 
-  private file(name: string): string {
+  /** The unlocked state of the account logged in by withVault (uploads to resume live there). */
+  state: IntegrityStateStore | undefined;
+
+  file(name: string): string {
     return path.join(this.dir, name);
   }
 
@@ -85,7 +93,16 @@ export class Context {
 
   async stateStore(): Promise<IntegrityStateStore> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Written by versions before the state was encrypted: paths of evidence files in the clear.
+    await rm(this.file('uploads.json'), { force: true });
     return IntegrityStateStore.wrap(new FileStateStore(this.file('state.json')));
+  }
+
+  /** Unlocks the state with the account's key and moves older, readable entries into the encrypted form. */
+  async unlockState(state: IntegrityStateStore, vault: Vault): Promise<void> {
+    state.unlock(vault.localStateKey());
+    await state.migrate();
+    this.state = state;
   }
 
   kdf(): { kdf?: KdfLimits; kdfFloor?: KdfLimits } {
@@ -94,14 +111,14 @@ export class Context {
 
   /** Logs in for one command, runs it, and ends the session whatever happens. */
   async withVault<T>(run: (vault: Vault, passphrase: string) => Promise<T>): Promise<T> {
-    const settings = await this.settings();
+    const handle = this.options.handle ?? (await this.settings()).handle;
     const server = await this.server();
-    if (!settings.handle) throw new UsageError(this.t('login.needed'));
+    if (!handle) throw new UsageError(this.t('login.needed'));
     const state = await this.stateStore();
     const passphrase = await this.passphrase();
-    const vault = await Vault.login({ server, handle: settings.handle, passphrase, state, device: 'tvault', ...this.kdf() });
-    state.unlock(vault.localStateKey());
+    const vault = await Vault.login({ server, handle, passphrase, state, device: 'tvault', ...this.kdf() });
     try {
+      await this.unlockState(state, vault);
       return await run(vault, passphrase);
     } finally {
       await vault.logout().catch(() => undefined);

@@ -9,6 +9,7 @@ import { fileCommands } from './commands/files.ts';
 import { sharingCommands } from './commands/sharing.ts';
 import { auditCommands } from './commands/audit.ts';
 import { webCommands } from './commands/web.ts';
+import { wipeCommand } from './commands/wipe.ts';
 
 // Help texts are translated too, so the language is read before the arguments are parsed.
 const langArg = process.argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
@@ -21,6 +22,7 @@ const program = new Command('tvault')
   .option('--lang <lang>', t('help.es-or-en-default-from-lc-all-lang'))
   .option('--json', t('help.machine-readable-output-for-list-and-sho'))
   .option('--config-dir <dir>', t('help.where-tvault-keeps-its-settings-default'))
+  .option('--handle <handle>', t('help.handle-for-this-run'))
   .option('--passphrase-fd <n>', t('help.read-the-passphrase-from-this-file-descr'))
   .showHelpAfterError();
 
@@ -33,6 +35,7 @@ fileCommands(program, ctx, t);
 sharingCommands(program, ctx, t);
 auditCommands(program, ctx, t);
 webCommands(program, ctx, t);
+wipeCommand(program, ctx, t);
 
 try {
   await program.parseAsync(process.argv);

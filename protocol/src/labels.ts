@@ -20,6 +20,9 @@ export const LABEL = {
   contactListSignature: 'tvault/v1/contacts-signature',
   grantSignature: 'tvault/v1/grant',
   localState: 'tvault/v1/local-state',
+  localStateName: 'tvault/v2/local-state/name',
+  localStateValue: 'tvault/v2/local-state/value',
+  kdfSalt: 'tvault/v2/kdf-salt',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */
@@ -29,6 +32,8 @@ export const KDF_CONTEXT = {
   recoveryKeyEncryptionKey: 'tv-rkk-1',
   recoveryAuthKey: 'tv-rak-1',
   localStateKey: 'tv-lst-1',
+  /** Subkeys of the local-state key: 1 names entries, 2 encrypts their values. */
+  localStateSubkeys: 'tv-lss-2',
 } as const;
 
 /** First byte of every self-describing envelope this version writes. */

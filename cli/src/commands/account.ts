@@ -15,7 +15,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const passphrase = await askNewPassphrase(c, handle, server);
       const state = await c.stateStore();
       const { vault, recoveryKey } = await Vault.register({ server, handle, passphrase, state, device: 'tvault', ...(opts.invite ? { inviteCode: opts.invite } : {}), ...c.kdf() });
-      state.unlock(vault.localStateKey());
+      await c.unlockState(state, vault);
       await c.saveSettings({ server, handle: vault.handle });
       c.print(c.t('register.done', { handle: vault.handle, server }));
       c.print(c.t('register.recovery'));
@@ -78,7 +78,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const newPassphrase = await askNewPassphrase(c, handle, server);
       const state = await c.stateStore();
       const vault = await Vault.recover({ server, handle, recoveryKey, newPassphrase, state, device: 'tvault', ...c.kdf() });
-      state.unlock(vault.localStateKey());
+      await c.unlockState(state, vault);
       await c.saveSettings({ server, handle: vault.handle });
       c.print(c.t('recover.done', { handle: vault.handle }));
       await vault.logout();

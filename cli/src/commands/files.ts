@@ -1,32 +1,44 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ApiError, IntegrityError, type Vault, type VaultRecord } from '@testimony-vault/client/node';
+import { ApiError, IntegrityError, NetworkError, ServerError, type Vault, type VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { describe } from './records.ts';
 import { safeText } from '../safe-text.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
-// over: record id, path, size and modification time → the file id chosen for the upload.
-// (Ids and paths only; no key: a resumed upload gets its key from the server, wrapped
-// under the master key.)
-type Pending = Record<string, string>;
+// over: a hash of (record id, path, size, modification time) → the file id chosen for the
+// upload and when it started. Kept in the encrypted state ([Note: local state at rest]), so
+// a seized laptop does not show which evidence files were being attached. An entry goes
+// when its file is attached, when the attempt fails for any reason but a lost connection
+// (nothing left to resume), and a day after it started (the server's default
+// UPLOAD_TTL_SECONDS: the server has dropped the upload by then).
+type Pending = Record<string, { fileId: string; at: number }>;
+
+const PENDING = 'tvault:uploads';
+const ABANDONED_MS = 24 * 3600 * 1000;
 
 async function pending(ctx: Context): Promise<Pending> {
-  try {
-    return JSON.parse(await readFile(path.join(ctx.dir, 'uploads.json'), 'utf8')) as Pending;
-  } catch {
-    return {};
-  }
+  const all = JSON.parse((await ctx.state?.get(PENDING)) ?? '{}') as Pending;
+  const now = Date.now();
+  return Object.fromEntries(Object.entries(all).filter(([, p]) => now - p.at < ABANDONED_MS));
 }
 
 async function savePending(ctx: Context, p: Pending): Promise<void> {
-  await mkdir(ctx.dir, { recursive: true, mode: 0o700 });
-  await writeFile(path.join(ctx.dir, 'uploads.json'), JSON.stringify(p), { mode: 0o600 });
+  await ctx.state?.set(PENDING, JSON.stringify(p));
+}
+
+function uploadKey(recordId: string, file: string, size: number, mtimeMs: number): string {
+  return createHash('sha256').update(`${recordId}|${path.resolve(file)}|${size}|${mtimeMs}`).digest('base64url');
+}
+
+/** A failure after which running attach again can continue: the connection, or the server, went away. */
+function resumable(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof ServerError;
 }
 
 const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.heic': 'image/heic', '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4a': 'audio/mp4', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.pdf': 'application/pdf', '.txt': 'text/plain' };
@@ -42,7 +54,7 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
       const info = await stat(file);
       const name = path.basename(file);
       const shown = safeText(name); // the progress bar writes to the terminal itself
-      const key = `${recordId}|${path.resolve(file)}|${info.size}|${info.mtimeMs}`;
+      const key = uploadKey(recordId, file, info.size, info.mtimeMs);
       const uploads = await pending(ctx);
       const bar = bars.create(info.size, 0, { name: shown, rate: '', eta: '' });
       const started = Date.now();
@@ -56,15 +68,23 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
         },
       };
       let result;
-      const resumeId = uploads[key];
+      const resumeId = uploads[key]?.fileId;
       try {
-        result = resumeId
-          ? await vault.resumeUpload(recordId, resumeId, file, options)
-          : await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+        try {
+          result = resumeId
+            ? await vault.resumeUpload(recordId, resumeId, file, options)
+            : await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+        } catch (err) {
+          // The server no longer has the upload (it expired): start over.
+          if (!(resumeId && err instanceof ApiError && err.status === 404)) throw err;
+          result = await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+        }
       } catch (err) {
-        // The server no longer has the upload (it expired): start over.
-        if (!(resumeId && err instanceof ApiError && err.status === 404)) throw err;
-        result = await attachFresh(ctx, vault, recordId, file, options, key, uploads);
+        if (!resumable(err)) {
+          delete uploads[key];
+          await savePending(ctx, uploads);
+        }
+        throw err;
       }
       delete uploads[key];
       await savePending(ctx, uploads);
@@ -81,7 +101,7 @@ async function attachFresh(
   key: string, uploads: Pending,
 ) {
   const fileId = randomUUID();
-  uploads[key] = fileId;
+  uploads[key] = { fileId, at: Date.now() };
   await savePending(ctx, uploads);
   return vault.attachFile(recordId, file, { ...options, fileId });
 }

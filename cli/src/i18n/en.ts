@@ -133,6 +133,16 @@ export const en = {
   'web.badManifest': '{file} is not a web manifest (version 1, served paths and SHA-256 hashes): {detail}',
   'web.badUrl': '{url} is not an http:// or https:// address of a server.',
   'web.unreachable': 'Cannot reach {url} ({detail}). Check the address and your connection, then try again.',
+  'help.handle-for-this-run': 'your handle for this run, instead of the one remembered (with --server, nothing needs to be remembered)',
+  'help.wipe': 'remove everything tvault keeps on this device (settings and state), after one confirmation',
+  'help.wipe-yes': 'do not ask (for scripts)',
+  'wipe.confirm': 'Remove everything tvault keeps in {dir}? Your account and testimonies on the server stay. Type "{answer}" to confirm: ',
+  'wipe.answer': 'yes',
+  'wipe.needsYes': 'tvault wipe asks for confirmation on a terminal; from a script, pass --yes.',
+  'wipe.aborted': 'Nothing removed.',
+  'wipe.removed': 'Removed {file}',
+  'wipe.done': 'This device keeps nothing of tvault now. Log in again with: tvault --server URL login HANDLE',
+  'wipe.nothing': 'tvault keeps nothing in {dir}.',
 } as const;
 
 export type MessageKey = keyof typeof en;
