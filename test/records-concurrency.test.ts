@@ -19,7 +19,9 @@ function holdingFetch() {
     if (isRecordGet && replay) {
       const body = replay.body;
       replay = undefined;
-      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+      // A made-up event index, as the client requires one (docs/PROTOCOL.md "Events told to the client").
+      const told = `${2 ** 40}:${new URL(url).pathname.split('/').pop()}`;
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'audit-events': told } });
     }
     const res = await fetch(input, init);
     if (!isRecordGet) return res;

@@ -183,7 +183,8 @@ t.test('version pages that do not advance are refused, not followed for ever', a
       }
       if (!url.pathname.endsWith('/versions') || (init?.method ?? 'GET') !== 'GET') return fetch(input, init);
       if (++pages > 50) throw new Error('the client is still following pages');
-      return Response.json(await pager(Number(url.searchParams.get('after'))));
+      // With a made-up event index, as the client requires one (docs/PROTOCOL.md "Events told to the client").
+      return Response.json(await pager(Number(url.searchParams.get('after'))), { headers: { 'audit-events': `${2 ** 40 + pages}:${id}` } });
     };
     const client = await Vault.login({ server: server.url, handle: vault.handle, passphrase: 'p', fetch: hostile, ...testClient });
     await t.rejects(client.recordVersions(id), RollbackError, name);

@@ -390,9 +390,10 @@ t.test('a server that does not end a revoked grant still gets no new key sealed 
   const a = await person('lawyer');
   const { id } = await recordWithFile(owner);
   await owner.vault.share(id, a.handle);
-  // The owner's device talks to a server that answers the revocation but ignores it.
+  // The owner's device talks to a server that answers the revocation but ignores it (and
+  // names a made-up event for it, as the client requires: docs/PROTOCOL.md "Events told").
   const liar: typeof fetch = async (input, init) =>
-    (init?.method === 'DELETE' && String(input).includes('/grants/')) ? new Response(null, { status: 204 }) : fetch(input, init);
+    (init?.method === 'DELETE' && String(input).includes('/grants/')) ? new Response(null, { status: 204, headers: { 'audit-events': `1000000:${id}` } }) : fetch(input, init);
   const lied = await Vault.login({ server: server.url, handle: owner.handle, passphrase: 'p', fetch: liar, ...testClient });
   const err = await lied.revoke(id, a.handle).catch((e: unknown) => e);
   t.equal((err as { code?: string }).code, 'VAULT_ERR_GRANTS_CHANGED', 'the rotation, sealed without the reviewer, does not match what the server claims');

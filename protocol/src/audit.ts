@@ -300,3 +300,28 @@ export function parseCheckpoint(note: string): ParsedCheckpoint {
   if (root.length !== 32) throw new RangeError('checkpoint root is not 32 bytes');
   return { origin, size: Number(sizeText), root, body, signatures };
 }
+
+/**
+ * The answer header that names the events a request appended ([Note: told events] in
+ * server/src/plugins/audit.ts; docs/PROTOCOL.md "Events told to the client").
+ */
+export const AUDIT_EVENTS_HEADER = 'audit-events';
+
+/** One event an answer says it appended: its log index, and the record it is about. */
+export interface ToldAuditEvent {
+  index: number;
+  recordId: string | null;
+}
+
+const TOLD_ITEM = /^(0|[1-9][0-9]{0,15}):?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/;
+
+/** Parses the Audit-Events header: `<index>` or `<index>:<recordId>`, joined by ", ". Throws RangeError. */
+export function parseAuditEventsHeader(value: string): ToldAuditEvent[] {
+  return value.split(',').map((item) => {
+    const m = TOLD_ITEM.exec(item.trim());
+    if (!m || (item.includes(':') && m[2] === undefined)) throw new RangeError(`not an audit event index: ${JSON.stringify(item.slice(0, 60))}`);
+    const index = Number(m[1]);
+    if (!Number.isSafeInteger(index)) throw new RangeError('audit event index is too large');
+    return { index, recordId: m[2] ?? null };
+  });
+}

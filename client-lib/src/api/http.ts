@@ -10,6 +10,12 @@ export class Http {
   readonly server: string;
   private readonly fetchFn: typeof fetch;
   token: string | undefined;
+  /**
+   * Called as each request leaves; what it returns is called with the answer when that is
+   * a success (the audit client reads the Audit-Events header: [Note: events told]). It may
+   * throw, and the request then fails with that error.
+   */
+  onSend: ((method: string, path: string) => ((res: Response) => Promise<void>) | undefined) | undefined;
 
   constructor(options: HttpOptions) {
     this.server = options.server.replace(/\/+$/, '');
@@ -31,6 +37,7 @@ export class Http {
   async send(path: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+    const answered = this.onSend?.(init.method ?? 'GET', path);
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -38,7 +45,15 @@ export class Http {
       } catch (err) {
         throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
       }
-      if (res.ok) return res;
+      if (res.ok) {
+        try {
+          await answered?.(res);
+        } catch (err) {
+          await res.body?.cancel().catch(() => undefined);
+          throw err;
+        }
+        return res;
+      }
       const err = await errorFrom(res);
       // VAULT_ERR_BUSY is answered before the server did any work (its passphrase checks
       // are full), so the same request can be sent again once Retry-After has passed.

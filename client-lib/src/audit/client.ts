@@ -1,6 +1,6 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, type AuditEvent } from '@testimony-vault/protocol';
+import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, type AuditEvent, type ToldAuditEvent } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import { hashLeaf, verifyConsistency } from '@testimony-vault/protocol/merkle';
 import type { StateStore } from '../state/store.ts';
@@ -8,6 +8,7 @@ import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkp
 import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
 import { buildExport, type AuditExport } from './export.ts';
 import { fail, guard } from './fail.ts';
+import { toldBy } from './told.ts';
 
 /** A checkpoint this client verified, with the signed note itself and the key that signed it. */
 export interface AuditCheckpoint extends VerifiedCheckpoint {
@@ -27,12 +28,21 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 // - `checkpoint:<origin>`: the newest checkpoint verified, JSON { size, root (base64url) }.
 //   The origin is the pinned key's name (a checkpoint's origin must equal it), so a server
 //   cannot point the client at an empty memory by renaming its log.
-// Each new checkpoint must be consistent with the stored one; only a larger one replaces it.
+// Each new checkpoint must be consistent with the stored one; only a larger one replaces it,
+// so the size verified never goes back. Per record, keyed by this account's signing key:
+// `auditlast:` the newest event verified in its history and `auditown:` this account's own
+// events told since ([Note: events told]).
 
 /** The audit log, client side: docs/PROTOCOL.md "What a client checks". */
 export class AuditClient {
   /** checkpoint() runs one at a time, so the stored checkpoint never moves backwards. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Read-modify-writes of the per-record entries, one at a time. */
+  private stateQueue: Promise<unknown> = Promise.resolve();
+  /** The largest tree size verified (this session, or stored when a checkpoint was read). */
+  private verifiedSize = 0;
+  /** The largest index an answer said it appended, this session: the log holds it. */
+  private toldMax = -1;
 
   constructor(
     private readonly s: Sodium,
@@ -40,7 +50,12 @@ export class AuditClient {
     private readonly me: () => Unlocked,
     private readonly state: StateStore,
     private readonly options: { logKey?: string | undefined } = {},
-  ) {}
+  ) {
+    http.onSend = (method, path) => {
+      const floor = this.verifiedSize;
+      return (res) => this.told(method, path, res, floor);
+    };
+  }
 
   /** The server's base URL, normalised: the scope of the pinned key. */
   private serverId(): string {
@@ -86,6 +101,7 @@ export class AuditClient {
   }
 
   private async checkpointNow(): Promise<AuditCheckpoint> {
+    const told = this.toldMax;
     const verifierKey = await this.logKey();
     const res = await this.http.json<unknown>('GET', '/v1/audit/checkpoint');
     const note = isObject(res) ? res.checkpoint : undefined;
@@ -105,7 +121,9 @@ export class AuditClient {
         );
       }
     }
+    if (cp.size <= told) fail(`the log of ${cp.size} events does not hold event ${told}, which the server said it had appended`);
     if (!old || cp.size > old.size) await this.state.set(stateKey, JSON.stringify({ size: cp.size, root: toBase64Url(cp.root) }));
+    this.verifiedSize = Math.max(this.verifiedSize, cp.size);
     return { ...cp, checkpoint: note, verifierKey };
   }
 
@@ -139,7 +157,10 @@ export class AuditClient {
     chain: boolean;
     items: (ProvenLeaf & { index: number })[];
     events: AuditEvent[];
+    newestKnown: number | null;
   }> {
+    // What this client knew before it asked: the answer must hold all of it.
+    const known = await this.known(recordId);
     const cp = await this.checkpoint();
     const chain = recordOwner === this.me().handle;
     const res = await this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(recordId)}/history?size=${cp.size}`);
@@ -150,8 +171,10 @@ export class AuditClient {
       return { leaf: bytesFrom(e.leaf, `event ${i}'s leaf`), proof: proofFrom(e.proof, `event ${i}'s proof`) };
     });
     const events = checkRecordEvents(proven, recordId, cp, chain);
-    if (chain) await this.checkStillThere(recordId, events, proven);
-    return { cp, chain, events, items: proven.map((p, i) => ({ ...p, index: events[i]!.index })) };
+    this.checkKnownThere(recordId, known, events, proven);
+    await this.rememberShown(recordId, events, proven);
+    const newestKnown = Math.max(known.last?.index ?? -1, ...known.own);
+    return { cp, chain, events, items: proven.map((p, i) => ({ ...p, index: events[i]!.index })), newestKnown: newestKnown < 0 ? null : newestKnown };
   }
 
   /** The record's verified history, oldest first. See history() for what is checked. */
@@ -161,8 +184,8 @@ export class AuditClient {
 
   /** The record's verified history as a self-contained file for verifyExport. */
   async exportHistory(recordId: string, recordOwner: string): Promise<AuditExport> {
-    const { cp, items, chain } = await this.history(recordId, recordOwner);
-    return buildExport({ verifierKey: cp.verifierKey, checkpoint: cp.checkpoint, origin: cp.origin, recordId, chainComplete: chain, items });
+    const { cp, items, chain, newestKnown } = await this.history(recordId, recordOwner);
+    return buildExport({ verifierKey: cp.verifierKey, checkpoint: cp.checkpoint, origin: cp.origin, recordId, chainComplete: chain, items, complete: { treeSize: cp.size, newestKnownIndex: newestKnown } });
   }
 
   /**
@@ -188,24 +211,111 @@ export class AuditClient {
   // [Note: events seen stay]
   // The chain proves no event is missing between the ones shown only if the server linked
   // each new event honestly when it appended it; an operator who deletes a record's latest
-  // event row before the next append makes the next event link past it. So the owner's
-  // client remembers the newest event it has verified for each record (state store) and
-  // requires every later history to hold that very leaf at that index.
-  private lastSeenKey(recordId: string): string {
-    return `auditlast:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${recordId}`;
+  // event row before the next append makes the next event link past it. So the client
+  // remembers the newest event it has verified for each record (state store) and requires
+  // every later history to hold that very leaf at that index; the chain back from a leaf
+  // known by its hash is fixed by the hashes, so every event before it stays too.
+  //
+  // [Note: events told]
+  // The chain cannot show that events are missing after the last one listed. So every
+  // answer that appended events names them (the Audit-Events header, [Note: told events] in
+  // the server), and the client remembers, per record, its own events told since it last
+  // verified the history (the newest OWN_KEPT of them, which are also the newest it knows
+  // of). A later history must hold each of them, with this account as the actor, so it
+  // runs at least to the newest event the client knows of, and the chain is checked back
+  // from there. A told index must be past the log size verified before the request left
+  // (an older event cannot stand in for the new one), and never one told before for the
+  // record; the next checkpoint must be larger than every index told.
+  private accountKey(): string {
+    return this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey));
   }
 
-  private async checkStillThere(recordId: string, events: AuditEvent[], proven: ProvenLeaf[]): Promise<void> {
-    const stored = await this.state.get(this.lastSeenKey(recordId));
-    if (stored) {
-      const [indexText, hashText] = stored.split(':');
-      const i = events.findIndex((e) => e.index === Number(indexText));
-      const leaf = proven[i]?.leaf;
-      if (!leaf || toBase64Url(hashLeaf(leaf)) !== hashText) {
-        fail(`record ${recordId}: event ${indexText}, verified before, is missing from its history`);
+  private lastSeenKey(recordId: string): string {
+    return `auditlast:${this.accountKey()}:${recordId}`;
+  }
+
+  private ownKey(recordId: string): string {
+    return `auditown:${this.accountKey()}:${recordId}`;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.stateQueue.then(fn);
+    this.stateQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async known(recordId: string): Promise<{ last: { index: number; hash: string } | undefined; own: number[] }> {
+    return this.locked(async () => {
+      const stored = await this.state.get(this.lastSeenKey(recordId));
+      let last: { index: number; hash: string } | undefined;
+      if (stored) {
+        const [indexText, hash] = stored.split(':');
+        const index = Number(indexText);
+        if (!Number.isSafeInteger(index) || index < 0 || !hash) fail(`the event remembered for record ${recordId} is malformed`);
+        last = { index, hash };
+      }
+      return { last, own: await this.ownEvents(recordId) };
+    });
+  }
+
+  private async ownEvents(recordId: string): Promise<number[]> {
+    const text = await this.state.get(this.ownKey(recordId));
+    if (text === undefined) return [];
+    const list = guard(`the events remembered for record ${recordId}`, () => JSON.parse(text) as unknown);
+    if (!Array.isArray(list) || !list.every((i) => Number.isSafeInteger(i) && i >= 0)) fail(`the events remembered for record ${recordId} are malformed`);
+    return list as number[];
+  }
+
+  /** Http.onSend's answer hook: checks and remembers what a successful answer appended. */
+  private async told(method: string, path: string, res: Response, floor: number): Promise<void> {
+    const told = toldBy(method, path, res, floor);
+    if (told.length === 0) return;
+    this.toldMax = Math.max(this.toldMax, ...told.map((e) => e.index));
+    const byRecord = new Map<string, ToldAuditEvent[]>();
+    for (const e of told) if (e.recordId !== null) byRecord.set(e.recordId, [...(byRecord.get(e.recordId) ?? []), e]);
+    await this.locked(async () => {
+      for (const [recordId, events] of byRecord) {
+        const own = await this.ownEvents(recordId);
+        for (const e of events) {
+          if (own.includes(e.index)) fail(`the server says two accesses to record ${recordId} were logged as the one event ${e.index}`);
+          own.push(e.index);
+        }
+        own.sort((a, b) => a - b);
+        await this.state.set(this.ownKey(recordId), JSON.stringify(own.slice(-OWN_KEPT)));
+      }
+    });
+  }
+
+  private checkKnownThere(recordId: string, known: { last: { index: number; hash: string } | undefined; own: number[] }, events: AuditEvent[], proven: ProvenLeaf[]): void {
+    const at = (index: number) => events.findIndex((e) => e.index === index);
+    if (known.last) {
+      const leaf = proven[at(known.last.index)]?.leaf;
+      if (!leaf || toBase64Url(hashLeaf(leaf)) !== known.last.hash) {
+        fail(`record ${recordId}: event ${known.last.index}, verified before, is missing from its history`);
       }
     }
+    for (const index of known.own) {
+      const e = events[at(index)];
+      if (!e) fail(`record ${recordId}: event ${index}, which logged this account's own access, is missing from its history`);
+      if (e.actor !== this.me().handle) fail(`record ${recordId}: event ${index}, told as this account's own access, names ${e.actor ?? 'nobody'}`);
+    }
+  }
+
+  /** After a history passed: its newest event is the one to hold from now on; own events it showed are settled. */
+  private async rememberShown(recordId: string, events: AuditEvent[], proven: ProvenLeaf[]): Promise<void> {
     const last = proven[proven.length - 1];
-    if (last) await this.state.set(this.lastSeenKey(recordId), `${events[events.length - 1]!.index}:${toBase64Url(hashLeaf(last.leaf))}`);
+    if (!last) return;
+    const newest = events[events.length - 1]!.index;
+    await this.locked(async () => {
+      const stored = await this.state.get(this.lastSeenKey(recordId));
+      if (!stored || Number(stored.split(':')[0]) < newest) await this.state.set(this.lastSeenKey(recordId), `${newest}:${toBase64Url(hashLeaf(last.leaf))}`);
+      const own = await this.ownEvents(recordId);
+      const shown = new Set(events.map((e) => e.index));
+      const left = own.filter((i) => !shown.has(i));
+      if (left.length !== own.length) await this.state.set(this.ownKey(recordId), JSON.stringify(left));
+    });
   }
 }
+
+/** Own events remembered per record until a history shows them: the newest are kept. */
+const OWN_KEPT = 64;

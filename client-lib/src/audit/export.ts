@@ -18,8 +18,13 @@ export const AUDIT_EXPORT_EXPLANATION = [
     'proofs show that every listed event is in that signed log, unaltered, at its position. When chainComplete is ' +
     "true (exported by the record's owner), each event also carries the hash of the previous event about the same " +
     'record, and the list must start with its creation, so an event removed from between the first and the last one ' +
-    'listed after the server appended them would be detected; events after the last one listed may exist. When it is false (exported by a reviewer), the list holds only the reviewer\'s own ' +
-    'events and may omit others. To check it, run "npm run verify-export FILE" in the testimony-vault source code, ' +
+    'listed after the server appended them would be detected. The field "complete" says how far the list is complete: ' +
+    'it ends at or after the newest event about the record that the exporting device knew of (its own actions on the ' +
+    'record and the events it was shown before; complete.newestKnownIndex), and it covers the signed log of ' +
+    'complete.treeSize events only. Events appended later are not covered, and events after the last one listed ' +
+    'that the exporting device never knew of (another person\'s access that it was never shown) may exist. When ' +
+    'chainComplete is false (exported by a reviewer), the list holds only the reviewer\'s own events, including every ' +
+    'one its device knew of, and may omit others. To check it, run "npm run verify-export FILE" in the testimony-vault source code, ' +
     'preferably as "npm run verify-export FILE -- --key KEY" with KEY the server\'s verifier key obtained ' +
     'independently (for example from its operator), since the key written in this file was supplied by whoever ' +
     'exported it. The check needs no network access and prints VERIFIED or the reason it failed.',
@@ -31,9 +36,14 @@ export const AUDIT_EXPORT_EXPLANATION = [
     'listado está en ese registro firmado, sin alteraciones y en su posición. Cuando chainComplete es true (exportado ' +
     'por la persona propietaria del expediente), cada evento lleva además el hash del evento anterior sobre el mismo ' +
     'expediente, y la lista debe empezar por su creación, de modo que se detectaría la supresión, después de que el ' +
-    'servidor los añadiera, de un evento situado entre el primero y el último de la lista; puede haber eventos ' +
-    'posteriores al último listado. Cuando es false (exportado por una persona revisora), ' +
-    'la lista contiene solo los eventos de esa persona y puede omitir otros. Para comprobarlo, ejecute ' +
+    'servidor los añadiera, de un evento situado entre el primero y el último de la lista. El campo «complete» indica ' +
+    'hasta dónde está completa la lista: llega al menos hasta el evento más reciente sobre el expediente que conocía el ' +
+    'dispositivo que la exportó (sus propias acciones sobre el expediente y los eventos que se le mostraron antes; ' +
+    'complete.newestKnownIndex), y abarca solo el registro firmado de complete.treeSize eventos. Los eventos añadidos ' +
+    'después no están cubiertos, y puede haber eventos posteriores al último listado que ese dispositivo nunca conoció ' +
+    '(el acceso de otra persona que nunca se le mostró). Cuando chainComplete es false (exportado por una persona ' +
+    'revisora), la lista contiene solo los eventos de esa persona, incluidos todos los que su dispositivo conocía, y ' +
+    'puede omitir otros. Para comprobarlo, ejecute ' +
     '"npm run verify-export ARCHIVO" en el código fuente de testimony-vault, preferiblemente como ' +
     '"npm run verify-export ARCHIVO -- --key CLAVE", siendo CLAVE la clave de verificación del servidor obtenida por ' +
     'otra vía (por ejemplo, de su operador), ya que la clave escrita en este archivo la aportó quien lo exportó. La ' +
@@ -54,6 +64,19 @@ export interface AuditExport {
   recordId: string;
   /** True when exported by the record's owner: every event about the record, chained. */
   chainComplete: boolean;
+  /**
+   * How far the list is complete (docs/PROTOCOL.md "Exports: what complete covers"). Absent
+   * in exports made before it existed.
+   */
+  complete?: {
+    /** The checkpoint's size: nothing appended at or past this index is covered. */
+    treeSize: number;
+    /**
+     * The newest log index about the record that the exporting client knew of (its own
+     * actions, events shown before), which the list holds; null when it knew of none.
+     */
+    newestKnownIndex: number | null;
+  };
   /** Each event's leaf (base64url), its log index and its inclusion proof (base64url hashes, leaf upward). */
   events: { leaf: string; index: number; proof: string[] }[];
   /** When the file was made (by the exporter's clock; not covered by any signature). */
@@ -67,6 +90,8 @@ export function buildExport(parts: {
   recordId: string;
   chainComplete: boolean;
   items: readonly (ProvenLeaf & { index: number })[];
+  /** Written as the export's `complete` when given (exportHistory always gives it). */
+  complete?: NonNullable<AuditExport['complete']>;
   exportedAt?: Date;
 }): AuditExport {
   return {
@@ -77,6 +102,7 @@ export function buildExport(parts: {
     checkpoint: parts.checkpoint,
     recordId: parts.recordId,
     chainComplete: parts.chainComplete,
+    ...(parts.complete ? { complete: parts.complete } : {}),
     events: parts.items.map((e) => ({ leaf: toBase64Url(e.leaf), index: e.index, proof: e.proof.map(toBase64Url) })),
     exportedAt: (parts.exportedAt ?? new Date()).toISOString(),
   };
@@ -113,7 +139,18 @@ export function verifyExportWith(s: Sodium, doc: unknown, options: { verifierKey
   events.forEach((e, i) => {
     if (e.index !== items[i]!.index) fail(`export event ${i} says index ${items[i]!.index} but its leaf is log index ${e.index}`);
   });
+  if (doc.complete !== undefined) checkComplete(doc.complete, tree.size, events);
   return events.map(historyEvent);
+}
+
+/** The export's own statement of how far it is complete must agree with what it holds. */
+function checkComplete(complete: unknown, treeSize: number, events: readonly { index: number }[]): void {
+  if (!isObject(complete)) fail("the export's complete is not an object");
+  if (complete.treeSize !== treeSize) fail(`the export says it is complete up to a log of ${String(complete.treeSize)} events, not the checkpoint's ${treeSize}`);
+  const newest = complete.newestKnownIndex;
+  if (newest === null) return;
+  if (!Number.isSafeInteger(newest)) fail("the export's complete.newestKnownIndex is not an index");
+  if (!events.some((e) => e.index === newest)) fail(`the export says its maker knew of event ${String(newest)}, which it does not hold`);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { answerError } from './errors.ts';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { AuditAction, AuditOutcome } from '@testimony-vault/protocol';
+import { AUDIT_EVENTS_HEADER, type AuditAction, type AuditOutcome } from '@testimony-vault/protocol';
 import { appendEvent, type AuditEntry } from '../audit/log.ts';
 import { groupedAppender } from '../audit/grouped.ts';
 import { loadLogKey, type LogKey } from '../audit/log-key.ts';
@@ -19,6 +19,10 @@ declare module 'fastify' {
     auditAlone(request: FastifyRequest, e: Described): Promise<number>;
     /** Appends several events, by one statement that commits on its own. */
     auditManyAlone(request: FastifyRequest, es: readonly Described[]): Promise<number[]>;
+  }
+  interface FastifyRequest {
+    /** Events this request appended, as the Audit-Events header tells them ([Note: told events]). */
+    auditTold: { index: number; recordId: string | null }[] | null;
   }
   interface FastifyContextConfig {
     /** Record-scoped routes: the action a refusal (403/404) of this route is logged as. */
@@ -36,6 +40,15 @@ declare module 'fastify' {
 // transaction sees its own snapshot anyway) and would keep the log's lock held across a
 // round trip to Node (the COMMIT), which is what made auditing costly under load
 // (docs/PERFORMANCE.md, "Audit log"). File downloads log once, before the first byte.
+
+// [Note: told events]
+// Every answer that appended events says which, in the header `Audit-Events`: a list of
+// `<index>` or `<index>:<recordId>` joined by ", ", in the order they were appended. A client
+// remembers its own events about each record and requires them in that record's history
+// later, so the server cannot leave out the newest accesses (docs/PROTOCOL.md "Events told
+// to the client"). The indices come back from the appends themselves (grouped ones
+// included): no query is added. Only answers below 400 carry it: a refusal's event is not
+// the client's to remember, and a failed action's in-transaction event rolled back.
 
 // [Note: refusals are events]
 // A 403 or 404 from a route that names a record or file is logged as a refused attempt
@@ -55,18 +68,52 @@ export default fp<{ recordEvents: boolean }>(
         ...e,
       } as AuditEntry;
     }
+    function tell(request: FastifyRequest, es: readonly Described[], indices: readonly number[]): void {
+      const told = (request.auditTold ??= []);
+      es.forEach((e, i) => told.push({ index: indices[i]!, recordId: e.recordId ?? null }));
+    }
     const off = async () => -1;
     const grouped = groupedAppender(app.db);
-    app.decorate('audit', recordEvents ? (trx: Transaction<Database>, request: FastifyRequest, e: Described) => appendEvent(trx, entry(request, e)) : off);
+    app.decorateRequest('auditTold', null);
+    app.decorate(
+      'audit',
+      recordEvents
+        ? async (trx: Transaction<Database>, request: FastifyRequest, e: Described) => {
+            const index = await appendEvent(trx, entry(request, e));
+            tell(request, [e], [index]);
+            return index;
+          }
+        : off,
+    );
     app.decorate(
       'auditAlone',
       // Outside any transaction, grouped with others arriving meanwhile ([Note: grouped appends]).
-      recordEvents ? async (request: FastifyRequest, e: Described) => (await grouped([entry(request, e)]))[0]! : off,
+      recordEvents
+        ? async (request: FastifyRequest, e: Described) => {
+            const [index] = await grouped([entry(request, e)]);
+            tell(request, [e], [index!]);
+            return index!;
+          }
+        : off,
     );
     app.decorate(
       'auditManyAlone',
-      recordEvents ? (request: FastifyRequest, es: readonly Described[]) => grouped(es.map((e) => entry(request, e))) : async () => [],
+      recordEvents
+        ? async (request: FastifyRequest, es: readonly Described[]) => {
+            const indices = await grouped(es.map((e) => entry(request, e)));
+            tell(request, es, indices);
+            return indices;
+          }
+        : async () => [],
     );
+
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+      const told = request.auditTold;
+      if (told && told.length > 0 && reply.statusCode < 400) {
+        reply.header(AUDIT_EVENTS_HEADER, told.map((e) => (e.recordId ? `${e.index}:${e.recordId}` : String(e.index))).join(', '));
+      }
+      return payload;
+    });
 
     async function refusalOutcome(recordId: string | null, callerId: string | undefined): Promise<AuditOutcome> {
       if (!recordId || !callerId) return 'refused';
