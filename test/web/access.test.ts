@@ -79,6 +79,11 @@ t.test('every screen at 360 px, named controls, keyboard only', async (t) => {
   await page.getByRole('button', { name: 'Crear código' }).click();
   await page.locator('.invite-code').waitFor();
   await check(t, page, '08-account');
+  await page.getByRole('button', { name: 'Actividad' }).click();
+  await page.getByText('creó su cuenta').first().waitFor({ timeout: 60_000 });
+  await check(t, page, '08b-activity');
+  await page.getByRole('button', { name: 'Contactos' }).click();
+  await check(t, page, '08c-contacts');
   await page.getByRole('button', { name: 'Testimonios' }).first().click();
   await page.getByRole('button', { name: /Testimonio de prueba/ }).waitFor();
   await check(t, page, '09-records');

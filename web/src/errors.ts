@@ -31,14 +31,17 @@ const KNOWN: Record<string, string> = {
   VAULT_ERR_FORBIDDEN: 'errors.forbidden',
   VAULT_ERR_VERSION_CONFLICT: 'errors.conflict',
   VAULT_ERR_KEY_CHANGED: 'errors.keyChanged',
+  VAULT_ERR_FINGERPRINT_MISMATCH: 'errors.fingerprintMismatch',
+  VAULT_ERR_UNKNOWN_USER: 'errors.unknownUser',
   VAULT_ERR_VALIDATION: 'errors.invalid',
   VAULT_ERR_CLIENT: 'errors.invalid',
   VAULT_ERR_BODY_TOO_LARGE: 'errors.recordTooLarge',
   VAULT_ERR_INTERNAL: 'errors.server',
+  VAULT_ERR_BUNDLE: 'errors.bundle',
 };
 
 export function failureOf(err: unknown): WorkerFailure {
-  const f = (err as { failure?: WorkerFailure }).failure;
+  const f = (err as { failure?: WorkerFailure } | null | undefined)?.failure;
   if (f) return f;
   const e = err as { name?: string; code?: string; message?: string } | undefined;
   return { name: e?.name ?? 'Error', code: e?.code ?? 'VAULT_ERR_CLIENT', message: e?.message ?? String(err) };

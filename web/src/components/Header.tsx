@@ -20,6 +20,17 @@ export function Header() {
           <button type="button" class="nav" onClick={() => store.go({ name: 'records' })}>
             {t('nav.records')}
           </button>
+          <button type="button" class="nav" onClick={() => store.go({ name: 'inbox' })}>
+            {t('nav.inbox')}
+          </button>
+          <button type="button" class="nav" onClick={() => store.go({ name: 'contacts' })}>
+            {t('nav.contacts')}
+          </button>
+          {me.isAdmin && (
+            <button type="button" class="nav" onClick={() => store.go({ name: 'activity' })}>
+              {t('nav.activity')}
+            </button>
+          )}
           <button type="button" class="nav" onClick={() => store.go({ name: 'account' })}>
             {t('nav.account', { handle: me.handle })}
           </button>

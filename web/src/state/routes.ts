@@ -9,4 +9,10 @@ export type Route =
   | { name: 'record'; id: string }
   | { name: 'edit'; id: string | null }
   | { name: 'versions'; id: string }
-  | { name: 'account' };
+  | { name: 'account' }
+  | { name: 'contacts'; handle?: string }
+  | { name: 'share'; ids: string[] }
+  | { name: 'inbox' }
+  | { name: 'history'; id: string }
+  | { name: 'activity' }
+  | { name: 'verify' };

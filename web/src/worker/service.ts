@@ -1,12 +1,14 @@
 // The vault as the page calls it, living in the worker. One Vault per worker; its keys
 // exist only in this worker's memory and die with it (lock terminates the worker).
-import { checkPassphrase, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
+import { checkPassphrase, cryptoReady, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
+import { checkExport, evidenceBundle, eventView } from './bundle.ts';
+import { contactView, grantView, inboxItem } from './sharing.ts';
 
 import { allTags, matches } from './search.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
 import { thumbnail, verifiedBlob } from './media.ts';
 import { summary, versionView, view } from './views.ts';
-import type { AccountView, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
+import type { AccountView, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
 
 /** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
 const DEVICE = 'web';
@@ -158,6 +160,78 @@ export class VaultService {
 
   async thumbnail(recordId: string, fileId: string, type: string): Promise<Blob> {
     return thumbnail(await verifiedBlob(this.unlocked(), recordId, fileId, type));
+  }
+
+  // Contacts and sharing ([Note: safety numbers] in docs/PROTOCOL.md "Contacts").
+
+  /** A person's keys and safety number; pinned on first use, KeyChangedError if they changed. */
+  async lookup(handle: string): Promise<ContactView> {
+    return contactView(await this.unlocked().lookupUser(handle));
+  }
+
+  /** Marks a contact verified once the safety number read out matches the keys presented. */
+  async verifyContact(handle: string, safetyNumber: string): Promise<ContactView> {
+    return contactView(await this.unlocked().verifyContact(handle, safetyNumber));
+  }
+
+  async contacts(): Promise<ContactView[]> {
+    return (await this.unlocked().listContacts()).map(contactView);
+  }
+
+  /** Shares each record with `handle`; `requireVerified` unless the person accepted the risk. */
+  async share(recordIds: string[], handle: string, expiresAt: string | null, requireVerified: boolean): Promise<GrantView[]> {
+    const v = this.unlocked();
+    const out: GrantView[] = [];
+    for (const id of recordIds) {
+      out.push(grantView(await v.share(id, handle, { requireVerified, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) })));
+    }
+    return out;
+  }
+
+  async grants(recordId: string): Promise<GrantView[]> {
+    return (await this.unlocked().grants(recordId)).map(grantView);
+  }
+
+  async revoke(recordId: string, handle: string): Promise<void> {
+    await this.unlocked().revoke(recordId, handle);
+    this.index = undefined;
+  }
+
+  /** What others shared with this account, each with its verified title. */
+  async inbox(): Promise<InboxItem[]> {
+    const v = this.unlocked();
+    const shared = await v.sharedWithMe();
+    const out: InboxItem[] = [];
+    for (const s of shared) out.push(inboxItem(s, (await v.getRecord(s.recordId)).fields.title));
+    return out;
+  }
+
+  // Who accessed what.
+
+  async history(recordId: string): Promise<HistoryEventView[]> {
+    return (await this.unlocked().recordHistory(recordId)).map(eventView);
+  }
+
+  /** The record's history for a court: JSON that verifies offline. */
+  async exportHistory(recordId: string): Promise<Blob> {
+    const doc = await this.unlocked().exportHistory(recordId);
+    return new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' });
+  }
+
+  /** Administrators: the whole log, a page at a time. */
+  async activity(after: number | null): Promise<{ events: HistoryEventView[]; next: number | null }> {
+    const page = await this.unlocked().auditLog({ limit: 100, ...(after === null ? {} : { after }) });
+    return { events: page.events.map(eventView), next: page.next };
+  }
+
+  evidenceBundle(recordId: string): Promise<Blob> {
+    return evidenceBundle(this.unlocked(), recordId);
+  }
+
+  /** No account needed: checks an exported history or an evidence bundle, offline. */
+  async checkExport(file: Blob): Promise<ExportCheck> {
+    await cryptoReady();
+    return checkExport(new Uint8Array(await file.arrayBuffer()));
   }
 }
 

@@ -99,3 +99,51 @@ export interface StrengthView {
   score: number;
   reasons: string[];
 }
+
+export interface ContactView {
+  handle: string;
+  /** Safety number: 60 digits in 12 groups. */
+  fingerprint: string;
+  verified: boolean;
+}
+
+
+
+export interface GrantView {
+  handle: string;
+  fingerprint: string;
+  verified: boolean;
+  grantedBy: string;
+  grantedAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: string;
+}
+
+export interface InboxItem {
+  recordId: string;
+  title: string;
+  owner: { handle: string; fingerprint: string; verified: boolean };
+  grantedAt: string;
+  expiresAt: string | null;
+}
+
+export interface HistoryEventView {
+  index: number;
+  at: string;
+  actor: string | null;
+  action: string;
+  outcome: string;
+  fileId: string | null;
+  subject: string | null;
+}
+
+export interface ExportCheck {
+  recordId: string;
+  origin: string;
+  verifierKey: string;
+  chainComplete: boolean;
+  events: HistoryEventView[];
+  /** For a bundle: each file of MANIFEST.sha256 and whether its bytes match. */
+  files: { name: string; ok: boolean }[];
+}

@@ -41,6 +41,9 @@ export function Login() {
         <button type="button" class="link" onClick={() => store.go({ name: 'recover' })}>
           {t('login.toRecover')}
         </button>
+        <button type="button" class="link" onClick={() => store.go({ name: 'verify' })}>
+          {t('login.toVerify')}
+        </button>
       </nav>
     </main>
   );

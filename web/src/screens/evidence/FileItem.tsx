@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { isTampering } from '../../errors.ts';
 import type { AttachmentView } from '../../worker/types.ts';
+import { saveBlob } from '../history/History.tsx';
 
 const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
 
@@ -36,15 +37,7 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
       setOpened(objectUrl(await client.api.openFile(recordId, file.fileId, file.type)));
     });
 
-  const save = () =>
-    action.run(async () => {
-      const url = objectUrl(await client.api.openFile(recordId, file.fileId, file.type));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = file.name;
-      a.click();
-      setTimeout(() => revokeUrl(url), 60_000);
-    });
+  const save = () => action.run(async () => saveBlob(await client.api.openFile(recordId, file.fileId, file.type), file.name));
 
   const k = kind(file.type);
   return (

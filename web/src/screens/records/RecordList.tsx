@@ -22,6 +22,10 @@ export function RecordList() {
   const [tags, setTags] = useState<string[]>([]);
   const [shown, setShown] = useState(SHOWN);
   const [searched, setSearched] = useState<number | null>(null);
+  /** Own records picked to share at once. */
+  const [picked, setPicked] = useState<string[]>([]);
+  const me = store.account.value?.handle;
+  const toggle = (id: string, on: boolean) => setPicked(on ? [...picked, id] : picked.filter((p) => p !== id));
   const { busy, error, run } = useAction();
 
   const firstPage = () =>
@@ -107,12 +111,28 @@ export function RecordList() {
         </div>
       </form>
       <ErrorNotice error={error} onRetry={() => (searched === null ? void firstPage() : search())} />
+      {picked.length > 0 && (
+        <div class="actions">
+          <button type="button" class="primary" onClick={() => store.go({ name: 'share', ids: picked })}>
+            {t('records.sharePicked', { count: picked.length })}
+          </button>
+          <button type="button" onClick={() => setPicked([])}>
+            {t('records.unpick')}
+          </button>
+        </div>
+      )}
       {searched !== null && <p role="status">{t('search.found', { count: records.length, searched })}</p>}
       {busy && <p role="status">{t('records.loading')}</p>}
       {!busy && !error && records.length === 0 && <p>{searched === null ? t('records.empty') : t('search.none')}</p>}
       <ul class="records">
         {visible.map((r) => (
-          <li key={r.id}>
+          <li key={r.id} class="record-row">
+            {r.owner === me && (
+              <label class="pick">
+                <input type="checkbox" checked={picked.includes(r.id)} onChange={(e) => toggle(r.id, e.currentTarget.checked)} />
+                <span class="visually-hidden">{t('records.pick', { title: r.title })}</span>
+              </label>
+            )}
             <button type="button" class="record" onClick={() => store.go({ name: 'record', id: r.id })}>
               <span class="record-title">{r.title || t('records.untitled')}</span>
               <span class="record-meta">

@@ -4,6 +4,8 @@ import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { Evidence } from '../evidence/Evidence.tsx';
+import { Grants } from '../sharing/Grants.tsx';
+import { saveBlob } from '../history/History.tsx';
 import type { RecordView as Record } from '../../worker/types.ts';
 
 /** One testimony, verified and decrypted in the worker; a record that fails verification shows only the warning. */
@@ -12,6 +14,7 @@ export function RecordView({ id }: { id: string }) {
   const [record, setRecord] = useState<Record | null>(null);
   const load = useAction();
   const remove = useAction();
+  const bundle = useAction();
   const confirm = useRef<HTMLDialogElement>(null);
 
   const read = () =>
@@ -94,12 +97,26 @@ export function RecordView({ id }: { id: string }) {
           {t('record.versions')}
         </button>
         {record.mine && (
+          <button type="button" onClick={() => store.go({ name: 'share', ids: [id] })}>
+            {t('record.share')}
+          </button>
+        )}
+        <button type="button" onClick={() => store.go({ name: 'history', id })}>
+          {t('record.history')}
+        </button>
+        <button type="button" disabled={bundle.busy} onClick={() => void bundle.run(async () => saveBlob(await store.client.api.evidenceBundle(id), `evidencia-${id.slice(0, 8)}.zip`))}>
+          {bundle.busy ? t('record.bundling') : t('record.bundle')}
+        </button>
+        {record.mine && (
           <button type="button" class="danger" onClick={() => confirm.current?.showModal()}>
             {t('record.delete')}
           </button>
         )}
       </div>
+      <ErrorNotice error={bundle.error} />
+      {!record.mine && <p class="notice info">{t('record.sharedWithYou', { owner: record.owner })}</p>}
       <Evidence recordId={id} files={record.files} mine={record.mine} />
+      {record.mine && <Grants recordId={id} />}
       <dialog ref={confirm} aria-labelledby="delete-title">
         <h2 id="delete-title">{t('record.deleteTitle')}</h2>
         <p>{t('record.deleteBody', { title: record.title })}</p>
