@@ -15,13 +15,13 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // reaching for Google's hosts, which this closed network refuses.
 export const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launch(t: Tap): Promise<Browser> {
+export async function launch(t: Tap, extraArgs: string[] = []): Promise<Browser> {
   try {
     await access(CHROMIUM);
   } catch {
     throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium) or set CHROMIUM_PATH`);
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
   t.teardown(() => browser.close());
   return browser;
 }

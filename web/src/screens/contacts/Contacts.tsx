@@ -7,6 +7,7 @@ import { useAction } from '../../components/Busy.tsx';
 import { SafetyNumber } from '../../components/SafetyNumber.tsx';
 import { isKeyChanged, KeyChangedWarning } from '../../components/KeyChanged.tsx';
 import type { ContactView } from '../../worker/types.ts';
+import { QrScan } from './QrScan.tsx';
 
 /**
  * People to share with. A person's keys are pinned the first time they are looked up; they
@@ -75,6 +76,17 @@ export function Contacts({ initial }: { initial?: string | undefined }) {
                 <li>{t('contacts.step2')}</li>
                 <li>{t('contacts.step3')}</li>
               </ol>
+              <QrScan
+                handle={contact.handle}
+                onNumber={(digits) => {
+                  setHeard(digits);
+                  void verify.run(async () => {
+                    setContact(await store.client.api.verifyContact(contact.handle, digits));
+                    setJustVerified(true);
+                    await reload();
+                  });
+                }}
+              />
               <Field label={t('contacts.heard')} hint={t('contacts.heardHint')} value={heard} onValue={setHeard} inputMode="numeric" autoComplete="off" spellcheck={false} required />
               <ErrorNotice error={verify.error} />
               <button type="submit" class="primary" disabled={verify.busy}>
