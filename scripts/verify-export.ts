@@ -62,6 +62,14 @@ async function main(): Promise<number> {
       d.chainComplete ? 'chain checked: none missing between the first and the last' : 'chain not checked: an extract (a reviewer sees only their own events)'
     }`,
   );
+  const known = d.complete?.newestKnownIndex;
+  console.log(
+    `complete      ${
+      d.complete
+        ? `up to the log of ${d.complete.treeSize} events; holds ${known === null ? 'no event its maker knew of' : `event ${known}, the newest its maker knew of`} (PROTOCOL.md "Exports")`
+        : 'not stated (an export made before the field)'
+    }`,
+  );
   console.log(`exported at   ${d.exportedAt} (not signed)`);
   console.log('');
   console.log(events.length ? table(events) : '(no events)');
