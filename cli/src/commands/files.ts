@@ -45,18 +45,21 @@ const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jp
 
 /** Attaches files one by one, each with a progress bar (bytes, rate, time left); resumes an interrupted one. */
 export async function attachAll(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
-  const bars = new cliProgress.MultiBar(
-    { format: ctx.t('file.progress'), stream: process.stderr, hideCursor: true, noTTYOutput: false, formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? `${v}` : `${v}`) },
-    cliProgress.Presets.shades_classic,
-  );
-  try {
-    for (const file of files) {
+  for (const file of files) {
+    // One bar per file, stopped before the file's line is printed: a bar still running
+    // would redraw over that line, and with it the SHA-256 a coordinator must note.
+    const bar = new cliProgress.SingleBar(
+      { format: ctx.t('file.progress'), stream: process.stderr, hideCursor: true, noTTYOutput: false, clearOnComplete: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let result;
+    try {
       const info = await stat(file);
       const name = path.basename(file);
       const shown = safeText(name); // the progress bar writes to the terminal itself
       const key = uploadKey(recordId, file, info.size, info.mtimeMs);
       const uploads = await pending(ctx);
-      const bar = bars.create(info.size, 0, { name: shown, rate: '', eta: '' });
+      bar.start(info.size, 0, { name: shown, rate: '', eta: '' });
       const started = Date.now();
       const options = {
         name,
@@ -67,7 +70,6 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
           bar.update(p.bytes, { name: shown, rate: `${(rate / 1e6).toFixed(1)} MB/s`, eta: rate > 0 ? Math.round((info.size - p.bytes) / rate) : '?' });
         },
       };
-      let result;
       const resumeId = uploads[key]?.fileId;
       try {
         try {
@@ -89,10 +91,10 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
       delete uploads[key];
       await savePending(ctx, uploads);
       bar.update(info.size);
-      ctx.print(ctx.t('file.attached', { name, size: result.size, sha256: result.sha256 }));
+    } finally {
+      bar.stop();
     }
-  } finally {
-    bars.stop();
+    ctx.print(ctx.t('file.attached', { name: path.basename(file), size: result.size, sha256: result.sha256 }));
   }
 }
 
