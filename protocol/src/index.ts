@@ -8,3 +8,4 @@ export * from './labels.ts';
 export * from './statements.ts';
 export * from './limits.ts';
 export * from './audit.ts';
+export * from './padding.ts';

@@ -57,8 +57,11 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
   const ad = chunkAd(att.fileId);
   const stride = att.chunkSize + CHUNK_OVERHEAD;
   const hasher = platform.sha256();
+  // [Note: padded files]: the stream carries `paddedSize` bytes, the file's `size` then zeros.
+  const streamSize = att.paddedSize ?? att.size;
+  if (!Number.isSafeInteger(streamSize) || streamSize < att.size) throw new IntegrityError(`file ${att.fileId}: the manifest's padded size is smaller than its size`);
   let done = 0; // chunks decrypted
-  let size = 0;
+  let size = 0; // stream bytes, padding included
   let finalSeen = false;
   let attempt = 0;
 
@@ -71,10 +74,15 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
       throw new DecryptionError(`file ${att.fileId}: chunk ${done} does not authenticate`);
     }
     done += 1;
+    const start = size;
     size += res.message.length;
-    hasher.update(res.message);
     if (res.final) finalSeen = true;
-    return res.message;
+    // Bytes past the file's size are padding: authenticated like the rest, must be zeros, never handed out.
+    const own = res.message.subarray(0, Math.max(0, Math.min(res.message.length, att.size - start)));
+    if (res.message.subarray(own.length).some((b) => b !== 0)) throw new IntegrityError(`file ${att.fileId}: padding that is not zeros in chunk ${done - 1}`);
+    if (size > streamSize) throw new IntegrityError(`file ${att.fileId}: more bytes than the manifest says`);
+    hasher.update(own);
+    return own;
   };
 
   while (!finalSeen) {
@@ -117,8 +125,8 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
     if (queue.length > 0) yield open(queue.take(queue.length));
     if (!finalSeen) throw new IntegrityError(`file ${att.fileId}: truncated, no final chunk after ${done} chunks`);
   }
-  if (done !== att.chunks || size !== att.size) {
-    throw new IntegrityError(`file ${att.fileId}: ${done} chunks and ${size} bytes, manifest says ${att.chunks} and ${att.size}`);
+  if (done !== att.chunks || size !== streamSize) {
+    throw new IntegrityError(`file ${att.fileId}: ${done} chunks and ${size} bytes, manifest says ${att.chunks} and ${streamSize}`);
   }
   if (hasher.hex() !== att.sha256) throw new IntegrityError(`file ${att.fileId}: SHA-256 differs from the one recorded at intake`);
 }

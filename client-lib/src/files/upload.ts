@@ -1,6 +1,6 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { concat, FILE_CHUNK_SIZE, PART_CHUNKS, fromBase64Url, toBase64Url as b64 } from '@testimony-vault/protocol';
+import { concat, FILE_CHUNK_SIZE, FILE_PADDING, PART_CHUNKS, fromBase64Url, padme, toBase64Url as b64 } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';
@@ -53,6 +53,8 @@ interface Stream {
   chunkSize: number;
   partChunks: number;
   stored: Set<number>;
+  /** FILE_PADDING: the stream carries the file, then zeros up to its Padmé size ([Note: padded files]). */
+  padding: number;
   /**
    * SHA-256 (hex) of each plaintext chunk, read before the first byte was encrypted: a chunk
    * that differs is refused before it is encrypted. Absent for a source read only once.
@@ -84,8 +86,9 @@ export class Uploader {
     const chunkSize = options.chunkSize ?? FILE_CHUNK_SIZE;
     checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
     // Read once before anything is encrypted, so the wrapped key commits to these bytes.
-    const expected = rereadable(source) ? await survey(opened, chunkSize) : undefined;
-    const plaintext: PlaintextCommitment | undefined = expected && { size: expected.size, sha256: unhex(expected.sha256), padding: 0 };
+    const padding = FILE_PADDING.padme;
+    const expected = rereadable(source) ? await survey(opened, chunkSize, padding) : undefined;
+    const plaintext: PlaintextCommitment | undefined = expected && { size: expected.size, sha256: unhex(expected.sha256), padding };
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
     const engine = streamEngine(s);
     const { state, header } = engine.initPush(key);
@@ -95,9 +98,10 @@ export class Uploader {
       partChunks: PART_CHUNKS,
       header: b64(header),
       wrappedKey: b64(wrapFileKey(s, this.me().masterKey, fileId, { key, header, chunkSize, partChunks: PART_CHUNKS, plaintext })),
-      ...(opened.size === undefined ? {} : { size: opened.size }),
+      // The padded size: the exact one is nothing the server needs ([Note: padded files]).
+      ...(opened.size === undefined ? {} : { size: padme(opened.size) }),
     });
-    const stream = { fileId, engine, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set<number>(), expected };
+    const stream = { fileId, engine, key, header, state, chunkSize, partChunks: PART_CHUNKS, stored: new Set<number>(), padding, expected };
     return this.push(recordId, stream, expected ? await openSource(source) : opened, options);
   }
 
@@ -135,14 +139,14 @@ export class Uploader {
       return this.attach(recordId, source, { ...options, fileId, chunkSize });
     }
     if (!rereadable(source)) throw new UploadSourceChangedError(`file ${fileId}: a resumed upload needs a source that can be read twice (a path, a Blob or bytes)`);
-    const expected = await survey(await openSource(source), chunkSize);
+    const expected = await survey(await openSource(source), chunkSize, plaintext.padding);
     if (expected.size !== plaintext.size || expected.sha256 !== hex(plaintext.sha256)) {
       s.memzero(key);
       throw new UploadSourceChangedError(`file ${fileId}: these are not the bytes this upload started with (size or SHA-256 differs); nothing was sent`);
     }
     const engine = streamEngine(s);
     const state = engine.initPull(header, key);
-    const stream = { fileId, engine, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks), expected };
+    const stream = { fileId, engine, key, header, state, chunkSize, partChunks, stored: new Set(status.storedChunks), padding: plaintext.padding, expected };
     return this.push(recordId, stream, await openSource(source), options);
   }
 
@@ -152,7 +156,8 @@ export class Uploader {
     const ad = chunkAd(st.fileId);
     const hasher = platform.sha256();
     const maxRetries = options.maxRetries ?? 8;
-    let size = 0;
+    let size = 0; // the file's own bytes
+    let streamed = 0; // with the padding
     let index = 0;
     let encryptedSize = 0;
     let acknowledged = 0;
@@ -163,16 +168,18 @@ export class Uploader {
     let failure: unknown;
 
     try {
-      for await (const { chunk, last } of chunksOf(opened.stream, st.chunkSize)) {
+      const source = padded(opened.stream, st.padding, (piece) => {
+        size += piece.length;
+        if (!st.expected) hasher.update(piece);
+      });
+      for await (const { chunk, last } of chunksOf(source, st.chunkSize)) {
         if (st.expected) {
           // Checked before this chunk is encrypted ([Note: a key never meets two plaintexts]).
           if (sha256Hex(chunk) !== st.expected.chunks[index] || last !== (index === st.expected.chunks.length - 1)) {
             throw new UploadSourceChangedError(`file ${st.fileId}: the source changed while it was read (chunk ${index}); nothing from it was encrypted`);
           }
-        } else {
-          hasher.update(chunk);
         }
-        size += chunk.length;
+        streamed += chunk.length;
         partPlain += chunk.length;
         const ct = engine.push(st.state, chunk, ad, last);
         pending.push(ct);
@@ -193,7 +200,8 @@ export class Uploader {
         inflight = (alreadyStored ? Promise.resolve() : this.sendPart(st.fileId, part, body, first, end, maxRetries)).then(
           () => {
             acknowledged += plain;
-            options.onProgress?.({ bytes: acknowledged, total: opened.size });
+            // Padding is not the file's: progress never passes its size.
+            options.onProgress?.({ bytes: Math.min(acknowledged, size), total: opened.size });
           },
           (err: unknown) => {
             failure = err;
@@ -221,6 +229,7 @@ export class Uploader {
       name: options.name,
       type: options.type,
       size,
+      ...(st.padding === FILE_PADDING.padme ? { paddedSize: streamed } : {}),
       sha256,
       key: b64(st.key),
       header: b64(st.header),
@@ -262,14 +271,31 @@ function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Reads a source once: its size, SHA-256 and the SHA-256 of each chunk it will be cut into. */
-async function survey(opened: OpenedSource, chunkSize: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
+async function survey(opened: OpenedSource, chunkSize: number, padding: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
   const whole = platform.sha256();
   const chunks: string[] = [];
   let size = 0;
-  for await (const { chunk } of chunksOf(opened.stream, chunkSize)) {
-    whole.update(chunk);
-    size += chunk.length;
-    chunks.push(sha256Hex(chunk));
-  }
+  const source = padded(opened.stream, padding, (piece) => {
+    whole.update(piece);
+    size += piece.length;
+  });
+  for await (const { chunk } of chunksOf(source, chunkSize)) chunks.push(sha256Hex(chunk));
   return { chunks, size, sha256: whole.hex() };
+}
+
+const ZEROS = new Uint8Array(1024 * 1024);
+
+/**
+ * The source's bytes, each shown to `seen` (size and custody hash count only these), then for
+ * Padmé zeros up to the padded size, a mebibyte at a time ([Note: padded files]).
+ */
+async function* padded(source: AsyncIterable<Uint8Array>, padding: number, seen: (piece: Uint8Array) => void): AsyncIterable<Uint8Array> {
+  let n = 0;
+  for await (const piece of source) {
+    seen(piece);
+    n += piece.length;
+    yield piece;
+  }
+  if (padding !== FILE_PADDING.padme) return;
+  for (let left = padme(n) - n; left > 0; left -= ZEROS.length) yield left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left);
 }

@@ -25,6 +25,11 @@ export interface Attachment {
   type: string;
   /** Plaintext size in bytes. */
   size: number;
+  /**
+   * Bytes the stream carries: the file, then zeros up to its Padmé size (PROTOCOL.md "Padding").
+   * Absent in files written before padding: the stream is then exactly `size` bytes.
+   */
+  paddedSize?: number;
   /** SHA-256 (hex) of the original bytes, computed at intake: the chain-of-custody anchor. */
   sha256: string;
   /** File key (base64url) and secretstream header (base64url): only ever inside the encrypted body. */
