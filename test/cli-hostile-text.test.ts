@@ -38,7 +38,8 @@ const proxy = createServer(async (req, res) => {
     for (const s of json.sessions) s.device = `laptop${HOSTILE}`;
     body = Buffer.from(JSON.stringify(json));
   }
-  res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+  const skip = ['content-length', 'content-encoding', 'transfer-encoding', 'connection'];
+  res.writeHead(answer.status, Object.fromEntries([...answer.headers].filter(([k]) => !skip.includes(k))));
   res.end(body);
 });
 await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));

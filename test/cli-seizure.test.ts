@@ -90,7 +90,7 @@ t.test('the config folder names no case, file, person or record', async (t) => {
   const state = seized.get('state.json')!;
   for (const needle of needles) t.notOk(state.toLowerCase().includes(needle.toLowerCase()), `state.json does not contain ${needle}`);
   t.ok(Object.keys(JSON.parse(state) as object).every((k) => k.startsWith('e2:')), 'every entry is in the encrypted form, the older ones moved');
-  t.same(JSON.parse(seized.get('settings.json')!), { server: server.url, handle: coordinator }, 'settings.json holds the server and the handle, as THREAT-MODEL §3 says, and nothing else');
+  t.same(JSON.parse(seized.get('settings.json')!), { server: server.url, handle: coordinator, kdfVersion: 2 }, 'settings.json holds the server, the handle and its KDF version, as THREAT-MODEL §3 says, and nothing else');
 
   const own = await ownState();
   t.equal(await own.get(legacyName), '3', 'an entry of the older format was moved, not lost');

@@ -1,3 +1,4 @@
+import type { KdfAlgorithm } from '@testimony-vault/protocol';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { Vault } from '@testimony-vault/client';
@@ -34,8 +35,8 @@ t.test('no passphrase, key or token is stored or logged in the clear', async (t)
   // Re-derive every secret the way the client does, to know what to look for.
   const s = await sodiumReady();
   const row = await server.db.selectFrom('accounts').selectAll().where('handle', '=', h).executeTakeFirstOrThrow();
-  const kdf = { algorithm: 'argon2id13' as const, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
-  const keys = derivePassphraseKeys(s, `${passphrase}-2`, kdf, TEST_KDF);
+  const kdf = { algorithm: row.kdf_algorithm as KdfAlgorithm, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
+  const keys = derivePassphraseKeys(s, `${passphrase}-2`, kdf, TEST_KDF, h);
   const masterKey = openMasterKey(s, keys.keyEncryptionKey, h, row.wrapped_master_key);
   const identity = { handle: h, signPublicKey: row.sign_public_key, boxPublicKey: row.box_public_key, signature: row.identity_signature };
   const priv = unwrapPrivateKeys(s, masterKey, identity, row.wrapped_private_keys);

@@ -28,6 +28,8 @@ export interface GlobalOptions {
 interface Settings {
   server?: string;
   handle?: string;
+  /** 2 once this handle's passphrase uses KDF version 2: version 1 is then refused (PROTOCOL.md). */
+  kdfVersion?: 2;
 }
 
 /** Every file tvault may leave in its folder (what `tvault wipe` removes). */
@@ -105,20 +107,30 @@ export class Context {
     this.state = state;
   }
 
+  /** After a login or a passphrase change: a version-2 account is never again derived as version 1 here. */
+  async rememberKdfVersion(vault: Vault): Promise<void> {
+    const settings = await this.settings();
+    if (vault.kdfVersion === 2 && settings.handle === vault.handle && settings.kdfVersion !== 2) await this.saveSettings({ ...settings, kdfVersion: 2 });
+  }
+
   kdf(): { kdf?: KdfLimits; kdfFloor?: KdfLimits } {
     return TEST_KDF ? { kdf: TEST_KDF, kdfFloor: TEST_KDF } : {};
   }
 
   /** Logs in for one command, runs it, and ends the session whatever happens. */
   async withVault<T>(run: (vault: Vault, passphrase: string) => Promise<T>): Promise<T> {
-    const handle = this.options.handle ?? (await this.settings()).handle;
+    const settings = await this.settings();
+    const handle = this.options.handle ?? settings.handle;
     const server = await this.server();
     if (!handle) throw new UsageError(this.t('login.needed'));
+    const remembered = handle === settings.handle;
     const state = await this.stateStore();
     const passphrase = await this.passphrase();
-    const vault = await Vault.login({ server, handle, passphrase, state, device: 'tvault', ...this.kdf() });
+    const minKdfVersion = remembered && settings.kdfVersion === 2 ? 2 : 1;
+    const vault = await Vault.login({ server, handle, passphrase, state, device: 'tvault', minKdfVersion, ...this.kdf() });
     try {
       await this.unlockState(state, vault);
+      await this.rememberKdfVersion(vault);
       return await run(vault, passphrase);
     } finally {
       await vault.logout().catch(() => undefined);

@@ -2,7 +2,7 @@ import { Http } from './api/http.ts';
 import type { WireKdf, WireSession } from './api/wire.ts';
 import { newAccountMaterial, kdfFromWire, kdfToWire, openMasterKey, openMasterKeyWithRecovery, passphraseMaterial } from './account/material.ts';
 import { openSession, type Unlocked } from './account/session.ts';
-import { fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
+import { fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_ALGORITHM, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
 import { fingerprint } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
 import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
@@ -43,6 +43,13 @@ export interface ConnectOptions {
    * names is pinned on first use in `state` and required from then on.
    */
   logKey?: string;
+  /**
+   * 2 refuses a pre-login answer of KDF version 1 (the server's salt used as it is) for this
+   * handle: pass it once the account is known to use version 2 (`Vault.kdfVersion`), so a
+   * hostile server cannot take it back to a salt it could make common. Default 1: accounts
+   * made before version 2 still log in, and move to it at their next passphrase change.
+   */
+  minKdfVersion?: 1 | 2;
 }
 
 export interface RegisterOptions extends ConnectOptions {
@@ -166,8 +173,8 @@ export class Vault {
   private static async unlock(s: Sodium, http: Http, handle: string, passphrase: string, options: ConnectOptions): Promise<Vault> {
     const floor = options.kdfFloor ?? KDF_FLOOR;
     const kdf = await prelogin(http, handle);
-    checkKdfParams(kdf, floor);
-    const keys = derivePassphraseKeys(s, passphrase, kdf, floor);
+    checkKdfParams(kdf, floor, options.minKdfVersion);
+    const keys = derivePassphraseKeys(s, passphrase, kdf, floor, handle);
     try {
       const me = await openSession(s, http, handle, keys.loginKey, keys.keyEncryptionKey, kdf, options.device);
       return new Vault(s, http, me, options);
@@ -179,6 +186,11 @@ export class Vault {
 
   get handle(): string {
     return this.me.handle;
+  }
+
+  /** The KDF version of this account's passphrase (2: the salt is bound to the handle). */
+  get kdfVersion(): 1 | 2 {
+    return this.me.kdf.algorithm === KDF_ALGORITHM ? 1 : 2;
   }
 
   get isAdmin(): boolean {
@@ -213,7 +225,7 @@ export class Vault {
       opsLimit: Math.max(this.me.kdf.opsLimit, floor.opsLimit),
       memLimit: Math.max(this.me.kdf.memLimit, floor.memLimit),
     };
-    const old = derivePassphraseKeys(this.s, current, this.me.kdf, floor);
+    const old = derivePassphraseKeys(this.s, current, this.me.kdf, floor, this.me.handle);
     try {
       openMasterKey(this.s, old.keyEncryptionKey, this.me.handle, this.me.wrappedMasterKey);
     } catch (err) {

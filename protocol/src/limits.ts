@@ -18,7 +18,16 @@ export const MIN_ENVELOPE_BYTES = 1 + NONCE_BYTES + TAG_BYTES;
 /** Padded record bodies are never shorter than this. */
 export const RECORD_PAD_FLOOR = 256;
 
+/** KDF version 1 (accounts made before version 2): Argon2id over the stored salt as it is. */
 export const KDF_ALGORITHM = 'argon2id13';
+/**
+ * KDF version 2: Argon2id over salt' = BLAKE2b-128("tvault/v2/kdf-salt" ‖ field(handle) ‖ salt),
+ * computed by the client, so a server cannot give two accounts one KDF input
+ * (docs/PROTOCOL.md, "Passphrase to keys"). New passphrases always use it.
+ */
+export const KDF_ALGORITHM_V2 = 'argon2id13/handle-bound/v2';
+export const KDF_ALGORITHMS = [KDF_ALGORITHM, KDF_ALGORITHM_V2] as const;
+export type KdfAlgorithm = (typeof KDF_ALGORITHMS)[number];
 
 /**
  * The floor no client goes below, whatever a server offers (a hostile server could

@@ -67,3 +67,60 @@ export async function writeRandom(dir: string, name: string, mib: number): Promi
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { path: file, sha256: hash.digest('hex'), size: mib << 20 };
 }
+
+/**
+ * A camera's EXIF block (APP1 "Exif", little-endian TIFF): Make, Model, DateTimeOriginal and a
+ * GPS position, as phones write them. Spliced into a JPEG right after its SOI marker.
+ */
+export function withExif(jpeg: Buffer, tags: { make: string; model: string; taken: string; lat: number; lon: number }): Buffer {
+  type Entry = { tag: number; type: number; count: number; data: Buffer };
+  const ascii = (tag: number, s: string): Entry => ({ tag, type: 2, count: s.length + 1, data: Buffer.from(`${s}\0`, 'latin1') });
+  const rationals = (tag: number, values: number[]): Entry => {
+    const data = Buffer.alloc(values.length * 8);
+    values.forEach((v, i) => {
+      data.writeUInt32LE(Math.round(v * 10000), i * 8);
+      data.writeUInt32LE(10000, i * 8 + 4);
+    });
+    return { tag, type: 5, count: values.length, data };
+  };
+  const dms = (x: number) => {
+    const a = Math.abs(x);
+    const d = Math.floor(a);
+    const m = Math.floor((a - d) * 60);
+    return [d, m, (a - d - m / 60) * 3600];
+  };
+  // Lays out one IFD at `start` (offset from the TIFF header); values over 4 bytes follow it.
+  const ifd = (start: number, entries: Entry[], next = 0): Buffer => {
+    const head = Buffer.alloc(2 + entries.length * 12 + 4);
+    head.writeUInt16LE(entries.length, 0);
+    let extra = Buffer.alloc(0);
+    entries.forEach((e, i) => {
+      const at = 2 + i * 12;
+      head.writeUInt16LE(e.tag, at);
+      head.writeUInt16LE(e.type, at + 2);
+      head.writeUInt32LE(e.count, at + 4);
+      if (e.data.length <= 4) e.data.copy(head, at + 8);
+      else {
+        head.writeUInt32LE(start + head.length + extra.length, at + 8);
+        extra = Buffer.concat([extra, e.data, Buffer.alloc(e.data.length % 2)]);
+      }
+    });
+    head.writeUInt32LE(next, head.length - 4);
+    return Buffer.concat([head, extra]);
+  };
+  const pointer = (tag: number, offset: number): Entry => {
+    const data = Buffer.alloc(4);
+    data.writeUInt32LE(offset, 0);
+    return { tag, type: 4, count: 1, data };
+  };
+  const ifd0Entries = (exifAt: number, gpsAt: number) => [ascii(0x010f, tags.make), ascii(0x0110, tags.model), pointer(0x8769, exifAt), pointer(0x8825, gpsAt)];
+  const probe = ifd(8, ifd0Entries(0, 0));
+  const exifAt = 8 + probe.length;
+  const exif = ifd(exifAt, [ascii(0x9003, tags.taken)]);
+  const gpsAt = exifAt + exif.length;
+  const gps = ifd(gpsAt, [ascii(1, tags.lat >= 0 ? 'N' : 'S'), rationals(2, dms(tags.lat)), ascii(3, tags.lon >= 0 ? 'E' : 'W'), rationals(4, dms(tags.lon))]);
+  const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]), ifd(8, ifd0Entries(exifAt, gpsAt)), exif, gps]);
+  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
+}

@@ -16,7 +16,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const state = await c.stateStore();
       const { vault, recoveryKey } = await Vault.register({ server, handle, passphrase, state, device: 'tvault', ...(opts.invite ? { inviteCode: opts.invite } : {}), ...c.kdf() });
       await c.unlockState(state, vault);
-      await c.saveSettings({ server, handle: vault.handle });
+      await c.saveSettings({ server, handle: vault.handle, kdfVersion: 2 });
       c.print(c.t('register.done', { handle: vault.handle, server }));
       c.print(c.t('register.recovery'));
       c.print(recoveryKey);
@@ -64,6 +64,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       await c.withVault(async (vault, current) => {
         const next = await askNewPassphrase(c, vault.handle, vault.server);
         await vault.changePassphrase(current, next);
+        await c.rememberKdfVersion(vault);
         c.print(c.t('passwd.done'));
       });
     });
@@ -80,6 +81,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const vault = await Vault.recover({ server, handle, recoveryKey, newPassphrase, state, device: 'tvault', ...c.kdf() });
       await c.unlockState(state, vault);
       await c.saveSettings({ server, handle: vault.handle });
+      await c.rememberKdfVersion(vault);
       c.print(c.t('recover.done', { handle: vault.handle }));
       await vault.logout();
     });

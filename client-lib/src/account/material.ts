@@ -23,7 +23,7 @@ export function passphraseMaterial(
   s: Sodium, handle: string, passphrase: string, masterKey: Uint8Array, cost: KdfLimits, floor: KdfLimits,
 ): PassphraseMaterial {
   const kdf = newKdfParams(s, cost);
-  const keys = derivePassphraseKeys(s, passphrase, kdf, floor);
+  const keys = derivePassphraseKeys(s, passphrase, kdf, floor, handle);
   const wrappedMasterKey = seal(s, keys.keyEncryptionKey, masterKey, masterKeyAad(LABEL.masterKeyWrapPassphrase, handle));
   s.memzero(keys.keyEncryptionKey);
   return { kdf, loginKey: keys.loginKey, wrappedMasterKey };

@@ -1,9 +1,12 @@
-import { KDF_ALGORITHM, KDF_CEILING, KDF_FLOOR, KEY_BYTES, SALT_BYTES, KDF_CONTEXT } from '@testimony-vault/protocol';
+import {
+  concat, field, utf8, KDF_ALGORITHM, KDF_ALGORITHM_V2, KDF_ALGORITHMS, KDF_CEILING, KDF_FLOOR, KEY_BYTES, LABEL, SALT_BYTES, KDF_CONTEXT, type KdfAlgorithm,
+} from '@testimony-vault/protocol';
 import { WeakKdfError } from '../errors.ts';
 import type { Sodium } from './sodium.ts';
 
 export interface KdfParams {
-  algorithm: typeof KDF_ALGORITHM;
+  /** KDF_ALGORITHM (version 1, older accounts) or KDF_ALGORITHM_V2 (the salt bound to the handle). */
+  algorithm: KdfAlgorithm;
   salt: Uint8Array;
   opsLimit: number;
   memLimit: number;
@@ -22,13 +25,17 @@ export interface PassphraseKeys {
 }
 
 export function newKdfParams(s: Sodium, cost: KdfLimits = KDF_FLOOR): KdfParams {
-  return { algorithm: KDF_ALGORITHM, salt: s.randombytes_buf(SALT_BYTES), ...cost };
+  return { algorithm: KDF_ALGORITHM_V2, salt: s.randombytes_buf(SALT_BYTES), ...cost };
 }
 
-/** Refuses parameters below the floor or above the ceiling, or of an unknown algorithm. */
-export function checkKdfParams(params: KdfParams, floor: KdfLimits): void {
+/**
+ * Refuses parameters below the floor or above the ceiling, or of an unknown algorithm, and
+ * version 1 when `minVersion` is 2 (an account known to have moved to version 2).
+ */
+export function checkKdfParams(params: KdfParams, floor: KdfLimits, minVersion: 1 | 2 = 1): void {
   const { algorithm, salt, opsLimit, memLimit } = params;
-  if (algorithm !== KDF_ALGORITHM) throw new WeakKdfError(`unknown KDF algorithm ${String(algorithm)}`);
+  if (!(KDF_ALGORITHMS as readonly string[]).includes(algorithm)) throw new WeakKdfError(`unknown KDF algorithm ${String(algorithm)}`);
+  if (minVersion === 2 && algorithm === KDF_ALGORITHM) throw new WeakKdfError('KDF version 1 offered for an account that uses version 2');
   if (salt.length !== SALT_BYTES) throw new WeakKdfError('KDF salt has the wrong length');
   if (!Number.isInteger(opsLimit) || opsLimit < floor.opsLimit || opsLimit > KDF_CEILING.opsLimit) {
     throw new WeakKdfError(`KDF passes ${opsLimit} outside [${floor.opsLimit}, ${KDF_CEILING.opsLimit}]`);
@@ -38,13 +45,23 @@ export function checkKdfParams(params: KdfParams, floor: KdfLimits): void {
   }
 }
 
+/**
+ * The salt Argon2id is given. Version 2 binds the handle, so a server that hands every
+ * account the same stored salt still gets a different KDF input per account, and one
+ * precomputed table covers one handle only. Version 1 used the stored salt as it is.
+ */
+export function argonSalt(s: Sodium, params: KdfParams, handle: string): Uint8Array {
+  if (params.algorithm === KDF_ALGORITHM) return params.salt;
+  return s.crypto_generichash(SALT_BYTES, concat(utf8(LABEL.kdfSalt), field(utf8(handle)), params.salt), null);
+}
+
 /** Argon2id(passphrase) → root key → two independent crypto_kdf subkeys. */
-export function derivePassphraseKeys(s: Sodium, passphrase: string, params: KdfParams, floor: KdfLimits): PassphraseKeys {
+export function derivePassphraseKeys(s: Sodium, passphrase: string, params: KdfParams, floor: KdfLimits, handle: string): PassphraseKeys {
   checkKdfParams(params, floor);
   const root = s.crypto_pwhash(
     KEY_BYTES,
     passphrase.normalize('NFKC'),
-    params.salt,
+    argonSalt(s, params, handle),
     params.opsLimit,
     params.memLimit,
     s.crypto_pwhash_ALG_ARGON2ID13,

@@ -1,3 +1,4 @@
+import type { KdfAlgorithm } from '@testimony-vault/protocol';
 import type { Kysely } from 'kysely';
 import { openMasterKey } from '../../../client-lib/src/account/material.ts';
 import { unwrapPrivateKeys } from '../../../client-lib/src/crypto/identity.ts';
@@ -19,8 +20,8 @@ export async function needlesOf(db: Kysely<Database>, seeded: Seeded): Promise<N
   const needles: Needle[] = [...seeded.plaintext];
   for (const [n, a] of seeded.accounts.entries()) {
     const row = await db.selectFrom('accounts').selectAll().where('handle', '=', a.handle).executeTakeFirstOrThrow();
-    const kdf = { algorithm: 'argon2id13' as const, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
-    const keys = derivePassphraseKeys(s, a.passphrase, kdf, FUZZ_KDF);
+    const kdf = { algorithm: row.kdf_algorithm as KdfAlgorithm, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
+    const keys = derivePassphraseKeys(s, a.passphrase, kdf, FUZZ_KDF, a.handle);
     const masterKey = openMasterKey(s, keys.keyEncryptionKey, a.handle, row.wrapped_master_key);
     const identity = { handle: a.handle, signPublicKey: row.sign_public_key, boxPublicKey: row.box_public_key, signature: row.identity_signature };
     const priv = unwrapPrivateKeys(s, masterKey, identity, row.wrapped_private_keys);

@@ -5,7 +5,7 @@ import { WRAPPED_KEY_BYTES } from '@testimony-vault/protocol';
 import { endOtherSessions } from '../sessions/repository.ts';
 
 export interface NewPassphraseMaterial {
-  kdf: { salt: string; opsLimit: number; memLimit: number };
+  kdf: { algorithm: string; salt: string; opsLimit: number; memLimit: number };
   /** makeVerifier(new login key), computed by the caller under app.passwordWork. */
   loginVerifier: string;
   wrappedMasterKey: string;
@@ -20,6 +20,7 @@ export async function replacePassphrase(
   alsoInTransaction: (trx: Transaction<Database>) => Promise<unknown> = async () => undefined,
 ) {
   const values = {
+    kdf_algorithm: m.kdf.algorithm,
     kdf_salt: decodeBytes('kdf.salt', m.kdf.salt, 16),
     kdf_ops_limit: m.kdf.opsLimit,
     kdf_mem_limit: m.kdf.memLimit,

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { KDF_ALGORITHM, KDF_FLOOR, SALT_BYTES } from '@testimony-vault/protocol';
+import { KDF_ALGORITHM_V2, KDF_FLOOR, SALT_BYTES, type KdfAlgorithm } from '@testimony-vault/protocol';
 import { serverSecret } from './server-secrets.ts';
 
 export interface KdfAnswer {
-  algorithm: typeof KDF_ALGORITHM;
+  algorithm: KdfAlgorithm;
   salt: Buffer;
   opsLimit: number;
   memLimit: number;
@@ -19,11 +19,12 @@ export interface KdfAnswer {
 export async function preloginParams(db: Kysely<Database>, handle: string): Promise<KdfAnswer> {
   const row = await db
     .selectFrom('accounts')
-    .select(['kdf_salt', 'kdf_ops_limit', 'kdf_mem_limit'])
+    .select(['kdf_algorithm', 'kdf_salt', 'kdf_ops_limit', 'kdf_mem_limit'])
     .where('handle', '=', handle)
     .executeTakeFirst();
-  if (row) return { algorithm: KDF_ALGORITHM, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
+  if (row) return { algorithm: row.kdf_algorithm as KdfAlgorithm, salt: row.kdf_salt, opsLimit: row.kdf_ops_limit, memLimit: row.kdf_mem_limit };
   const secret = await serverSecret(db, 'prelogin-salt');
   const salt = createHmac('sha256', secret).update(`tvault/v1/fake-salt\0${handle}`).digest().subarray(0, SALT_BYTES);
-  return { algorithm: KDF_ALGORITHM, salt, ...KDF_FLOOR };
+  // Shaped like an account made now: version 2, the defaults.
+  return { algorithm: KDF_ALGORITHM_V2, salt, ...KDF_FLOOR };
 }

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { HANDLE_PATTERN, KDF_ALGORITHM } from '@testimony-vault/protocol';
+import { HANDLE_PATTERN, KDF_ALGORITHMS } from '@testimony-vault/protocol';
 import { ERR } from '../errors.ts';
 
 // Schemas shared by several routes. Bytes travel as base64url without padding.
@@ -50,7 +50,7 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 export const Kdf = Type.Object(
   {
-    algorithm: Type.Literal(KDF_ALGORITHM),
+    algorithm: Type.Union([Type.Literal(KDF_ALGORITHMS[0]), Type.Literal(KDF_ALGORITHMS[1])]),
     salt: Bytes(16),
     opsLimit: Type.Integer({ minimum: 1, maximum: 20 }),
     memLimit: Type.Integer({ minimum: 8192, maximum: 2147483647 }),

@@ -1,7 +1,9 @@
 // Files opened in the worker: the whole stream is read and verified (every chunk, the
 // size and the SHA-256 taken at intake) before anything is handed to the page to show or
 // save. Thumbnails of photos are drawn here, on the device, never on the server.
+import exifr from 'exifr';
 import type { Vault } from '@testimony-vault/client';
+import type { PhotoReveals } from './types.ts';
 
 const THUMB_WIDTH = 320;
 
@@ -27,4 +29,24 @@ export async function thumbnail(photo: Blob): Promise<Blob> {
   } finally {
     bitmap.close();
   }
+}
+
+/**
+ * What a photo's metadata tells whoever gets the file: where (GPS), with what device, when.
+ * Read on the device (exifr), from the verified bytes; nothing is changed.
+ */
+export async function reveals(photo: Blob): Promise<PhotoReveals> {
+  const out: PhotoReveals = {};
+  try {
+    const tags = (await exifr.parse(photo, { gps: true, pick: ['Make', 'Model', 'DateTimeOriginal', 'CreateDate', 'latitude', 'longitude', 'GPSLatitude', 'GPSLongitude', 'GPSLatitudeRef', 'GPSLongitudeRef'] })) as Record<string, unknown> | undefined;
+    if (!tags) return out;
+    if (typeof tags.latitude === 'number' && typeof tags.longitude === 'number') out.gps = { latitude: tags.latitude, longitude: tags.longitude };
+    const device = [tags.Make, tags.Model].filter((v): v is string => typeof v === 'string' && v.trim() !== '').join(' ').trim();
+    if (device) out.device = device;
+    const taken = tags.DateTimeOriginal ?? tags.CreateDate;
+    if (taken instanceof Date && !Number.isNaN(taken.getTime())) out.takenAt = taken.toISOString();
+  } catch {
+    // no readable metadata: nothing to say
+  }
+  return out;
 }

@@ -6,9 +6,9 @@ import { contactView, grantView, inboxItem } from './sharing.ts';
 
 import { allTags, matches } from './search.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
-import { thumbnail, verifiedBlob } from './media.ts';
+import { reveals, thumbnail, verifiedBlob } from './media.ts';
 import { summary, versionView, view } from './views.ts';
-import type { AccountView, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
+import type { AccountView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
 
 /** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
 const DEVICE = 'web';
@@ -158,8 +158,11 @@ export class VaultService {
     return verifiedBlob(this.unlocked(), recordId, fileId, type);
   }
 
-  async thumbnail(recordId: string, fileId: string, type: string): Promise<Blob> {
-    return thumbnail(await verifiedBlob(this.unlocked(), recordId, fileId, type));
+  /** A thumbnail drawn on the device, and what the photo's metadata reveals. */
+  async thumbnail(recordId: string, fileId: string, type: string): Promise<{ thumb: Blob | null; reveals: PhotoReveals }> {
+    const photo = await verifiedBlob(this.unlocked(), recordId, fileId, type);
+    const [thumb, found] = await Promise.all([thumbnail(photo).catch(() => null), reveals(photo)]);
+    return { thumb, reveals: found };
   }
 
   // Contacts and sharing ([Note: safety numbers] in docs/PROTOCOL.md "Contacts").

@@ -147,3 +147,10 @@ export interface ExportCheck {
   /** For a bundle: each file of MANIFEST.sha256 and whether its bytes match. */
   files: { name: string; ok: boolean }[];
 }
+
+/** What a photo's metadata reveals (empty when nothing). */
+export interface PhotoReveals {
+  gps?: { latitude: number; longitude: number };
+  device?: string;
+  takenAt?: string;
+}

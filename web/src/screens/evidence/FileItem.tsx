@@ -5,7 +5,8 @@ import { objectUrl, revokeUrl } from '../../state/object-urls.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { isTampering } from '../../errors.ts';
-import type { AttachmentView } from '../../worker/types.ts';
+import type { AttachmentView, PhotoReveals } from '../../worker/types.ts';
+import { Reveals } from './Reveals.tsx';
 import { saveBlob } from '../history/History.tsx';
 
 const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
@@ -18,6 +19,8 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
   const { client } = useStore();
   const [thumb, setThumb] = useState<string | null>(null);
   const [opened, setOpened] = useState<string | null>(null);
+  const [reveals, setReveals] = useState<PhotoReveals>({});
+  const [noThumb, setNoThumb] = useState(false);
   const action = useAction();
   const thumbLoad = useAction();
 
@@ -25,7 +28,10 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
     if (kind(file.type) !== 'image') return;
     let url: string | null = null;
     void thumbLoad.run(async () => {
-      url = objectUrl(await client.api.thumbnail(recordId, file.fileId, file.type));
+      const { thumb: drawn, reveals: found } = await client.api.thumbnail(recordId, file.fileId, file.type);
+      setReveals(found);
+      if (!drawn) return setNoThumb(true);
+      url = objectUrl(drawn);
       setThumb(url);
     });
     return () => url && revokeUrl(url);
@@ -56,6 +62,8 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
       </div>
       {/* A photo the device cannot draw gets no thumbnail, quietly; one that fails verification is a warning. */}
       {thumbLoad.error !== undefined && (isTampering(thumbLoad.error) ? <ErrorNotice error={thumbLoad.error} /> : <p class="hint">{t('evidence.noThumb')}</p>)}
+      {noThumb && <p class="hint">{t('evidence.noThumb')}</p>}
+      <Reveals reveals={reveals} />
       <ErrorNotice error={action.error} />
       <div class="actions">
         {k !== 'other' && (
