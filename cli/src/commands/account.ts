@@ -29,7 +29,10 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
     .action(async (handle: string) => {
       const c = ctx();
       const server = await c.server();
-      await c.saveSettings({ server, handle: handle.trim().toLowerCase() });
+      const h = handle.trim().toLowerCase();
+      const before = await c.settings();
+      // Logging in again keeps what this device knows of the account's KDF version.
+      await c.saveSettings({ server, handle: h, ...(before.handle === h && before.kdfVersion ? { kdfVersion: before.kdfVersion } : {}) });
       await c.withVault(async (vault) => c.print(c.t('login.done', { handle: vault.handle, server })));
     });
 
