@@ -44,3 +44,34 @@ t.test("the upload's final line, with its SHA-256, is not overwritten by the pro
   const after = r.stdout.slice(r.stdout.lastIndexOf(sha!)).replace(CURSOR_VISIBILITY, '').replace(/\r\n/g, '\n');
   t.notMatch(after, /\r|\x1b\[/, 'nothing moves the cursor back over it afterwards');
 });
+
+t.test('`--narrative-file -` reads a pipe and still asks the passphrase, on the terminal', async (t) => {
+  const r = await tvaultOnTerminal(work, 'coord', ['--json', 'add', '--title', 'from a pipe', '--narrative-file', '-'], {
+    shellTail: '< narrative.txt',
+    steps: [{ when: /Passphrase: /, type: `${coordPass}\r` }],
+  });
+  t.equal(r.code, 0, r.code === 0 ? 'added' : r.stdout);
+  const id = (JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { id: string }).id;
+  const shown = await tvault('coord', coordPass, ['--json', 'show', id]);
+  t.equal((JSON.parse(shown.stdout) as { fields: { narrative: string } }).fields.narrative, 'Cruzó el río de noche con su hija.', 'the narrative came from the pipe');
+  t.notMatch(r.stdout, coordPass, 'the passphrase was not echoed');
+});
+
+t.test('Ctrl-C says what happened and how to go on, not "Error: canceled"', async (t) => {
+  let r = await tvaultOnTerminal(work, 'coord', ['whoami'], { steps: [{ when: /Passphrase: /, type: '\x03' }] });
+  t.equal(r.code, 130, 'the exit code of an interrupt');
+  t.notMatch(r.stdout, /Error: canceled/);
+  t.match(r.stdout, /Canceled \(Ctrl-C\): nothing was sent or changed\. Run the same command again/);
+
+  const id = await addRecord('interrupted upload');
+  await writeFile(path.join(work, 'long.mp4'), randomBytes(48 * 1024 * 1024));
+  r = await tvaultOnTerminal(work, 'coord', ['--passphrase-fd', '3', 'attach', id, 'long.mp4'], {
+    shellTail: '3< coord.pass',
+    steps: [{ when: /\| [1-9]\d?% \|/, type: '\x03' }],
+  });
+  t.equal(r.code, 130, 'interrupted mid-upload');
+  t.match(r.stdout, new RegExp(`Interrupted: what was already sent is kept on the server for a day\\. To resume, run: tvault attach ${id} long\\.mp4`));
+  const again = await tvault('coord', coordPass, ['attach', id, 'long.mp4']);
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stdout, /long\.mp4: attached \(50331648 bytes/, 'the command it gave resumes the upload');
+});

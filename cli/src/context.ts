@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { read } from 'read';
 import { FileStateStore, IntegrityStateStore, Vault, type KdfLimits } from '@testimony-vault/client/node';
 import { pickLang, translator, type MessageKey, type Translate } from './i18n/index.ts';
 import { UsageError } from './errors.ts';
+import { askTerminal } from './prompt.ts';
 import { safeJson, safeText } from './safe-text.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
@@ -80,7 +80,8 @@ export class Context {
 
   /**
    * The next secret: from --passphrase-fd (one per line, in the order the command asks:
-   * e.g. current then new passphrase), else from the terminal without echo.
+   * e.g. current then new passphrase), else from the terminal without echo (/dev/tty
+   * when stdin is a pipe, as with --narrative-file -).
    */
   async passphrase(prompt: MessageKey & `${'passphrase' | 'recover' | 'passwd'}.${string}` = 'passphrase.prompt'): Promise<string> {
     if (this.options.passphraseFd !== undefined) {
@@ -89,8 +90,9 @@ export class Context {
       if (line === undefined) throw new UsageError(this.t('passphrase.noTerminal'));
       return line;
     }
-    if (!process.stdin.isTTY) throw new UsageError(this.t('passphrase.noTerminal'));
-    return read({ prompt: this.t(prompt), silent: true, replace: '', output: process.stderr });
+    const answer = await askTerminal(this.t(prompt), true);
+    if (answer === undefined) throw new UsageError(this.t('passphrase.noTerminal'));
+    return answer;
   }
 
   async stateStore(): Promise<IntegrityStateStore> {

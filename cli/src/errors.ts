@@ -6,12 +6,16 @@ import type { Translate } from './i18n/index.ts';
 /** A mistake in how tvault was called: the message says what to do. */
 export class UsageError extends Error {}
 
+/** Ctrl-C at a question: nothing was sent or changed; the message says how to go on. */
+export class CanceledError extends Error {}
+
 // One exit code per class of failure, so scripts can branch on it.
-export const EXIT = { usage: 2, wrongPassphrase: 3, unreachable: 4, integrity: 5, keyChanged: 6, notFound: 7, tooBig: 8, other: 1 } as const;
+export const EXIT = { usage: 2, wrongPassphrase: 3, unreachable: 4, integrity: 5, keyChanged: 6, notFound: 7, tooBig: 8, canceled: 130, other: 1 } as const;
 
 /** One clear line, and the exit code of its class. */
 export function explain(err: unknown, t: Translate, server: string | undefined): { line: string; code: number } {
   const detail = err instanceof Error ? err.message : String(err);
+  if (err instanceof CanceledError) return { line: t('error.canceled'), code: EXIT.canceled };
   if (err instanceof UsageError) return { line: t('error.usage', { detail }), code: EXIT.usage };
   if (err instanceof WrongPassphraseError) return { line: t('error.wrongPassphrase'), code: EXIT.wrongPassphrase };
   if (err instanceof KeyChangedError) {

@@ -9,6 +9,7 @@ import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { describe } from './records.ts';
 import { safeText } from '../safe-text.ts';
+import { EXIT } from '../errors.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
 // over: a hash of (record id, path, size, modification time) → the file id chosen for the
@@ -45,6 +46,20 @@ const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jp
 
 /** Attaches files one by one, each with a progress bar (bytes, rate, time left); resumes an interrupted one. */
 export async function attachAll(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
+  // Ctrl-C mid-upload: what the server committed stays for a day, and running attach again resumes it.
+  const interrupted = () => {
+    ctx.warn(`\n${ctx.t('file.interrupted', { command: `tvault attach ${recordId} ${files.map((f) => (/^[\w./-]+$/.test(f) ? f : `'${f}'`)).join(' ')}` })}`);
+    process.exit(EXIT.canceled);
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    await attachEach(ctx, vault, recordId, files);
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
+}
+
+async function attachEach(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
   for (const file of files) {
     // One bar per file, stopped before the file's line is printed: a bar still running
     // would redraw over that line, and with it the SHA-256 a coordinator must note.

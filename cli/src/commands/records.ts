@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 import { attachAll } from './files.ts';
-import { safeText } from '../safe-text.ts';
 
 /**
  * Opens $EDITOR on the text, in a file on /dev/shm (memory, not disk) readable by the
@@ -157,8 +157,7 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
         if (opts.yes !== undefined) answer = opts.yes;
         else {
           if (!process.stdin.isTTY) throw new UsageError(c.t('record.deleteAborted'));
-          const { read } = await import('read');
-          answer = String(await read({ prompt: safeText(c.t('record.deleteConfirm', { title: r.fields.title, id })), output: process.stderr }));
+          answer = String(await askTerminal(c.t('record.deleteConfirm', { title: r.fields.title, id }), false));
         }
         if (answer.trim() !== id.slice(0, 8)) return c.print(c.t('record.deleteAborted'));
         await vault.deleteRecord(id);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
-import { safeText } from '../safe-text.ts';
 
 export function sharingCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
@@ -17,8 +17,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         c.print(`  ${info.fingerprint}`);
         let number = opts.confirm;
         if (number === undefined && process.stdin.isTTY && !info.verified) {
-          const { read } = await import('read');
-          const answer = String(await read({ prompt: safeText(c.t('contact.confirm', { handle: info.handle })), output: process.stderr }));
+          const answer = String(await askTerminal(c.t('contact.confirm', { handle: info.handle }), false));
           if (/^(yes|y|sí|si|s)$/i.test(answer.trim())) number = info.fingerprint;
         }
         const verified = number === undefined ? info.verified : (await vault.verifyContact(handle, number)).verified;

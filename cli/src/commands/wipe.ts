@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { LOCAL_FILES, type Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import type { Translate } from '../i18n/index.ts';
+import { askTerminal } from '../prompt.ts';
 
 /** tvault's own files in its folder: the known ones and any temporary file of an interrupted write. */
 export async function localFiles(dir: string): Promise<string[]> {
@@ -42,8 +43,7 @@ export function wipeCommand(program: Command, ctx: () => Context, t: Translate):
       if (files.length === 0) return c.print(c.t('wipe.nothing', { dir: c.dir }));
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError(c.t('wipe.needsYes'));
-        const { read } = await import('read');
-        const answer = String(await read({ prompt: c.t('wipe.confirm', { dir: c.dir, answer: c.t('wipe.answer') }), output: process.stderr }));
+        const answer = String(await askTerminal(c.t('wipe.confirm', { dir: c.dir, answer: c.t('wipe.answer') }), false));
         if (plain(answer) !== plain(c.t('wipe.answer'))) return c.print(c.t('wipe.aborted'));
       }
       await removeLocalState(c.dir, files);
