@@ -85,6 +85,10 @@ export class BareTab {
   static async open(chromium: BareChromium, url: string): Promise<BareTab> {
     const tab = new BareTab(chromium, await chromium.attach('page'));
     await chromium.send('Page.enable', {}, tab.session);
+    // A tab opened over the protocol starts in the background, where Chromium defers frames
+    // and throttles timers; a person's tab is in front and focused (as Playwright's pages are).
+    await chromium.send('Page.bringToFront', {}, tab.session);
+    await chromium.send('Emulation.setFocusEmulationEnabled', { enabled: true }, tab.session);
     await chromium.send('Page.navigate', { url }, tab.session);
     await tab.until('document.readyState === "complete"');
     return tab;
