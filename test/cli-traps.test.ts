@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -74,4 +74,66 @@ t.test('Ctrl-C says what happened and how to go on, not "Error: canceled"', asyn
   const again = await tvault('coord', coordPass, ['attach', id, 'long.mp4']);
   t.equal(again.code, 0, again.stderr);
   t.match(again.stdout, /long\.mp4: attached \(50331648 bytes/, 'the command it gave resumes the upload');
+});
+
+t.test('a missing attachment is named before the passphrase is asked, and nothing is created', async (t) => {
+  // A wrong passphrase: had it been asked first, the answer would be "wrong passphrase".
+  let r = await tvault('coord', 'wrong', ['add', '--title', 'half done', '--narrative-file', 'narrative.txt', '--attach', 'IMG_0042.jpg', 'IMG_0043.jpg']);
+  t.equal(r.code, 2, 'a usage error');
+  t.match(r.stderr, /^tvault: IMG_0043\.jpg: no such file\. Nothing was sent\./);
+  r = await tvault('coord', coordPass, ['attach', '00000000-0000-4000-8000-000000000000', '.']);
+  t.match(r.stderr, /^tvault: \.: not a file/, 'attach checks too');
+  r = await tvault('coord', coordPass, ['--json', 'list']);
+  t.notMatch(r.stdout, /half done/, 'no record was created');
+});
+
+t.test('add --attach reports the version the list shows', async (t) => {
+  let r = await tvault('coord', coordPass, ['add', '--title', 'with a photo', '--narrative-file', 'narrative.txt', '--attach', 'IMG_0042.jpg']);
+  t.equal(r.code, 0, r.stderr);
+  const [, id, version] = /Testimony (\S+) saved \(version (\d+), with 1 file\(s\)\)/.exec(r.stdout) ?? [];
+  t.ok(id, 'the final line names the version');
+  t.notMatch(r.stdout, /\(version 1\)/, 'no earlier version announced as the result');
+  r = await tvault('coord', coordPass, ['--json', 'show', id!]);
+  t.equal((JSON.parse(r.stdout) as { version: number }).version, Number(version), 'the version said is the one stored');
+});
+
+t.test('sharing, revoking, the inbox, exports and their check, as a newcomer meets them', async (t) => {
+  const id = await addRecord('Testimonio de R.');
+  let r = await tvault('coord', coordPass, ['share', id, lawyer]);
+  t.equal(r.code, 2, 'an unverified contact is refused');
+  t.match(r.stderr, new RegExp(`tvault contact ${lawyer}`), 'with the command that verifies');
+  t.notMatch(r.stderr, /verifyContact/, 'no library function named');
+
+  const number = /safety number: ([\d ]+)/.exec((await tvault('lawyer', lawyerPass, ['whoami'])).stdout)?.[1];
+  t.equal((await tvault('coord', coordPass, ['contact', lawyer, '--confirm', number!])).code, 0);
+  t.equal((await tvault('coord', coordPass, ['share', id, lawyer])).code, 0);
+
+  r = await tvault('lawyer', lawyerPass, ['inbox']);
+  t.match(r.stdout, /Testimonio de R\./, 'the inbox shows the title');
+
+  await writeFile(path.join(work, 'earlier-export.txt'), 'keep me');
+  r = await tvault('lawyer', lawyerPass, ['export', id, '.']);
+  t.equal(r.code, 2, 'export refuses a folder that is not empty');
+  t.match(r.stderr, /already exists and is not empty/);
+  t.equal(await readFile(path.join(work, 'earlier-export.txt'), 'utf8'), 'keep me');
+  t.equal((await tvault('lawyer', lawyerPass, ['export', id, 'new-export'])).code, 0, 'a new folder is fine');
+
+  r = await tvault('coord', coordPass, ['revoke', id, lawyer]);
+  t.equal(r.code, 0, r.stderr);
+  const version = (JSON.parse((await tvault('coord', coordPass, ['--json', 'show', id])).stdout) as { version: number }).version;
+  r = await tvault('coord', coordPass, ['revoke', id, lawyer]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /already had no access/, 'revoking twice says so');
+  const after = (JSON.parse((await tvault('coord', coordPass, ['--json', 'show', id])).stdout) as { version: number }).version;
+  t.equal(after, version, 'and writes no new version (no second rotation)');
+
+  r = await tvault('coord', coordPass, ['history', id, '--export', 'history.json']);
+  t.equal(r.code, 0, r.stderr);
+  r = await tvault('nobody', '', ['verify-export', 'history.json']);
+  t.match(r.stdout, /^VERIFIED/m);
+  t.match(r.stdout, /log key written in the file itself.*not that it comes from your server.*--key/s, 'without --key, says which key it trusted');
+  const key = (JSON.parse(await readFile(path.join(work, 'history.json'), 'utf8')) as { verifierKey: string }).verifierKey;
+  r = await tvault('nobody', '', ['verify-export', 'history.json', '--key', key]);
+  t.match(r.stdout, /^VERIFIED/m);
+  t.notMatch(r.stdout, /in the file itself/, 'with --key, no such warning');
 });

@@ -45,8 +45,9 @@ t.test('the walkthrough: register, testify with a photo, verify, share, export, 
   await writeFile(narrative, 'Cruzó el río de noche con su hija.');
   r = await tvault('coord', coordPass, ['--json', 'add', '--title', 'Testimonio de R.', '--narrative-file', narrative, '--place', 'Reynosa', '--attach', photo]);
   t.equal(r.code, 0, r.stderr);
-  const id = (JSON.parse(r.stdout.slice(0, r.stdout.indexOf('}') + 1)) as { id: string }).id;
-  t.match(r.stdout, /IMG_0042\.jpg: attached \(300000 bytes/);
+  const added = JSON.parse(r.stdout) as { id: string; version: number; files: { name: string; size: number }[] };
+  const id = added.id;
+  t.same(added.files.map((f) => [f.name, f.size]), [['IMG_0042.jpg', 300000]], 'the photo attached, in the JSON');
 
   r = await tvault('coord', coordPass, ['--json', 'list']);
   t.same((JSON.parse(r.stdout) as { id: string; files: number }[]).map((x) => [x.id, x.files]), [[id, 1]], 'list --json');

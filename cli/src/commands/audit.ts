@@ -37,10 +37,12 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
     .action(async (file: string, opts: { key?: string }) => {
       const c = ctx();
       await cryptoReady();
-      const doc = JSON.parse(await readFile(file, 'utf8')) as { origin?: string };
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { origin?: string; verifierKey?: string };
       const events = verifyExport(doc, opts.key ? { verifierKey: opts.key } : {});
       if (c.options.json) return c.printJson(events);
       for (const e of events) c.print(line(e));
       c.print(c.t('verify.ok', { count: events.length, origin: String(doc.origin) }));
+      // Without --key, the signature was checked with the key the file itself carries.
+      if (!opts.key) c.print(c.t('verify.keyFromFile', { key: String(doc.verifierKey) }));
     });
 }

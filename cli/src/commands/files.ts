@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -9,7 +9,7 @@ import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { describe } from './records.ts';
 import { safeText } from '../safe-text.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
 // over: a hash of (record id, path, size, modification time) → the file id chosen for the
@@ -44,8 +44,18 @@ function resumable(err: unknown): boolean {
 
 const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.heic': 'image/heic', '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4a': 'audio/mp4', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.pdf': 'application/pdf', '.txt': 'text/plain' };
 
+/** Every file can be read: checked before the passphrase is asked, so nothing is half done for a typo. */
+export async function checkFiles(ctx: Context, files: string[]): Promise<void> {
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new UsageError(ctx.t(info ? 'file.notAFile' : 'file.missing', { file }));
+  }
+}
+
+export type Attached = { name: string; size: number; sha256: string };
+
 /** Attaches files one by one, each with a progress bar (bytes, rate, time left); resumes an interrupted one. */
-export async function attachAll(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
+export async function attachAll(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<Attached[]> {
   // Ctrl-C mid-upload: what the server committed stays for a day, and running attach again resumes it.
   const interrupted = () => {
     ctx.warn(`\n${ctx.t('file.interrupted', { command: `tvault attach ${recordId} ${files.map((f) => (/^[\w./-]+$/.test(f) ? f : `'${f}'`)).join(' ')}` })}`);
@@ -53,13 +63,14 @@ export async function attachAll(ctx: Context, vault: Vault, recordId: string, fi
   };
   process.once('SIGINT', interrupted);
   try {
-    await attachEach(ctx, vault, recordId, files);
+    return await attachEach(ctx, vault, recordId, files);
   } finally {
     process.off('SIGINT', interrupted);
   }
 }
 
-async function attachEach(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<void> {
+async function attachEach(ctx: Context, vault: Vault, recordId: string, files: string[]): Promise<Attached[]> {
+  const done: Attached[] = [];
   for (const file of files) {
     // One bar per file, stopped before the file's line is printed: a bar still running
     // would redraw over that line, and with it the SHA-256 a coordinator must note.
@@ -109,8 +120,10 @@ async function attachEach(ctx: Context, vault: Vault, recordId: string, files: s
     } finally {
       bar.stop();
     }
-    ctx.print(ctx.t('file.attached', { name: path.basename(file), size: result.size, sha256: result.sha256 }));
+    done.push({ name: path.basename(file), size: result.size, sha256: result.sha256 });
+    if (!ctx.options.json) ctx.print(ctx.t('file.attached', done.at(-1)!));
   }
+  return done;
 }
 
 async function attachFresh(
@@ -160,7 +173,11 @@ export function fileCommands(program: Command, ctx: () => Context, t: Translate)
     .description(t('help.attach-evidence-files-with-progress-run'))
     .action(async (recordId: string, files: string[]) => {
       const c = ctx();
-      await c.withVault((vault) => attachAll(c, vault, recordId, files));
+      await checkFiles(c, files);
+      await c.withVault(async (vault) => {
+        const attached = await attachAll(c, vault, recordId, files);
+        if (c.options.json) c.printJson(attached);
+      });
     });
 
   program
@@ -168,6 +185,9 @@ export function fileCommands(program: Command, ctx: () => Context, t: Translate)
     .description(t('help.the-decrypted-testimony-as-json-and-mark'))
     .action(async (recordId: string, dir: string) => {
       const c = ctx();
+      // Never over an earlier export: its files and custody note must stay as they were.
+      const existing = await readdir(dir).catch(() => []);
+      if (existing.length > 0) throw new UsageError(c.t('export.exists', { dir }));
       await c.withVault(async (vault) => {
         const record = await vault.getRecord(recordId);
         const versions = await vault.recordVersions(recordId);

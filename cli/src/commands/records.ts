@@ -8,7 +8,7 @@ import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
-import { attachAll } from './files.ts';
+import { attachAll, checkFiles } from './files.ts';
 
 /**
  * Opens $EDITOR on the text, in a file on /dev/shm (memory, not disk) readable by the
@@ -61,6 +61,7 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
     .option('--attach <file...>', t('help.evidence-files-to-attach'))
     .action(async (opts: { title: string; narrativeFile?: string; place?: string; occurredAt?: string; language?: string; tag?: string[]; attach?: string[] }) => {
       const c = ctx();
+      await checkFiles(c, opts.attach ?? []);
       const narrative =
         opts.narrativeFile === undefined ? await editInMemory(c, '') : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
       const fields: RecordFields = { title: opts.title, narrative };
@@ -69,10 +70,18 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
       if (opts.language) fields.language = opts.language;
       if (opts.tag) fields.tags = opts.tag;
       await c.withVault(async (vault) => {
-        const { id, version } = await vault.createRecord(fields);
-        if (c.options.json) c.printJson({ id, version });
-        else c.print(c.t('record.created', { id, version }));
-        if (opts.attach?.length) await attachAll(c, vault, id, opts.attach);
+        const created = await vault.createRecord(fields);
+        const { id } = created;
+        if (!opts.attach?.length) {
+          if (c.options.json) return c.printJson({ id, version: created.version });
+          return c.print(c.t('record.created', { id, version: created.version }));
+        }
+        // Each attachment writes a version: the one to report is the last.
+        if (!c.options.json) c.print(c.t('record.createdAttaching', { id }));
+        const files = await attachAll(c, vault, id, opts.attach);
+        const { version } = await vault.getRecord(id);
+        if (c.options.json) c.printJson({ id, version, files });
+        else c.print(c.t('record.createdWithFiles', { id, version, files: files.length }));
       });
     });
 

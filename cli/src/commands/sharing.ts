@@ -35,6 +35,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
       const expiresAt = opts.until === undefined ? undefined : new Date(opts.until);
       if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
       await c.withVault(async (vault) => {
+        if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
         c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: g.expiresAt.toISOString() }) : '' }));
       });
@@ -46,6 +47,13 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .action(async (recordId: string, handle: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        // Revoked before, and the key rotated since: once more would only rotate it again.
+        const theirs = (await vault.grants(recordId)).filter((g) => g.handle === handle.trim().toLowerCase());
+        const ended = theirs.length > 0 && theirs.every((g) => g.status !== 'live');
+        if (ended && (await vault.getRecord(recordId)).keyVersion > Math.max(...theirs.map((g) => g.keyVersion))) {
+          const last = theirs.map((g) => g.revokedAt ?? g.expiresAt!).sort((a, b) => b.getTime() - a.getTime())[0]!;
+          return c.print(c.t('revoke.already', { handle, id: recordId, date: last.toISOString() }));
+        }
         const r = await vault.revoke(recordId, handle);
         c.print(c.t('revoke.done', { handle, id: recordId, version: r.version }));
       });
@@ -73,9 +81,13 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
       const c = ctx();
       await c.withVault(async (vault) => {
         const shared = await vault.sharedWithMe();
-        if (c.options.json) return c.printJson(shared);
-        if (shared.length === 0) return c.print(c.t('inbox.none'));
-        for (const s of shared) c.print(`${s.recordId}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${s.grantedAt.toISOString()} → ${s.expiresAt?.toISOString() ?? '∞'}`);
+        const titled = [];
+        for (const s of shared) titled.push({ ...s, title: await vault.getRecord(s.recordId).then((r) => r.fields.title, () => null) });
+        if (c.options.json) return c.printJson(titled);
+        if (titled.length === 0) return c.print(c.t('inbox.none'));
+        for (const s of titled) {
+          c.print(`${s.recordId}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${s.grantedAt.toISOString()} → ${s.expiresAt?.toISOString() ?? '∞'}`);
+        }
       });
     });
 }
