@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cryptoReady, verifyExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { resolveRecord } from '../record-ref.ts';
 
 function line(e: AuditHistoryEvent): string {
   return `${e.at.toISOString()}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
@@ -13,9 +14,10 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
     .command('history <record>')
     .description(t('help.who-did-what-to-a-testimony-verified-aga'))
     .option('--export <file>', t('help.also-write-a-self-contained-offline-veri'))
-    .action(async (recordId: string, opts: { export?: string }) => {
+    .action(async (ref: string, opts: { export?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         const events = await vault.recordHistory(recordId);
         const checkpoint = await vault.auditCheckpoint();
         if (c.options.json) c.printJson(events);

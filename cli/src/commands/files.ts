@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { ApiError, IntegrityError, NetworkError, ServerError, type Vault, type VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { resolveRecord } from '../record-ref.ts';
 import { describe } from './records.ts';
 import { safeText } from '../safe-text.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -171,10 +172,11 @@ export function fileCommands(program: Command, ctx: () => Context, t: Translate)
   program
     .command('attach <record> <files...>')
     .description(t('help.attach-evidence-files-with-progress-run'))
-    .action(async (recordId: string, files: string[]) => {
+    .action(async (ref: string, files: string[]) => {
       const c = ctx();
       await checkFiles(c, files);
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         const attached = await attachAll(c, vault, recordId, files);
         if (c.options.json) c.printJson(attached);
       });
@@ -183,12 +185,13 @@ export function fileCommands(program: Command, ctx: () => Context, t: Translate)
   program
     .command('export <record> <dir>')
     .description(t('help.the-decrypted-testimony-as-json-and-mark'))
-    .action(async (recordId: string, dir: string) => {
+    .action(async (ref: string, dir: string) => {
       const c = ctx();
       // Never over an earlier export: its files and custody note must stay as they were.
       const existing = await readdir(dir).catch(() => []);
       if (existing.length > 0) throw new UsageError(c.t('export.exists', { dir }));
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         const record = await vault.getRecord(recordId);
         const versions = await vault.recordVersions(recordId);
         await mkdir(path.join(dir, 'files'), { recursive: true, mode: 0o700 });

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { ownRecords, resolveRecord, SHORT_ID } from '../record-ref.ts';
+import { pickLang } from '../i18n/index.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 import { attachAll, checkFiles } from './files.ts';
@@ -91,16 +93,14 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault) => {
-        const records: VaultRecord[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await vault.listRecords(cursor ? { cursor } : {});
-          records.push(...page.records);
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        if (c.options.json) return c.printJson(records.map((r) => ({ id: r.id, title: r.fields.title, version: r.version, owner: r.owner, writtenAt: r.writtenAt, files: r.attachments.length })));
+        const records = await ownRecords(vault);
+        if (c.options.json) return c.printJson(records.map((r) => ({ id: r.id, title: r.fields.title, tags: r.fields.tags ?? [], version: r.version, owner: r.owner, writtenAt: r.writtenAt, files: r.attachments.length })));
         if (records.length === 0) return c.print(c.t('record.none'));
-        for (const r of records) c.print(`${r.id}  v${r.version}  ${r.writtenAt.toISOString().slice(0, 10)}  ${r.fields.title}`);
+        const day = new Intl.DateTimeFormat(pickLang(c.options.lang) === 'es' ? 'es-MX' : 'en-US', { dateStyle: 'medium' });
+        for (const r of records) {
+          const tags = r.fields.tags?.length ? `  [${r.fields.tags.join(', ')}]` : '';
+          c.print(`${r.id.slice(0, SHORT_ID)}  ${r.fields.title}${tags}  ·  v${r.version}  ${day.format(r.writtenAt)}  ·  ${c.t('list.files', { count: r.attachments.length })}`);
+        }
       });
     });
 
@@ -108,9 +108,10 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
     .command('show <record>')
     .description(t('help.one-testimony-decrypted-and-verified'))
     .option('--version <n>', t('help.an-earlier-version'), (v) => Number(v))
-    .action(async (id: string, opts: { version?: number }) => {
+    .action(async (ref: string, opts: { version?: number }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const id = await resolveRecord(c, vault, ref);
         const r = await vault.getRecord(id, opts.version === undefined ? {} : { version: opts.version });
         if (c.options.json) c.printJson(r);
         else c.print(describe(c, r));
@@ -125,9 +126,10 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
     .option('--occurred-at <date>')
     .option('--narrative-file <file>', t('help.a-file-or-for-stdin'))
     .option('--editor', t('help.edit-the-narrative-in-editor'))
-    .action(async (id: string, opts: { title?: string; place?: string; occurredAt?: string; narrativeFile?: string; editor?: boolean }) => {
+    .action(async (ref: string, opts: { title?: string; place?: string; occurredAt?: string; narrativeFile?: string; editor?: boolean }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const id = await resolveRecord(c, vault, ref);
         const current = await vault.getRecord(id);
         const changes: Partial<RecordFields> = {};
         if (opts.title !== undefined) changes.title = opts.title;
@@ -145,9 +147,10 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
   program
     .command('versions <record>')
     .description(t('help.every-version-of-a-testimony-oldest-firs'))
-    .action(async (id: string) => {
+    .action(async (ref: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const id = await resolveRecord(c, vault, ref);
         const versions = await vault.recordVersions(id);
         if (c.options.json) return c.printJson(versions.map((v) => ({ version: v.version, keyVersion: v.keyVersion, author: v.author.handle, writtenAt: v.writtenAt, title: v.fields.title })));
         for (const v of versions) c.print(`v${v.version}  ${v.writtenAt.toISOString()}  ${v.author.handle}  ${v.fields.title}`);
@@ -158,9 +161,10 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
     .command('delete <record>')
     .description(t('help.delete-a-testimony-and-its-files-asks-to'))
     .option('--yes <prefix>', t('help.confirm-without-asking-the-first-8-chara'))
-    .action(async (id: string, opts: { yes?: string }) => {
+    .action(async (ref: string, opts: { yes?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const id = await resolveRecord(c, vault, ref);
         const r = await vault.getRecord(id);
         let answer: string;
         if (opts.yes !== undefined) answer = opts.yes;

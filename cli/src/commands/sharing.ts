@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
+import { resolveRecord } from '../record-ref.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 
@@ -30,11 +31,12 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .description(t('help.let-a-reviewer-read-a-testimony-and-its'))
     .option('--until <date>', t('help.access-ends-at-this-date-iso-8601'))
     .option('--unverified', t('help.share-although-the-safety-number-was-nev'))
-    .action(async (recordId: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
+    .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
       const c = ctx();
       const expiresAt = opts.until === undefined ? undefined : new Date(opts.until);
       if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
         c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: g.expiresAt.toISOString() }) : '' }));
@@ -44,9 +46,10 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
   program
     .command('revoke <record> <handle>')
     .description(t('help.end-a-reviewer-s-access-now-and-rotate-t'))
-    .action(async (recordId: string, handle: string) => {
+    .action(async (ref: string, handle: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         // Revoked before, and the key rotated since: once more would only rotate it again.
         const theirs = (await vault.grants(recordId)).filter((g) => g.handle === handle.trim().toLowerCase());
         const ended = theirs.length > 0 && theirs.every((g) => g.status !== 'live');
@@ -62,9 +65,10 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
   program
     .command('grants <record>')
     .description(t('help.who-has-or-had-access-to-a-testimony'))
-    .action(async (recordId: string) => {
+    .action(async (ref: string) => {
       const c = ctx();
       await c.withVault(async (vault) => {
+        const recordId = await resolveRecord(c, vault, ref);
         const grants = await vault.grants(recordId);
         if (c.options.json) return c.printJson(grants);
         if (grants.length === 0) return c.print(c.t('grants.none'));
