@@ -5,7 +5,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build as viteBuild } from 'vite';
+import { build as viteBuild, defaultClientConditions } from 'vite';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -58,7 +58,15 @@ export async function buildWeb(t: Tap): Promise<string> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'tv-web-'));
   t.teardown(() => rm(outDir, { recursive: true, force: true }));
   const root = path.resolve(import.meta.dirname, '../../web');
-  await viteBuild({ configFile: path.join(root, 'vite.config.ts'), root, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+  // From the library's sources (the condition tap runs with), like every other test: the
+  // compiled dist/ is what `npm run build` ships, and may be older than the sources here.
+  await viteBuild({
+    configFile: path.join(root, 'vite.config.ts'),
+    root,
+    logLevel: 'silent',
+    build: { outDir, emptyOutDir: true },
+    resolve: { conditions: ['@testimony-vault/source', ...defaultClientConditions] },
+  });
   return outDir;
 }
 
