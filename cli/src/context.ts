@@ -6,6 +6,7 @@ import { FileStateStore, IntegrityStateStore, Vault, type KdfLimits } from '@tes
 import { pickLang, translator, type MessageKey, type Translate } from './i18n/index.ts';
 import { UsageError } from './errors.ts';
 import { askTerminal } from './prompt.ts';
+import { localDates, type LocalDates } from './dates.ts';
 import { safeJson, safeText } from './safe-text.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
@@ -41,9 +42,13 @@ const TEST_KDF: KdfLimits | undefined = process.env.TVAULT_UNSAFE_TEST_KDF === '
 export class Context {
   readonly t: Translate;
   readonly dir: string;
+  /** Dates as the user reads them ([Note: dates where the user is]). */
+  readonly dates: LocalDates;
 
   constructor(readonly options: GlobalOptions) {
-    this.t = translator(pickLang(options.lang));
+    const lang = pickLang(options.lang);
+    this.t = translator(lang);
+    this.dates = localDates(lang);
     const base = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
     this.dir = options.configDir ?? process.env.TVAULT_HOME ?? path.join(base, 'tvault');
   }

@@ -102,7 +102,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
         }
         const sessions = await vault.sessions();
         if (c.options.json) return c.printJson(sessions);
-        for (const s of sessions) c.print(`${s.id}  ${s.device ?? '-'}  ${s.lastUsedAt.toISOString()}  ${s.current ? c.t('sessions.current') : ''}`);
+        for (const s of sessions) c.print(`${s.id}  ${s.device ?? '-'}  ${c.dates.time(s.lastUsedAt)}  ${s.current ? c.t('sessions.current') : ''}`);
       });
     });
 
@@ -114,7 +114,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
       const c = ctx();
       await c.withVault(async (vault) => {
         const invite = await vault.createInvite(opts.days ? { expiresInSeconds: Math.round(opts.days * 86400) } : {});
-        c.print(c.t('invite.code', { date: invite.expiresAt.toISOString() }));
+        c.print(c.t('invite.code', { date: c.dates.time(invite.expiresAt) }));
         c.print(invite.code);
       });
     });

@@ -5,8 +5,8 @@ import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord } from '../record-ref.ts';
 
-function line(e: AuditHistoryEvent): string {
-  return `${e.at.toISOString()}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
+function line(c: Context, e: AuditHistoryEvent): string {
+  return `${c.dates.time(e.at)}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
 }
 
 export function auditCommands(program: Command, ctx: () => Context, t: Translate): void {
@@ -22,7 +22,7 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
         const checkpoint = await vault.auditCheckpoint();
         if (c.options.json) c.printJson(events);
         else {
-          for (const e of events) c.print(line(e));
+          for (const e of events) c.print(line(c, e));
           c.print(c.t('history.verified', { size: checkpoint.size }));
         }
         if (opts.export) {
@@ -42,7 +42,7 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
       const doc = JSON.parse(await readFile(file, 'utf8')) as { origin?: string; verifierKey?: string };
       const events = verifyExport(doc, opts.key ? { verifierKey: opts.key } : {});
       if (c.options.json) return c.printJson(events);
-      for (const e of events) c.print(line(e));
+      for (const e of events) c.print(line(c, e));
       c.print(c.t('verify.ok', { count: events.length, origin: String(doc.origin) }));
       // Without --key, the signature was checked with the key the file itself carries.
       if (!opts.key) c.print(c.t('verify.keyFromFile', { key: String(doc.verifierKey) }));

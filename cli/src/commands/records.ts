@@ -7,7 +7,6 @@ import type { RecordFields, VaultRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ownRecords, resolveRecord, SHORT_ID } from '../record-ref.ts';
-import { pickLang } from '../i18n/index.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 import { attachAll, checkFiles } from './files.ts';
@@ -42,7 +41,7 @@ export function describe(ctx: Context, r: VaultRecord): string {
   const f = r.fields;
   return [
     `# ${f.title}`,
-    `${r.id} · ${ctx.t('record.version')} ${r.version}/${r.latestVersion} · ${ctx.t('record.by')} ${r.author.handle} · ${r.writtenAt.toISOString()}`,
+    `${r.id} · ${ctx.t('record.version')} ${r.version}/${r.latestVersion} · ${ctx.t('record.by')} ${r.author.handle} · ${ctx.dates.time(r.writtenAt)}`,
     ...(f.place ? [`${f.place}${f.occurredAt ? ` · ${f.occurredAt}` : ''}`] : []),
     '',
     f.narrative,
@@ -96,10 +95,9 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
         const records = await ownRecords(vault);
         if (c.options.json) return c.printJson(records.map((r) => ({ id: r.id, title: r.fields.title, tags: r.fields.tags ?? [], version: r.version, owner: r.owner, writtenAt: r.writtenAt, files: r.attachments.length })));
         if (records.length === 0) return c.print(c.t('record.none'));
-        const day = new Intl.DateTimeFormat(pickLang(c.options.lang) === 'es' ? 'es-MX' : 'en-US', { dateStyle: 'medium' });
         for (const r of records) {
           const tags = r.fields.tags?.length ? `  [${r.fields.tags.join(', ')}]` : '';
-          c.print(`${r.id.slice(0, SHORT_ID)}  ${r.fields.title}${tags}  ·  v${r.version}  ${day.format(r.writtenAt)}  ·  ${c.t('list.files', { count: r.attachments.length })}`);
+          c.print(`${r.id.slice(0, SHORT_ID)}  ${r.fields.title}${tags}  ·  v${r.version}  ${c.dates.day(r.writtenAt)}  ·  ${c.t('list.files', { count: r.attachments.length })}`);
         }
       });
     });
@@ -153,7 +151,7 @@ export function recordCommands(program: Command, ctx: () => Context, t: Translat
         const id = await resolveRecord(c, vault, ref);
         const versions = await vault.recordVersions(id);
         if (c.options.json) return c.printJson(versions.map((v) => ({ version: v.version, keyVersion: v.keyVersion, author: v.author.handle, writtenAt: v.writtenAt, title: v.fields.title })));
-        for (const v of versions) c.print(`v${v.version}  ${v.writtenAt.toISOString()}  ${v.author.handle}  ${v.fields.title}`);
+        for (const v of versions) c.print(`v${v.version}  ${c.dates.time(v.writtenAt)}  ${v.author.handle}  ${v.fields.title}`);
       });
     });
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord } from '../record-ref.ts';
+import { parseUntil } from '../dates.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 
@@ -33,13 +34,13 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .option('--unverified', t('help.share-although-the-safety-number-was-nev'))
     .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
       const c = ctx();
-      const expiresAt = opts.until === undefined ? undefined : new Date(opts.until);
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
+      const expiresAt = opts.until === undefined ? undefined : parseUntil(opts.until);
+      if (opts.until !== undefined && !expiresAt) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
       await c.withVault(async (vault) => {
         const recordId = await resolveRecord(c, vault, ref);
         if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
-        c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: g.expiresAt.toISOString() }) : '' }));
+        c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: c.dates.time(g.expiresAt) }) : '' }));
       });
     });
 
@@ -55,7 +56,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         const ended = theirs.length > 0 && theirs.every((g) => g.status !== 'live');
         if (ended && (await vault.getRecord(recordId)).keyVersion > Math.max(...theirs.map((g) => g.keyVersion))) {
           const last = theirs.map((g) => g.revokedAt ?? g.expiresAt!).sort((a, b) => b.getTime() - a.getTime())[0]!;
-          return c.print(c.t('revoke.already', { handle, id: recordId, date: last.toISOString() }));
+          return c.print(c.t('revoke.already', { handle, id: recordId, date: c.dates.time(last) }));
         }
         const r = await vault.revoke(recordId, handle);
         c.print(c.t('revoke.done', { handle, id: recordId, version: r.version }));
@@ -73,7 +74,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (c.options.json) return c.printJson(grants);
         if (grants.length === 0) return c.print(c.t('grants.none'));
         for (const g of grants) {
-          c.print(`${g.handle}  ${g.status}  ${g.grantedAt.toISOString()} → ${g.expiresAt?.toISOString() ?? '∞'}${g.revokedAt ? `  (${g.revokedAt.toISOString()})` : ''}  ${g.verified ? '✓' : '?'}`);
+          c.print(`${g.handle}  ${g.status}  ${c.dates.time(g.grantedAt)} → ${g.expiresAt ? c.dates.time(g.expiresAt) : '∞'}${g.revokedAt ? `  (${c.dates.time(g.revokedAt)})` : ''}  ${g.verified ? '✓' : '?'}`);
         }
       });
     });
@@ -90,7 +91,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (c.options.json) return c.printJson(titled);
         if (titled.length === 0) return c.print(c.t('inbox.none'));
         for (const s of titled) {
-          c.print(`${s.recordId}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${s.grantedAt.toISOString()} → ${s.expiresAt?.toISOString() ?? '∞'}`);
+          c.print(`${s.recordId}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${c.dates.time(s.grantedAt)} → ${s.expiresAt ? c.dates.time(s.expiresAt) : '∞'}`);
         }
       });
     });
