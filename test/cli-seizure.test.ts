@@ -75,7 +75,7 @@ t.test('the config folder names no case, file, person or record', async (t) => {
   await writeFile(narrative, 'Cruzó el río de noche.');
   let r = await tvault('coord', pass, ['--json', 'add', '--title', 'Testimonio de Juana', '--place', 'Reynosa', '--narrative-file', narrative, '--attach', photo]);
   t.equal(r.code, 0, r.stderr);
-  const id = (JSON.parse(r.stdout.slice(0, r.stdout.indexOf('}') + 1)) as { id: string }).id;
+  const id = /"id": "([0-9a-f-]{36})"/.exec(r.stdout)![1]!;
   r = await tvault('coord', pass, ['attach', randomUUID(), statement]);
   t.equal(r.code, 7, 'an attach that fails: the record does not exist');
   const number = /safety number: ([\d ]+)/.exec((await tvault('lawyer', lawyerPass, ['whoami'])).stdout)?.[1];
