@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { build, handle } from './helper.ts';
-import { tvaultIn } from './tvault-run.ts';
+import { COORD_PASS, LAWYER_PASS, registerCoordinatorAndLawyer, tvaultIn } from './tvault-run.ts';
 
 // Dates where the user is (issue 18; [Note: dates where the user is] in cli/src/dates.ts):
 // a coordinator in Mexico City gives access until the end of June 30th, her June 30th.
@@ -15,13 +15,10 @@ const run = tvaultIn(work);
 const MEXICO = { TZ: 'America/Mexico_City', LANG: 'es_MX.UTF-8' }; // UTC-6 all year since 2022
 const tvault = (who: string, pass: string, args: string[]) => run(who, pass, args, MEXICO);
 
-const coordPass = 'girasol tranvía pelícano brújula';
-const lawyerPass = 'cometa almendra túnel orquesta';
+const coordPass = COORD_PASS;
+const lawyerPass = LAWYER_PASS;
 const lawyer = handle('lic');
-for (const [who, pass, name] of [['coord', coordPass, handle('casa')], ['lawyer', lawyerPass, lawyer]] as const) {
-  const r = await tvault(who, pass, ['--server', server.url, 'register', name]);
-  if (r.code !== 0) throw new Error(r.stderr);
-}
+await registerCoordinatorAndLawyer(tvault, server.url, { coordinator: handle('casa'), lawyer });
 await writeFile(path.join(work, 'narrative.txt'), 'Cruzó el río de noche.');
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { build, handle } from './helper.ts';
-import { tvaultIn } from './tvault-run.ts';
+import { COORD_PASS, LAWYER_PASS, registerCoordinatorAndLawyer, tvaultIn } from './tvault-run.ts';
 import { tvaultOnTerminal } from './tvault-pty.ts';
 
 // The traps a newcomer fell into with tvault (issue 18), each run as a person would meet
@@ -17,12 +17,9 @@ const tvault = tvaultIn(work);
 
 const coordinator = handle('casa');
 const lawyer = handle('lic');
-const coordPass = 'girasol tranvía pelícano brújula';
-const lawyerPass = 'cometa almendra túnel orquesta';
-for (const [who, pass, name] of [['coord', coordPass, coordinator], ['lawyer', lawyerPass, lawyer]] as const) {
-  const r = await tvault(who, pass, ['--server', server.url, 'register', name]);
-  if (r.code !== 0) throw new Error(r.stderr);
-}
+const coordPass = COORD_PASS;
+const lawyerPass = LAWYER_PASS;
+await registerCoordinatorAndLawyer(tvault, server.url, { coordinator, lawyer });
 await writeFile(path.join(work, 'coord.pass'), `${coordPass}\n`);
 await writeFile(path.join(work, 'narrative.txt'), 'Cruzó el río de noche con su hija.');
 await writeFile(path.join(work, 'IMG_0042.jpg'), randomBytes(200_000));

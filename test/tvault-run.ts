@@ -35,3 +35,15 @@ export function tvaultIn(work: string) {
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
 }
+
+// Passphrases above the client's floor (test/passphrase-strength.test.ts): random words.
+export const COORD_PASS = 'girasol tranvía pelícano brújula';
+export const LAWYER_PASS = 'cometa almendra túnel orquesta';
+
+/** Registers a coordinator (config folder "coord") and a lawyer ("lawyer") on `server` through `tvault`. */
+export async function registerCoordinatorAndLawyer(tvault: (who: string, pass: string, args: string[]) => Promise<Run>, server: string, handles: { coordinator: string; lawyer: string }): Promise<void> {
+  for (const [who, pass, name] of [['coord', COORD_PASS, handles.coordinator], ['lawyer', LAWYER_PASS, handles.lawyer]] as const) {
+    const r = await tvault(who, pass, ['--server', server, 'register', name]);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+}

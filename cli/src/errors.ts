@@ -1,6 +1,7 @@
 import {
-  ApiError, IntegrityError, KeyChangedError, NetworkError, VaultError, WrongPassphraseError,
+  ApiError, FingerprintMismatchError, IntegrityError, KeyChangedError, NetworkError, RecoveryKeyFormatError, VaultError, WrongPassphraseError,
 } from '@testimony-vault/client/node';
+import { en, type MessageKey } from './i18n/en.ts';
 import type { Translate } from './i18n/index.ts';
 
 /** A mistake in how tvault was called: the message says what to do. */
@@ -23,8 +24,19 @@ export function explain(err: unknown, t: Translate, server: string | undefined):
   }
   if (err instanceof NetworkError) return { line: t('error.unreachable', { server: server ?? '?' }), code: EXIT.unreachable };
   if (err instanceof IntegrityError) return { line: t('error.integrity', { detail }), code: EXIT.integrity };
-  if (err instanceof ApiError && err.status === 413) return { line: t('error.tooBig', { detail }), code: EXIT.tooBig };
-  if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return { line: t('error.notFound', { detail }), code: EXIT.notFound };
+  if (err instanceof FingerprintMismatchError) return { line: t('error.fingerprintMismatch'), code: EXIT.usage };
+  if (err instanceof RecoveryKeyFormatError) return { line: t('error.recoveryFormat'), code: EXIT.usage };
+  if (err instanceof ApiError) return { line: serverLine(err, t, detail), code: err.status === 413 ? EXIT.tooBig : err.status === 404 || err.status === 403 ? EXIT.notFound : EXIT.other };
   if (err instanceof VaultError) return { line: t('error.other', { detail }), code: EXIT.other };
   return { line: t('error.other', { detail }), code: EXIT.other };
+}
+
+/**
+ * A server's refusal in the user's words, from its stable code; its own message (English,
+ * and text from another party) follows in parentheses, never alone.
+ */
+function serverLine(err: ApiError, t: Translate, detail: string): string {
+  const key = `server.${err.code}`;
+  const said = key in en ? t(key as MessageKey) : t('server.other', { code: err.code });
+  return `${said} ${t('error.serverSaid', { code: err.code, detail })}`;
 }

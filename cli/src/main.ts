@@ -10,6 +10,7 @@ import { sharingCommands } from './commands/sharing.ts';
 import { auditCommands } from './commands/audit.ts';
 import { webCommands } from './commands/web.ts';
 import { wipeCommand } from './commands/wipe.ts';
+import { translateCommander } from './commander-lang.ts';
 
 // Help texts are translated too, so the language is read before the arguments are parsed.
 const langArg = process.argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
@@ -23,8 +24,8 @@ const program = new Command('tvault')
   .option('--json', t('help.machine-readable-output-for-list-and-sho'))
   .option('--config-dir <dir>', t('help.where-tvault-keeps-its-settings-default'))
   .option('--handle <handle>', t('help.handle-for-this-run'))
-  .option('--passphrase-fd <n>', t('help.read-the-passphrase-from-this-file-descr'))
-  .showHelpAfterError();
+  .option('--passphrase-fd <n>', t('help.read-the-passphrase-from-this-file-descr'));
+translateCommander(program, t);
 
 let context: Context | undefined;
 const ctx = () => (context ??= new Context(program.opts<GlobalOptions>()));

@@ -2,11 +2,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { cryptoReady, verifyExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
+import { en, type MessageKey } from '../i18n/en.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord } from '../record-ref.ts';
 
+/** An event in words: an action or outcome of a newer server, not in the catalogue, is shown as it is. */
 function line(c: Context, e: AuditHistoryEvent): string {
-  return `${c.dates.time(e.at)}  ${(e.actor ?? '-').padEnd(20)}  ${e.action.padEnd(16)}  ${e.outcome}${e.subject ? `  → ${e.subject}` : ''}${e.fileId ? `  file ${e.fileId}` : ''}`;
+  const subject = e.subject ?? '?';
+  const action = `audit.${e.action}` in en ? c.t(`audit.${e.action}` as MessageKey, { subject }) : `${e.action}${e.subject ? ` → ${e.subject}` : ''}`;
+  const outcome = `audit.outcome.${e.outcome}` in en ? c.t(`audit.outcome.${e.outcome}` as MessageKey) : e.outcome;
+  return `${c.dates.time(e.at)}  ${e.actor ?? '-'} ${action}${e.fileId ? ` (${e.fileId})` : ''}${outcome ? `: ${outcome}` : ''}`;
 }
 
 export function auditCommands(program: Command, ctx: () => Context, t: Translate): void {

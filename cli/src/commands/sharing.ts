@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
-import { resolveRecord } from '../record-ref.ts';
+import { resolveRecord, SHORT_ID } from '../record-ref.ts';
 import { parseUntil } from '../dates.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
@@ -74,8 +74,9 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (c.options.json) return c.printJson(grants);
         if (grants.length === 0) return c.print(c.t('grants.none'));
         for (const g of grants) {
-          c.print(`${g.handle}  ${g.status}  ${c.dates.time(g.grantedAt)} → ${g.expiresAt ? c.dates.time(g.expiresAt) : '∞'}${g.revokedAt ? `  (${c.dates.time(g.revokedAt)})` : ''}  ${g.verified ? '✓' : '?'}`);
+          c.print(`${g.handle}  ${c.t(`grant.status.${g.status}`)}  ${c.dates.time(g.grantedAt)} → ${g.expiresAt ? c.dates.time(g.expiresAt) : '∞'}${g.revokedAt ? `  (${c.dates.time(g.revokedAt)})` : ''}  ${g.verified ? '✓' : '?'}`);
         }
+        c.print(c.t('marks.legend'));
       });
     });
 
@@ -91,8 +92,9 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (c.options.json) return c.printJson(titled);
         if (titled.length === 0) return c.print(c.t('inbox.none'));
         for (const s of titled) {
-          c.print(`${s.recordId}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${c.dates.time(s.grantedAt)} → ${s.expiresAt ? c.dates.time(s.expiresAt) : '∞'}`);
+          c.print(`${s.recordId.slice(0, SHORT_ID)}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${c.dates.time(s.grantedAt)} → ${s.expiresAt ? c.dates.time(s.expiresAt) : '∞'}`);
         }
+        c.print(c.t('marks.legend'));
       });
     });
 }
