@@ -23,13 +23,18 @@ export interface PtyStep {
  */
 export function tvaultOnTerminal(work: string, who: string, args: string[], opts: { shellTail?: string; steps?: PtyStep[]; env?: Record<string, string> } = {}): Promise<Run> {
   const command = [process.execPath, ...RUN_TS, CLI_MAIN, ...args].map(quote).join(' ') + (opts.shellTail ? ` ${opts.shellTail}` : '');
+  return onTerminal(work, command, { steps: opts.steps ?? [], env: { TVAULT_HOME: path.join(work, who), TVAULT_UNSAFE_TEST_KDF: '1', LANG: 'en_US.UTF-8', LC_ALL: '', ...opts.env } });
+}
+
+/** Runs a shell command line in `cwd` on a pseudo-terminal, typing each step's answer when its prompt shows. */
+export function onTerminal(cwd: string, command: string, opts: { steps: PtyStep[]; env: Record<string, string> }): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd: work,
-      env: { ...process.env, TVAULT_HOME: path.join(work, who), TVAULT_UNSAFE_TEST_KDF: '1', LANG: 'en_US.UTF-8', LC_ALL: '', TERM: 'xterm', COLUMNS: '100', ...opts.env },
+      cwd,
+      env: { ...process.env, TERM: 'xterm', COLUMNS: '100', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const steps = [...(opts.steps ?? [])];
+    const steps = [...opts.steps];
     let stdout = '';
     let stderr = '';
     let seen = 0;
