@@ -7,6 +7,7 @@ import { pickLang, translator, type MessageKey, type Translate } from './i18n/in
 import { UsageError } from './errors.ts';
 import { askTerminal } from './prompt.ts';
 import { localDates, type LocalDates } from './dates.ts';
+import { agentVault } from './agent.ts';
 import { safeJson, safeText } from './safe-text.ts';
 
 // What tvault keeps between runs, in a folder only its owner can read (mode 0700):
@@ -124,10 +125,22 @@ export class Context {
     return TEST_KDF ? { kdf: TEST_KDF, kdfFloor: TEST_KDF } : {};
   }
 
-  /** Logs in for one command, runs it, and ends the session whatever happens. */
+  /** False in the agent itself, and for a command that needs the passphrase (passwd). */
+  useAgent = true;
+
+  /**
+   * Logs in for one command, runs it, and ends the session whatever happens; or, when
+   * `tvault unlock` left an agent for this config folder and handle, uses its session
+   * ([Note: the unlock agent]; the passphrase is then '').
+   */
   async withVault<T>(run: (vault: Vault, passphrase: string) => Promise<T>): Promise<T> {
     const settings = await this.settings();
     const handle = this.options.handle ?? settings.handle;
+    const agent = this.useAgent ? await agentVault(this.dir) : undefined;
+    if (agent && agent.handle === handle?.trim().toLowerCase()) {
+      await this.unlockState(await this.stateStore(), agent);
+      return run(agent, '');
+    }
     const server = await this.server();
     if (!handle) throw new UsageError(this.t('login.needed'));
     const remembered = handle === settings.handle;

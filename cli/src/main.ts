@@ -10,6 +10,7 @@ import { sharingCommands } from './commands/sharing.ts';
 import { auditCommands } from './commands/audit.ts';
 import { webCommands } from './commands/web.ts';
 import { wipeCommand } from './commands/wipe.ts';
+import { agentCommands } from './commands/agent.ts';
 import { translateCommander } from './commander-lang.ts';
 
 // Help texts are translated too, so the language is read before the arguments are parsed.
@@ -37,6 +38,7 @@ sharingCommands(program, ctx, t);
 auditCommands(program, ctx, t);
 webCommands(program, ctx, t);
 wipeCommand(program, ctx, t);
+agentCommands(program, ctx, t);
 
 try {
   await program.parseAsync(process.argv);

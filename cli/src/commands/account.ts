@@ -64,6 +64,7 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
     .description(t('help.change-the-passphrase-asks-for-the-curre'))
     .action(async () => {
       const c = ctx();
+      c.useAgent = false; // the current passphrase is needed
       await c.withVault(async (vault, current) => {
         const next = await askNewPassphrase(c, vault.handle, vault.server);
         await vault.changePassphrase(current, next);

@@ -223,6 +223,14 @@ export const en = {
   'grant.status.revoked': 'revoked',
   'grant.status.expired': 'expired',
   'marks.legend': '✓ safety number compared with the person; ? never compared (trusted on first use only: see tvault contact HANDLE)',
+  'help.unlock': 'ask the passphrase once and keep the vault open in memory for a while (an agent process; nothing written to disk)',
+  'help.unlock-minutes': 'how long, in minutes (default 15)',
+  'help.lock': 'close the vault opened by tvault unlock, now',
+  'agent.unlocked': 'Unlocked for {minutes} minutes: commands in this config folder will not ask the passphrase. tvault lock closes it now.',
+  'agent.locked': 'Locked: the next command asks the passphrase.',
+  'agent.none': 'Nothing to lock: no tvault unlock is running for this config folder.',
+  'agent.noMemoryFolder': 'tvault unlock needs a folder in memory ($XDG_RUNTIME_DIR or /dev/shm) for its socket; there is none here.',
+  'agent.failed': 'The agent did not start.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -225,4 +225,12 @@ export const es: Record<MessageKey, string> = {
   'grant.status.revoked': 'revocado',
   'grant.status.expired': 'vencido',
   'marks.legend': '✓ número de seguridad comparado con la persona; ? nunca comparado (solo confianza en el primer uso: vea tvault contact USUARIO)',
+  'help.unlock': 'pedir la contraseña una vez y mantener la bóveda abierta en memoria un tiempo (un proceso agente; nada se escribe en disco)',
+  'help.unlock-minutes': 'cuánto tiempo, en minutos (por omisión 15)',
+  'help.lock': 'cerrar ya la bóveda abierta con tvault unlock',
+  'agent.unlocked': 'Desbloqueado por {minutes} minutos: las órdenes en esta carpeta de configuración no pedirán la contraseña. tvault lock la cierra ya.',
+  'agent.locked': 'Bloqueado: la siguiente orden pedirá la contraseña.',
+  'agent.none': 'No hay nada que bloquear: ningún tvault unlock está activo para esta carpeta de configuración.',
+  'agent.noMemoryFolder': 'tvault unlock necesita una carpeta en memoria ($XDG_RUNTIME_DIR o /dev/shm) para su socket; aquí no hay ninguna.',
+  'agent.failed': 'El agente no arrancó.',
 };
