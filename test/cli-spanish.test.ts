@@ -20,7 +20,8 @@ const OLD_WORDS = /frase de paso|archivos de prueba/;
 const coordPass = COORD_PASS;
 const lawyerPass = LAWYER_PASS;
 const lawyer = handle('lic');
-await registerCoordinatorAndLawyer(tvault, server.url, { coordinator: handle('casa'), lawyer });
+const coordinator = handle('casa');
+await registerCoordinatorAndLawyer(tvault, server.url, { coordinator, lawyer });
 await writeFile(path.join(work, 'narrative.txt'), 'Cruzó el río de noche.');
 
 t.test("commander's help and errors", async (t) => {
@@ -39,10 +40,18 @@ t.test("commander's help and errors", async (t) => {
   for (const out of [r.stdout, r.stderr]) t.notMatch(out, ENGLISH);
 });
 
-t.test("the server's error codes in the catalogue's words", async (t) => {
-  const r = await tvault('coord', coordPass, ['show', '00000000-0000-4000-8000-000000000000']);
+t.test("the server's error codes in the catalogue's words, and a user's slips before the library's English", async (t) => {
+  let r = await tvault('coord', coordPass, ['show', '00000000-0000-4000-8000-000000000000']);
   t.equal(r.code, 7);
   t.match(r.stderr, /^tvault: No existe, o no le corresponde verlo \(pudo haber sido borrado, o su acceso terminó\)\. \(servidor: VAULT_ERR_NOT_FOUND: /);
+  const added = await tvault('coord', coordPass, ['--json', 'add', '--title', 'S.', '--narrative-file', 'narrative.txt']);
+  const id = (JSON.parse(added.stdout) as { id: string }).id;
+  r = await tvault('coord', coordPass, ['share', id, lawyer, '--until', '2020-01-31', '--unverified']);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^tvault: --until: el 31 ene 2020, 11:59 p\.\s?m\. \S+ ya pasó/);
+  r = await tvault('coord', coordPass, ['share', id, coordinator]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /^tvault: Un testimonio siempre lo puede leer su propietaria o propietario/);
 });
 
 t.test('history, grants and inbox in words, with the marks explained, and Mexican wording', async (t) => {

@@ -36,7 +36,9 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
       const c = ctx();
       const expiresAt = opts.until === undefined ? undefined : parseUntil(opts.until);
       if (opts.until !== undefined && !expiresAt) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new UsageError(c.t('share.pastDate', { date: c.dates.time(expiresAt) }));
       await c.withVault(async (vault) => {
+        if (handle.trim().toLowerCase() === vault.handle) throw new UsageError(c.t('share.self'));
         const recordId = await resolveRecord(c, vault, ref);
         if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
