@@ -102,6 +102,6 @@ t.test('a TypeScript application type-checks against the published declarations'
 
 t.test('the installed tvault runs compiled JavaScript', async (t) => {
   const { stdout } = await run(path.join(app, 'node_modules/.bin/tvault'), ['--lang', 'es', '--help'], { ...opts, cwd: app });
-  t.match(stdout, /^Usage: tvault/);
+  t.match(stdout, /^Uso: tvault/, 'the compiled tvault speaks Spanish, help included');
   t.match(stdout, /verify-export/, 'every command loaded');
 });
