@@ -17,3 +17,13 @@ export function revokeAll(): void {
   for (const url of live) URL.revokeObjectURL(url);
   live.clear();
 }
+
+/** Saves a Blob under a name, as a download, through a URL revoked a minute later. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = objectUrl(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => revokeUrl(url), 60_000);
+}

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatBytes, formatDate, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
-import { objectUrl, revokeUrl } from '../../state/object-urls.ts';
+import { objectUrl, revokeUrl, saveBlob } from '../../state/object-urls.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { isTampering } from '../../errors.ts';
 import type { AttachmentView, PhotoReveals } from '../../worker/types.ts';
 import { Reveals } from './Reveals.tsx';
-import { saveBlob } from '../history/History.tsx';
 
 const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
 

@@ -3,19 +3,9 @@ import { t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
-import { objectUrl, revokeUrl } from '../../state/object-urls.ts';
+import { saveBlob } from '../../state/object-urls.ts';
 import type { HistoryEventView } from '../../worker/types.ts';
 import { EventList } from './EventList.tsx';
-
-/** Save a Blob under a name, through a blob: URL revoked soon after. */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = objectUrl(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => revokeUrl(url), 60_000);
-}
 
 /**
  * Who did what to a record, verified against the log's signed checkpoints before it is

@@ -5,7 +5,7 @@ import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { Evidence } from '../evidence/Evidence.tsx';
 import { Grants } from '../sharing/Grants.tsx';
-import { saveBlob } from '../history/History.tsx';
+import { saveBlob } from '../../state/object-urls.ts';
 import type { RecordView as Record } from '../../worker/types.ts';
 
 /** One testimony, verified and decrypted in the worker; a record that fails verification shows only the warning. */

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import type { ExportCheck } from '../../worker/types.ts';
 import { EventList } from '../history/EventList.tsx';
+import { DropZone } from '../../components/DropZone.tsx';
 
 /**
  * For anyone, with no account: drop an exported history (JSON) or an evidence bundle (zip)
@@ -14,7 +15,6 @@ import { EventList } from '../history/EventList.tsx';
 export function VerifyExport() {
   const store = useStore();
   const [result, setResult] = useState<ExportCheck | null>(null);
-  const [over, setOver] = useState(false);
   const { busy, error, run } = useAction();
   const check = (file: File | undefined) => {
     if (!file) return;
@@ -30,25 +30,9 @@ export function VerifyExport() {
       </button>
       <h1 tabIndex={-1}>{t('verify.title')}</h1>
       <p>{t('verify.intro')}</p>
-      <div
-        class={over ? 'dropzone over' : 'dropzone'}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          check(e.dataTransfer?.files[0]);
-        }}
-      >
+      <DropZone pick={t('verify.pick')} accept=".json,.zip,application/json,application/zip" onFiles={(files) => check(files[0])}>
         <p>{t('verify.drop')}</p>
-        <label class="button primary">
-          {t('verify.pick')}
-          <input type="file" class="visually-hidden" accept=".json,.zip,application/json,application/zip" onChange={(e) => check(e.currentTarget.files?.[0])} />
-        </label>
-      </div>
+      </DropZone>
       {busy && <p role="status">{t('verify.checking')}</p>}
       <ErrorNotice error={error} />
       {result && (
