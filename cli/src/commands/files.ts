@@ -213,6 +213,9 @@ export function fileCommands(program: Command, ctx: () => Context, t: Translate)
         await writeFile(path.join(dir, 'record.md'), `${describe(c, record)}\n`, { mode: 0o600 });
         await writeFile(path.join(dir, 'CUSTODY.md'), custodyNote(c, record, versions, vault.handle, files), { mode: 0o600 });
         await writeFile(path.join(dir, 'MANIFEST.sha256'), manifest.length ? `${manifest.join('\n')}\n` : '', { mode: 0o600 });
+        // The verified history, as in the web client's bundle ([Note: evidence bundle]); it is
+        // signed, so verify-export checks it by its proofs, not by the manifest.
+        await writeFile(path.join(dir, 'HISTORY.json'), `${JSON.stringify(await vault.exportHistory(recordId), null, 2)}\n`, { mode: 0o600 });
         c.print(c.t('export.done', { dir, files: files.length }));
       });
     });
