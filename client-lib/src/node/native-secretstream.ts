@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
+import { loadSodiumNative } from './sodium-native.ts';
 
 // libsodium's secretstream through sodium-native (an optional dependency: prebuilt for the
 // common platforms). [Note: file stream engines] says why and what guarantees the bytes.
@@ -19,22 +17,10 @@ interface SodiumNative {
   crypto_secretstream_xchacha20poly1305_pull(state: Uint8Array, m: Uint8Array, tag: Uint8Array, c: Uint8Array, ad: Uint8Array): number;
 }
 
-/**
- * The native engine, or undefined where sodium-native is not installed, does not load, or
- * resolves from anywhere but a node_modules folder of this package's own tree. Node would
- * otherwise also look in NODE_PATH and in ~/.node_modules, where anything could stand in
- * for the file cipher.
- */
+/** The native engine, or undefined where sodium-native does not load ([loadSodiumNative]). */
 export function loadNativeEngine(): SecretStreamEngine | undefined {
-  let na: SodiumNative;
-  try {
-    const require = createRequire(import.meta.url);
-    const resolved = require.resolve('sodium-native');
-    if (!ownTreeNodeModules().some((dir) => resolved.startsWith(dir))) return undefined;
-    na = require(resolved) as SodiumNative;
-  } catch {
-    return undefined;
-  }
+  const na = loadSodiumNative<SodiumNative>();
+  if (!na) return undefined;
   const STATE = na.crypto_secretstream_xchacha20poly1305_STATEBYTES;
   const ABYTES = na.crypto_secretstream_xchacha20poly1305_ABYTES;
   const MESSAGE = na.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
@@ -70,13 +56,4 @@ export function loadNativeEngine(): SecretStreamEngine | undefined {
       return { message, final: tag[0] === FINAL };
     },
   };
-}
-
-/** node_modules folders of this file's folder and of each folder above it. */
-function ownTreeNodeModules(): string[] {
-  const out: string[] = [];
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    out.push(path.join(dir, 'node_modules') + path.sep);
-    if (path.dirname(dir) === dir) return out;
-  }
 }
