@@ -4,10 +4,15 @@
 // chain when the export says it is complete. Prints the events and VERIFIED, or one line
 // saying what failed, with exit code 1. --key: the log's verifier key obtained
 // independently (from the server's operator, say); the export must be signed with it.
-import { readFile } from 'node:fs/promises';
+// FILE may also be a folder written by `tvault export` (or an unzipped evidence bundle):
+// then its files are checked against MANIFEST.sha256 and its HISTORY.json, which must be
+// about the record in record.json, is the export checked (cli/src/bundle-check.ts).
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { cryptoReady, verifyExport, exportTreeSize, type AuditExport } from '../client-lib/src/audit/export.ts';
 import type { AuditHistoryEvent } from '../client-lib/src/audit/events.ts';
+import { CheckFailed, checkBundle } from '../cli/src/bundle-check.ts';
+import { translator } from '../cli/src/i18n/index.ts';
 
 function table(events: AuditHistoryEvent[]): string {
   const head = ['#', 'time (UTC)', 'actor', 'action', 'outcome', 'file', 'subject'];
@@ -39,18 +44,31 @@ async function main(): Promise<number> {
     return 2;
   }
   let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    console.error(`NOT VERIFIED: cannot read ${file} as JSON: ${(err as Error).message}`);
-    return 1;
-  }
   let events: AuditHistoryEvent[];
   try {
     await cryptoReady();
-    events = verifyExport(doc, { verifierKey: args.values.key });
+    if ((await stat(file).catch(() => null))?.isDirectory()) {
+      const checked = await checkBundle(file, args.values.key);
+      console.log(`files         ${checked.files}, each with the SHA-256 listed in MANIFEST.sha256`);
+      if (!checked.history) {
+        console.log('history       none (HISTORY.json absent: an export made before it was written)');
+        console.log('');
+        console.log('VERIFIED (files only)');
+        return 0;
+      }
+      ({ doc, events } = checked.history);
+    } else {
+      try {
+        doc = JSON.parse(await readFile(file, 'utf8'));
+      } catch (err) {
+        console.error(`NOT VERIFIED: cannot read ${file} as JSON: ${(err as Error).message}`);
+        return 1;
+      }
+      events = verifyExport(doc, { verifierKey: args.values.key });
+    }
   } catch (err) {
-    console.error(`NOT VERIFIED: ${(err as Error).message}`);
+    // The folder's checks name what failed in tvault's words (English here).
+    console.error(err instanceof CheckFailed ? translator('en')(err.key, err.values) : `NOT VERIFIED: ${(err as Error).message}`);
     return 1;
   }
   const d = doc as AuditExport;

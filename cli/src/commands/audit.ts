@@ -1,10 +1,12 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cryptoReady, verifyExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
+import { cryptoReady, type AuditExport, type AuditHistoryEvent } from '@testimony-vault/client/node';
+import { CheckFailed, checkBundle, checkHistory } from '../bundle-check.ts';
 import type { Context } from '../context.ts';
 import { en, type MessageKey } from '../i18n/en.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord } from '../record-ref.ts';
+import { EXIT } from '../errors.ts';
 
 /** An event in words: an action or outcome of a newer server, not in the catalogue, is shown as it is. */
 function line(c: Context, e: AuditHistoryEvent): string {
@@ -44,12 +46,34 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
     .action(async (file: string, opts: { key?: string }) => {
       const c = ctx();
       await cryptoReady();
-      const doc = JSON.parse(await readFile(file, 'utf8')) as { origin?: string; verifierKey?: string };
-      const events = verifyExport(doc, opts.key ? { verifierKey: opts.key } : {});
-      if (c.options.json) return c.printJson(events);
-      for (const e of events) c.print(line(c, e));
-      c.print(c.t('verify.ok', { count: events.length, origin: String(doc.origin) }));
-      // Without --key, the signature was checked with the key the file itself carries.
-      if (!opts.key) c.print(c.t('verify.keyFromFile', { key: String(doc.verifierKey) }));
+      try {
+        // A folder is a whole export (tvault export, or an unzipped evidence bundle).
+        if ((await stat(file).catch(() => null))?.isDirectory()) return await verifyFolder(c, file, opts.key);
+        const doc = await readFile(file, 'utf8').then((text) => JSON.parse(text) as unknown).catch((err: Error) => {
+          throw new CheckFailed('verify.notJson', { file, detail: err.message });
+        });
+        const events = checkHistory(doc, file, opts.key);
+        if (c.options.json) return c.printJson(events);
+        printVerified(c, events, doc as AuditExport, opts.key);
+      } catch (err) {
+        if (!(err instanceof CheckFailed)) throw err;
+        c.warn(c.t(err.key, err.values));
+        process.exitCode = EXIT.integrity;
+      }
     });
+}
+
+function printVerified(c: Context, events: AuditHistoryEvent[], doc: AuditExport, key: string | undefined): void {
+  for (const e of events) c.print(line(c, e));
+  c.print(c.t('verify.ok', { count: events.length, origin: String(doc.origin) }));
+  // Without --key, the signature was checked with the key the file itself carries.
+  if (!key) c.print(c.t('verify.keyFromFile', { key: String(doc.verifierKey) }));
+}
+
+async function verifyFolder(c: Context, dir: string, key: string | undefined): Promise<void> {
+  const checked = await checkBundle(dir, key);
+  if (c.options.json) return c.printJson({ recordId: checked.recordId, files: checked.files, history: checked.history?.events ?? null });
+  c.print(c.t('verify.files', { count: checked.files }));
+  if (checked.history) printVerified(c, checked.history.events, checked.history.doc, key);
+  else c.print(c.t('verify.noHistory'));
 }
