@@ -3,12 +3,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { addIntegrity, integrity, MANIFEST_FILE, type WebManifest } from '../web/build/integrity.ts';
+import { addIntegrity, integrity, LAZY_INTEGRITY_ID, MANIFEST_FILE, type LazyIntegrity, type WebManifest } from '../web/build/integrity.ts';
 
 // The Vite plugin on a small fixture app (not the real web client): Subresource Integrity in
-// index.html matches the files built, and web-manifest.json lists every file served — the
-// worker and the lazily loaded chunk included — with its SHA-256, the same on every build.
+// index.html matches the files built, the lazily loaded chunk and what it imports included
+// (as data in the page), web-manifest.json lists every file served — the worker and the lazy
+// chunk included — with its SHA-256, the same on every build, and every compressed variant
+// decodes to its file.
 
 const work = await mkdtemp(path.join(tmpdir(), 'tvault-vite-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
@@ -16,10 +19,12 @@ const app = path.join(work, 'app');
 
 const fixture: Record<string, string> = {
   'index.html': '<!doctype html><html><head><meta charset="utf-8"><link rel="manifest" href="/app.webmanifest"><title>Bóveda</title></head><body><script type="module" src="/main.js"></script></body></html>\n',
-  'main.js': "import './style.css';\nconst worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });\nworker.postMessage('hola');\nimport('./lazy.js').then((m) => m.show());\n",
+  'main.js': "import './style.css';\nconst worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });\nworker.postMessage('hola');\nimport('./lazy.js').then((m) => m.show());\nimport('./other.js').then((m) => m.other());\n",
   'style.css': 'body { font-size: 120% }\n',
   'worker.js': 'self.onmessage = (e) => self.postMessage(e.data);\n',
-  'lazy.js': 'export function show() { document.title = "listo"; }\n',
+  'lazy.js': "import { mark } from './shared.js';\nexport function show() { document.title = mark('listo'); }\n",
+  'other.js': "import { mark } from './shared.js';\nexport const other = () => mark('otro');\n",
+  'shared.js': 'export const mark = (s) => `[${s}]`;\n',
   'public/app.webmanifest': '{"name":"Bóveda"}\n',
 };
 for (const [file, text] of Object.entries(fixture)) {
@@ -27,8 +32,10 @@ for (const [file, text] of Object.entries(fixture)) {
   await writeFile(path.join(app, file), text);
 }
 
-async function viteBuild(outDir: string, root = app): Promise<void> {
-  await build({ root, configFile: false, logLevel: 'silent', plugins: [integrity()], build: { outDir, emptyOutDir: true } });
+const LAZY = /^\/(lazy|other)\.js$/;
+
+async function viteBuild(outDir: string, root = app, lazy: RegExp | null = LAZY): Promise<void> {
+  await build({ root, configFile: false, logLevel: 'silent', plugins: [integrity(lazy ? { lazy } : {})], build: { outDir, emptyOutDir: true } });
 }
 
 async function filesOf(dir: string, sub = ''): Promise<string[]> {
@@ -62,15 +69,54 @@ t.test('web-manifest.json: every file served, its SHA-256, sorted, the same on e
   const text = await readFile(path.join(out, MANIFEST_FILE), 'utf8');
   const manifest = JSON.parse(text) as WebManifest;
   t.equal(manifest.version, 1);
-  const files = (await filesOf(out)).filter((f) => f !== MANIFEST_FILE).sort();
+  const files = (await filesOf(out)).filter((f) => f !== MANIFEST_FILE && !/\.(br|gz)$/.test(f)).sort();
   t.same(Object.keys(manifest.files), files.map((f) => `/${f}`), 'every file but the manifest itself, in order');
   t.ok(files.some((f) => /^assets\/worker-.*\.js$/.test(f)), 'the worker is listed');
   t.ok(files.some((f) => /^assets\/lazy-.*\.js$/.test(f)), 'the lazy chunk is listed');
+  t.notOk(Object.keys(manifest.files).some((f) => /\.(br|gz)$/.test(f)), 'compressed variants are not');
   t.ok(files.includes('app.webmanifest'), 'public files are listed');
   for (const f of files) t.equal(manifest.files[`/${f}`], digest('sha256', await readFile(path.join(out, f)), 'hex'), f);
 
   await viteBuild(path.join(work, 'out3'));
   t.equal(await readFile(path.join(work, 'out3', MANIFEST_FILE), 'utf8'), text, 'deterministic');
+});
+
+t.test('chunks loaded by import(): their integrity is in the page, as data, with what they import', async (t) => {
+  const out = path.join(work, 'out-lazy');
+  await viteBuild(out);
+  const html = await readFile(path.join(out, 'index.html'), 'utf8');
+  const block = new RegExp(`<script type="application/json" id="${LAZY_INTEGRITY_ID}">([^<]*)</script>`).exec(html);
+  t.ok(block, 'a data block the browser does not run');
+  const table = JSON.parse(block![1]!) as LazyIntegrity;
+  t.same(Object.keys(table), ['/lazy.js', '/other.js'], 'each lazily loaded module, by its path in the sources');
+  const lazy = table['/lazy.js']!;
+  t.match(lazy[0]!.url, /^\/assets\/lazy-.*\.js$/, 'the chunk itself first');
+  t.equal(lazy.length, 2, 'and the shared chunk it imports');
+  t.same(table['/other.js']![1], lazy[1], 'the same shared chunk for the other');
+  for (const { url, integrity } of [...lazy, table['/other.js']![0]!]) {
+    t.equal(integrity, `sha384-${digest('sha384', await readFile(path.join(out, url)), 'base64')}`, url);
+  }
+  t.notMatch(html, /modulepreload[^>]*lazy-/, 'nothing of them is fetched with the page');
+});
+
+t.test('an import() the config does not name fails the build: nothing would check it', async (t) => {
+  await t.rejects(viteBuild(path.join(work, 'out-unnamed'), app, /^\/lazy\.js$/), /\/other\.js is loaded by import\(\), which no integrity covers/);
+  await t.rejects(viteBuild(path.join(work, 'out-none'), app, null), /is loaded by import\(\), which no integrity covers/);
+});
+
+t.test('compressed variants: brotli and gzip of the text files, each decoding to its file', async (t) => {
+  const out = path.join(work, 'out-compressed');
+  await viteBuild(out);
+  const all = await filesOf(out);
+  const variants = all.filter((f) => /\.(br|gz)$/.test(f));
+  t.ok(variants.length >= 2, `variants written: ${variants.join(', ')}`);
+  for (const v of variants) {
+    const original = await readFile(path.join(out, v.replace(/\.(br|gz)$/, '')));
+    const packed = await readFile(path.join(out, v));
+    t.ok((v.endsWith('.br') ? brotliDecompressSync(packed) : gunzipSync(packed)).equals(original), `${v} decodes to its file`);
+    t.ok(packed.length < original.length, `${v} is smaller`);
+  }
+  t.ok(variants.includes('index.html.br') && variants.includes(`${MANIFEST_FILE}.gz`), 'the page and the manifest too');
 });
 
 t.test('the build fails on what the CSP would refuse', async (t) => {

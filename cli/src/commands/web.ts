@@ -9,7 +9,7 @@ import { EXPECTED_CSP, parseManifest, UnreachableError, verifyWeb, type Differen
 function describe(t: Translate, d: Difference): string {
   switch (d.problem) {
     case 'hash':
-      return t('web.differs.hash', { path: d.path, got: d.got, expected: d.expected });
+      return t('web.differs.hash', { path: d.encoding ? `${d.path} (Content-Encoding: ${d.encoding})` : d.path, got: d.got, expected: d.expected });
     case 'status':
       return t('web.differs.status', { path: d.path, status: d.status });
     case 'csp':
