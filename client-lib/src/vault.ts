@@ -448,9 +448,10 @@ export class Vault {
 
   /**
    * Administrators: the whole audit log, a page at a time, oldest first (metadata only).
-   * Pass the returned `next` as `after` for the following page.
+   * Pass the returned `next` as `after` for the following page. Each page is proven against
+   * a verified checkpoint (of `checkpointSize` events) and ends at it; AuditLogError if not.
    */
-  auditLog(options: { after?: number; limit?: number } = {}): Promise<{ events: AuditHistoryEvent[]; next: number | null }> {
+  auditLog(options: { after?: number; limit?: number } = {}): Promise<{ events: AuditHistoryEvent[]; next: number | null; checkpointSize: number }> {
     return this.audit.events(options.after, options.limit);
   }
 

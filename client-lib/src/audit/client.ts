@@ -7,6 +7,7 @@ import type { StateStore } from '../state/store.ts';
 import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
 import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
 import { buildExport, type AuditExport } from './export.ts';
+import { rootFromRange } from './range.ts';
 import { fail, guard } from './fail.ts';
 import { toldBy } from './told.ts';
 
@@ -190,22 +191,40 @@ export class AuditClient {
 
   /**
    * Administrators: one page of the whole log, in order (metadata only: the log holds no
-   * plaintext). Each leaf is decoded and must carry the index the server says; for proofs
-   * of a record's events use recordHistory or exportHistory.
+   * plaintext), proven against a freshly verified checkpoint: every leaf decodes at the
+   * index the server says, with no gap, and the page as a whole is in the signed tree
+   * ([Note: proving a page of the log]). A page ends at the checkpoint; one the server cut
+   * short of it fails. `checkpointSize` is the size of the tree the page was proven in.
    */
-  async events(after = -1, limit = 100): Promise<{ events: AuditHistoryEvent[]; next: number | null }> {
-    const res = await this.http.json<unknown>('GET', `/v1/audit/events?after=${after}&limit=${limit}`);
+  async events(after = -1, limit = 100): Promise<{ events: AuditHistoryEvent[]; next: number | null; checkpointSize: number }> {
+    const cp = await this.checkpoint();
+    const room = Math.min(limit, cp.size - after - 1);
+    if (room <= 0) return { events: [], next: null, checkpointSize: cp.size };
+    const res = await this.http.json<unknown>('GET', `/v1/audit/events?after=${after}&limit=${room}`);
     if (!isObject(res) || !Array.isArray(res.events)) fail('the audit log page is malformed');
-    const events = res.events.map((e: unknown, i) => {
-      if (!isObject(e)) fail(`event ${i} of the page is malformed`);
-      const decoded = guard(`event ${i} of the page`, () => decodeAuditEvent(bytesFrom(e.leaf, `event ${i}'s leaf`)));
+    const leaves = res.events.map((e: unknown, i) => (isObject(e) ? bytesFrom(e.leaf, `event ${i}'s leaf`) : fail(`event ${i} of the page is malformed`)));
+    const events = leaves.map((leaf, i) => {
+      const decoded = guard(`event ${i} of the page`, () => decodeAuditEvent(leaf));
       // No gaps: the whole log is every index in order, so a deleted row shows.
-      if (decoded.index !== e.index || decoded.index !== after + 1 + i) fail(`event ${i} of the page is not at index ${after + 1 + i}: the log has a gap or is out of order`);
+      if (decoded.index !== (res.events as Record<string, unknown>[])[i]!.index || decoded.index !== after + 1 + i) fail(`event ${i} of the page is not at index ${after + 1 + i}: the log has a gap or is out of order`);
       return historyEvent(decoded);
     });
-    const next = res.next;
-    if (next !== null && (typeof next !== 'number' || next !== events[events.length - 1]?.index)) fail('the audit log page does not advance');
-    return { events, next };
+    const last = after + events.length;
+    if (events.length < room) fail(`the audit log page stops at event ${last}, before the end of the signed log of ${cp.size} events`);
+    if (res.next !== null && res.next !== last) fail('the audit log page does not advance');
+    if (events.length > 0) await this.provePage(leaves, after + 1, cp);
+    // The page reaches the checkpoint's end: newer events wait for the next checkpoint.
+    return { events, next: last < cp.size - 1 ? last : null, checkpointSize: cp.size };
+  }
+
+  /** The page's leaves are the tree's leaves from `first` on ([Note: proving a page of the log]). */
+  private async provePage(leaves: Uint8Array[], first: number, cp: AuditCheckpoint): Promise<void> {
+    const proofOf = async (index: number) =>
+      proofFrom(((await this.http.json<unknown>('GET', `/v1/audit/inclusion?index=${index}&size=${cp.size}`)) as { proof?: unknown } | null)?.proof, `the inclusion proof of event ${index}`);
+    const lastIndex = first + leaves.length - 1;
+    const [firstProof, lastProof] = await Promise.all([proofOf(first), lastIndex === first ? undefined : proofOf(lastIndex)]);
+    const root = guard(`the audit log page of events ${first} to ${lastIndex}`, () => rootFromRange(leaves.map(hashLeaf), first, cp.size, firstProof, lastProof ?? firstProof));
+    if (!equalBytes(root, cp.root)) fail(`the audit log page of events ${first} to ${lastIndex} is not the signed log's: an event was changed, added or removed`);
   }
 
   // [Note: events seen stay]

@@ -221,10 +221,10 @@ export class VaultService {
     return new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' });
   }
 
-  /** Administrators: the whole log, a page at a time. */
-  async activity(after: number | null): Promise<{ events: HistoryEventView[]; next: number | null }> {
+  /** Administrators: the whole log, a page at a time, each proven against the signed checkpoint of `checkpointSize` events. */
+  async activity(after: number | null): Promise<{ events: HistoryEventView[]; next: number | null; checkpointSize: number }> {
     const page = await this.unlocked().auditLog({ limit: 100, ...(after === null ? {} : { after }) });
-    return { events: page.events.map(eventView), next: page.next };
+    return { events: page.events.map(eventView), next: page.next, checkpointSize: page.checkpointSize };
   }
 
   evidenceBundle(recordId: string): Promise<Blob> {
