@@ -16,12 +16,15 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     // The preload polyfill is only for browsers without modulepreload; it is not needed here.
-    modulePreload: { polyfill: false },
+    // Screens loaded by import() preload their files themselves, with integrity
+    // (web/src/lazy-screens.ts): Vite's own preload of them would fetch them without it.
+    modulePreload: { polyfill: false, resolveDependencies: (_file, deps, { hostType }) => (hostType === 'html' ? deps : []) },
     // Chunks are small enough to be fetched by a slow phone; the worker holds libsodium.
     chunkSizeWarningLimit: 2048,
     sourcemap: false,
   },
-  plugins: [integrity()],
+  // Only the screen folders' index.ts may be loaded by import(): [Note: screens loaded after login].
+  plugins: [integrity({ lazy: /^\/src\/screens\/[^/]+\/index\.ts$/ })],
   worker: { format: 'es' },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
 });

@@ -3,21 +3,20 @@ import { useStore } from './state/store.ts';
 import { ErrorNotice } from './components/Notice.tsx';
 import { t } from './i18n/index.ts';
 import { Header } from './components/Header.tsx';
+import { LazyScreen } from './components/LazyScreen.tsx';
+// The first page: what is drawn before anyone logs in (and the recovery words that follow
+// a registration, which must not wait on the network). Every other screen is loaded when
+// first shown (web/src/lazy-screens.ts); these imports are of types only.
 import { Login } from './screens/auth/Login.tsx';
 import { Register } from './screens/auth/Register.tsx';
 import { Recover } from './screens/auth/Recover.tsx';
 import { RecoveryWords } from './screens/auth/RecoveryWords.tsx';
-import { RecordList } from './screens/records/RecordList.tsx';
-import { RecordView } from './screens/records/RecordView.tsx';
-import { RecordEditor } from './screens/records/RecordEditor.tsx';
-import { Versions } from './screens/records/Versions.tsx';
-import { Account } from './screens/account/Account.tsx';
-import { Contacts } from './screens/contacts/Contacts.tsx';
-import { Share } from './screens/sharing/Share.tsx';
-import { Inbox } from './screens/sharing/Inbox.tsx';
-import { History } from './screens/history/History.tsx';
-import { Activity } from './screens/history/Activity.tsx';
-import { VerifyExport } from './screens/verify/VerifyExport.tsx';
+import type * as Records from './screens/records/index.ts';
+import type * as AccountScreens from './screens/account/index.ts';
+import type * as ContactScreens from './screens/contacts/index.ts';
+import type * as Sharing from './screens/sharing/index.ts';
+import type * as HistoryScreens from './screens/history/index.ts';
+import type * as Verify from './screens/verify/index.ts';
 
 function Screen() {
   const store = useStore();
@@ -34,27 +33,27 @@ function Screen() {
     case 'recovery-words':
       return <RecoveryWords words={route.words} />;
     case 'records':
-      return <RecordList />;
+      return <LazyScreen folder="records" render={(s: typeof Records) => <s.RecordList />} />;
     case 'record':
-      return <RecordView id={route.id} />;
+      return <LazyScreen folder="records" render={(s: typeof Records) => <s.RecordView id={route.id} />} />;
     case 'edit':
-      return <RecordEditor key={route.id ?? 'new'} id={route.id} />;
+      return <LazyScreen folder="records" render={(s: typeof Records) => <s.RecordEditor key={route.id ?? 'new'} id={route.id} />} />;
     case 'versions':
-      return <Versions id={route.id} />;
+      return <LazyScreen folder="records" render={(s: typeof Records) => <s.Versions id={route.id} />} />;
     case 'account':
-      return <Account />;
+      return <LazyScreen folder="account" render={(s: typeof AccountScreens) => <s.Account />} />;
     case 'contacts':
-      return <Contacts key={route.handle ?? ''} initial={route.handle} />;
+      return <LazyScreen folder="contacts" render={(s: typeof ContactScreens) => <s.Contacts key={route.handle ?? ''} initial={route.handle} />} />;
     case 'share':
-      return <Share ids={route.ids} />;
+      return <LazyScreen folder="sharing" render={(s: typeof Sharing) => <s.Share ids={route.ids} />} />;
     case 'inbox':
-      return <Inbox />;
+      return <LazyScreen folder="sharing" render={(s: typeof Sharing) => <s.Inbox />} />;
     case 'history':
-      return <History id={route.id} />;
+      return <LazyScreen folder="history" render={(s: typeof HistoryScreens) => <s.History id={route.id} />} />;
     case 'activity':
-      return <Activity />;
+      return <LazyScreen folder="history" render={(s: typeof HistoryScreens) => <s.Activity />} />;
     case 'verify':
-      return <VerifyExport />;
+      return <LazyScreen folder="verify" render={(s: typeof Verify) => <s.VerifyExport />} />;
   }
 }
 

@@ -38,6 +38,8 @@ const KNOWN: Record<string, string> = {
   VAULT_ERR_BODY_TOO_LARGE: 'errors.recordTooLarge',
   VAULT_ERR_INTERNAL: 'errors.server',
   VAULT_ERR_BUNDLE: 'errors.bundle',
+  VAULT_ERR_SCREEN_LOAD: 'errors.screenLoad',
+  VAULT_ERR_SCREEN_INTEGRITY: 'errors.screenIntegrity',
 };
 
 export function failureOf(err: unknown): WorkerFailure {

@@ -4,6 +4,7 @@ import { useStore } from '../../state/store.ts';
 import { Field } from '../../components/Field.tsx';
 import { ErrorNotice, Info } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
+import { loadScreens } from '../../lazy-screens.ts';
 
 export function Login() {
   const store = useStore();
@@ -14,6 +15,8 @@ export function Login() {
 
   const submit = (e: Event) => {
     e.preventDefault();
+    // The list comes next: its code is fetched while the passphrase is being stretched.
+    loadScreens('records').catch(() => undefined);
     void run(async () => {
       const account = await store.client.api.login(handle, passphrase);
       setPassphrase('');
