@@ -5,6 +5,8 @@ import * as m0003 from './0003_files.ts';
 import * as m0004 from './0004_sharing.ts';
 import * as m0005 from './0005_audit.ts';
 import * as m0006 from './0006_audit_append.ts';
+import * as m0007 from './0007_session_labels.ts';
+import * as m0008 from './0008_audit_addresses.ts';
 
 // Listed statically (not read from the folder) so the set is the same in every
 // runtime and bundle. Names sort in the order they must run.
@@ -15,4 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0004_sharing': m0004,
   '0005_audit': m0005,
   '0006_audit_append': m0006,
+  '0007_session_labels': m0007,
+  '0008_audit_addresses': m0008,
 };

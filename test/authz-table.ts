@@ -101,6 +101,11 @@ export const TABLE: Row[] = [
     method: 'DELETE', path: '/v1/sessions/{id}', expect: ownerAlone(204), writes: true,
     request: async (c) => ({ path: `/v1/sessions/${c.unknown ? randomUUID() : (await c.w.freshSession(c.w.owner)).id}` }),
   },
+  {
+    // A well-formed envelope: the server checks only its size and version byte.
+    method: 'PUT', path: '/v1/sessions/current/label', expect: signedIn(204), writes: true,
+    request: () => ({ path: '/v1/sessions/current/label', json: { label: Buffer.concat([Buffer.from([1]), randomBytes(168)]).toString('base64url') } }),
+  },
   { method: 'POST', path: '/v1/invites/', expect: adminOnly(201), writes: true, request: () => ({ path: '/v1/invites/', json: {} }) },
 
   {
@@ -183,6 +188,15 @@ export const TABLE: Row[] = [
   { method: 'GET', path: '/v1/audit/inclusion', expect: signedIn(200), request: () => ({ path: '/v1/audit/inclusion?index=0&size=2' }) },
   { method: 'GET', path: '/v1/records/{id}/history', expect: readers(200), request: (c) => ({ path: `/v1/records/${orUnknown(c, c.w.record)}/history` }) },
   { method: 'GET', path: '/v1/audit/events', expect: adminOnly(200), request: () => ({ path: '/v1/audit/events?limit=10' }) },
+  {
+    // The address of R's creation (the owner's event): its actor and the administrator; for
+    // everyone else, like the administrator's own first event (index 0), it does not exist.
+    method: 'GET', path: '/v1/audit/events/{index}/address', expect: cells(UNAUTHENTICATED, ok(200), NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, ok(200)),
+    request: async (c) => {
+      const index = c.unknown ? 0 : (await c.w.owner.vault.recordHistory(c.w.record))[0]!.index;
+      return { path: `/v1/audit/events/${index}/address?size=${index + 1}` };
+    },
+  },
 ];
 
 const HEADINGS: Record<CallerName, string> = {

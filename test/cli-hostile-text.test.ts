@@ -21,8 +21,9 @@ const tvault = tvaultIn(work);
 const HOSTILE = '\x1b[2K\r\x1b]52;c;cm0gLXJmIH4=\x07\x1b]8;;https://evil.example/\x1b\\here\x1b]8;;\x1b\\\x07\u202eftp.exe\u2066\x9b2J\x85\u200f';
 const FAKE_ID = '00000000-0000-4000-8000-00000000dead';
 
-// The hostile server: the real one behind a proxy that puts escapes in session labels and
-// in an error message.
+// The hostile server: the real one behind a proxy that puts escapes in an error message and
+// in what a session label was before labels were encrypted (`device`), and replaces the
+// encrypted labels, which it cannot forge ([Note: session labels] in client-lib).
 const proxy = createServer(async (req, res) => {
   const parts: Buffer[] = [];
   for await (const p of req) parts.push(p as Buffer);
@@ -34,8 +35,8 @@ const proxy = createServer(async (req, res) => {
   const answer = await fetch(`${server.url}${req.url}`, { method: req.method!, headers, ...(parts.length ? { body: Buffer.concat(parts) } : {}) });
   let body = Buffer.from(await answer.arrayBuffer());
   if (req.url === '/v1/sessions' && req.method === 'GET') {
-    const json = JSON.parse(body.toString()) as { sessions: { device: string | null }[] };
-    for (const s of json.sessions) s.device = `laptop${HOSTILE}`;
+    const json = JSON.parse(body.toString()) as { sessions: { device?: string; label: string | null }[] };
+    for (const s of json.sessions) Object.assign(s, { device: `laptop${HOSTILE}`, label: 'A'.repeat(226) });
     body = Buffer.from(JSON.stringify(json));
   }
   const skip = ['content-length', 'content-encoding', 'transfer-encoding', 'connection'];
@@ -90,7 +91,10 @@ t.test("a shared record whose every field carries escapes reaches the reviewer's
       t.match(r.stdout, 'foto\\x1b[2K');
     }
     if (what === 'show --json') t.same((JSON.parse(r.stdout) as { fields: unknown }).fields, fields, 'the JSON parses to the very same fields');
-    if (what === 'sessions') t.match(r.stdout, 'laptop\\x1b[2K');
+    if (what === 'sessions') {
+      t.match(r.stdout, 'name unreadable: altered on the server', "the server's label is shown as unreadable, not as a name");
+      t.notMatch(r.stdout, 'laptop', 'the clear text it adds is not shown at all');
+    }
     if (what.startsWith('an error')) {
       t.equal(r.code, 7);
       t.match(r.stderr, 'no such record\\x1b[2K');

@@ -13,7 +13,7 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['post', '/v1/auth/prelogin'], ['post', '/v1/auth/register'], ['post', '/v1/auth/login'], ['post', '/v1/auth/logout'],
     ['post', '/v1/auth/recover/start'], ['post', '/v1/auth/recover/finish'],
     ['get', '/v1/account/'], ['post', '/v1/account/passphrase'],
-    ['get', '/v1/sessions/'], ['delete', '/v1/sessions/{id}'],
+    ['get', '/v1/sessions/'], ['delete', '/v1/sessions/{id}'], ['put', '/v1/sessions/current/label'],
     ['post', '/v1/invites/'],
     ['post', '/v1/records/'], ['get', '/v1/records/'], ['get', '/v1/records/{id}'], ['delete', '/v1/records/{id}'],
     ['get', '/v1/records/{id}/versions'], ['post', '/v1/records/{id}/versions'],
@@ -23,7 +23,7 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['post', '/v1/records/{id}/grants'], ['get', '/v1/records/{id}/grants'], ['delete', '/v1/records/{id}/grants/{handle}'],
     ['get', '/v1/records/{id}/keys'], ['get', '/v1/shared'],
     ['get', '/v1/audit/key'], ['get', '/v1/audit/checkpoint'], ['get', '/v1/audit/consistency'], ['get', '/v1/audit/inclusion'],
-    ['get', '/v1/records/{id}/history'], ['get', '/v1/audit/events'],
+    ['get', '/v1/records/{id}/history'], ['get', '/v1/audit/events'], ['get', '/v1/audit/events/{index}/address'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];

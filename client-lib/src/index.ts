@@ -17,6 +17,7 @@ export type { GrantInfo, GrantStatus, SharedRecordInfo } from './sharing/client.
 export { cryptoReady, verifyExport } from './audit/export.ts';
 export type { AuditExport } from './audit/export.ts';
 export type { AuditHistoryEvent } from './audit/events.ts';
+export type { AuditAddress } from './audit/address.ts';
 export type { AuditCheckpoint } from './audit/client.ts';
 export type { AuditAction, AuditOutcome, NewerAuditWord } from '@testimony-vault/protocol';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */

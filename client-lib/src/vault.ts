@@ -2,6 +2,7 @@ import { Http } from './api/http.ts';
 import type { WireKdf, WireSession } from './api/wire.ts';
 import { newAccountMaterial, kdfFromWire, kdfToWire, openMasterKey, openMasterKeyWithRecovery, passphraseMaterial } from './account/material.ts';
 import { openSession, type Unlocked } from './account/session.ts';
+import { openSessionLabel } from './account/session-label.ts';
 import { fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_ALGORITHM, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
 import { fingerprint } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
@@ -20,6 +21,7 @@ import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './rec
 import { AuditClient, type AuditCheckpoint } from './audit/client.ts';
 import type { AuditHistoryEvent } from './audit/events.ts';
 import type { AuditExport } from './audit/export.ts';
+import { provenAddress, type AuditAddress } from './audit/address.ts';
 
 export interface ConnectOptions {
   /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
@@ -29,7 +31,10 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
   /** Where the client remembers versions seen and pinned keys (default: in memory). */
   state?: StateStore;
-  /** A label for the session list, e.g. "laptop". Stored by the server in the clear. */
+  /**
+   * A label for the session list, e.g. "laptop": at most 100 bytes of printable text, stored
+   * encrypted under a key of the master key ([Note: session labels]).
+   */
   device?: string;
   /**
    * Minimum Argon2id cost this client accepts. Defaults to KDF_FLOOR (256 MiB, 3 passes).
@@ -77,7 +82,13 @@ export interface RecoverOptions extends ConnectOptions {
 
 export interface SessionInfo {
   id: string;
+  /** The session's label, decrypted here; null when it has none or it is unreadable. */
   device: string | null;
+  /**
+   * True when the stored label does not open for this account and session: the server
+   * altered it or moved it from another session. Show it as such, never as a name.
+   */
+  deviceUnreadable: boolean;
   createdAt: Date;
   lastUsedAt: Date;
   expiresAt: Date;
@@ -249,14 +260,29 @@ export class Vault {
 
   async sessions(): Promise<SessionInfo[]> {
     const res = await this.http.json<{ sessions: WireSession[] }>('GET', '/v1/sessions');
-    return res.sessions.map((w) => ({
-      id: w.id,
-      device: w.device,
-      current: w.current,
-      createdAt: new Date(w.createdAt),
-      lastUsedAt: new Date(w.lastUsedAt),
-      expiresAt: new Date(w.expiresAt),
-    }));
+    return res.sessions.map((w) => {
+      const device = this.sessionLabel(w);
+      return {
+        id: w.id,
+        device: typeof device === 'string' ? device : null,
+        deviceUnreadable: device instanceof DecryptionError,
+        current: w.current,
+        createdAt: new Date(w.createdAt),
+        lastUsedAt: new Date(w.lastUsedAt),
+        expiresAt: new Date(w.expiresAt),
+      };
+    });
+  }
+
+  /** A session's label, null when it has none, or the DecryptionError that says it is unreadable. */
+  private sessionLabel(w: WireSession): string | null | DecryptionError {
+    if (w.label === null || w.label === undefined) return null;
+    try {
+      return openSessionLabel(this.s, this.me.masterKey, this.me.identity.signPublicKey, w.id, w.label);
+    } catch (err) {
+      if (err instanceof DecryptionError) return err;
+      throw err;
+    }
   }
 
   /** Ends one of this account's sessions (another device, or this one). */
@@ -453,6 +479,17 @@ export class Vault {
    */
   auditLog(options: { after?: number; limit?: number } = {}): Promise<{ events: AuditHistoryEvent[]; next: number | null; checkpointSize: number }> {
     return this.audit.events(options.after, options.limit);
+  }
+
+  /**
+   * The client address recorded with event `index` (AUDIT_LOG_IP), proven against the
+   * commitment in its leaf, itself proven in a verified checkpoint: administrators for any
+   * event, others for their own and those about their records. After the server's
+   * retention time the address is gone (`erased`) and the leaf still verifies. Throws
+   * AuditLogError when the server's address is not the one the leaf committed to.
+   */
+  async auditAddress(index: number): Promise<AuditAddress> {
+    return provenAddress(this.http, await this.audit.checkpoint(), index);
   }
 
   /** Administrators: a single-use invite code for REGISTRATION=invite. */

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { concat, equalBytes, field, fromUtf8, u64be, utf8, uuidBytes } from './bytes.ts';
 import { HANDLE_PATTERN } from './limits.ts';
+import { LABEL } from './labels.ts';
 
 // [Note: audit encodings]
 // The bytes of an audit event (a Merkle leaf) and of a signed checkpoint, shared by the
@@ -9,6 +10,8 @@ import { HANDLE_PATTERN } from './limits.ts';
 // "Audit log", is the specification.
 
 export const AUDIT_EVENT_LABEL = 'tvault/v1/audit-event';
+/** Version 2: the address field holds a commitment to the address ([Note: audit addresses]). */
+export const AUDIT_EVENT_LABEL_V2 = 'tvault/v2/audit-event';
 
 export const AUDIT_ACTIONS = [
   'account.register',
@@ -65,8 +68,16 @@ export interface AuditEvent {
   subject: string | null;
   /** Leaf hash of the previous event about the same record, or null for its first. */
   prev: Uint8Array | null;
-  /** Client address, only when the operator configured AUDIT_LOG_IP. */
+  /**
+   * Client address in the leaf itself: only in version-1 events written before addresses
+   * were committed to ([Note: audit addresses]); null in every event written since.
+   */
   ip: string | null;
+  /**
+   * Version-2 events only (AUDIT_LOG_IP on): SHA-256 commitment to the client's address
+   * and a random opening kept apart from the log and erased after the retention time.
+   */
+  addressCommitment?: Uint8Array;
   /**
    * 16 random bytes, so that an event cannot be guessed from its leaf hash: inclusion
    * proofs hand anyone the hashes of neighbouring leaves, which without a salt could be
@@ -76,6 +87,29 @@ export interface AuditEvent {
 }
 
 export const AUDIT_SALT_BYTES = 16;
+export const AUDIT_ADDRESS_OPENING_BYTES = 32;
+
+// [Note: audit addresses]
+// With AUDIT_LOG_IP on, the server records each event's client address, but not in the leaf,
+// which can never change without breaking every checkpoint after it. The leaf (version 2)
+// holds commitment = SHA-256("tvault/v1/audit-address" ‖ field(address) ‖ field(opening)),
+// with a random 32-byte opening per event; the address and its opening are kept in a table
+// of their own and deleted after AUDIT_IP_RETENTION_DAYS. Until then anyone shown the event
+// can check the address against the leaf (a changed address fails); afterwards the leaf
+// still verifies and the commitment, with 256 random bits of opening gone, tells nothing
+// about the address. Events without an address keep the version-1 encoding (its address
+// field empty), byte for byte what older clients read.
+
+export function auditAddressCommitment(address: string, opening: Uint8Array): Uint8Array {
+  if (opening.length !== AUDIT_ADDRESS_OPENING_BYTES) throw new RangeError('audit address opening is not 32 bytes');
+  return sha256(concat(utf8(LABEL.auditAddress), field(utf8(address)), field(opening)));
+}
+
+/** True when `address` and `opening` are what the event's leaf committed to. */
+export function auditAddressMatches(event: AuditEvent, address: string, opening: Uint8Array): boolean {
+  if (event.addressCommitment === undefined || !IP_SHAPE.test(address) || opening.length !== AUDIT_ADDRESS_OPENING_BYTES) return false;
+  return equalBytes(auditAddressCommitment(address, opening), event.addressCommitment);
+}
 
 const text = (v: string | null) => field(v === null ? new Uint8Array(0) : utf8(v));
 const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidBytes(v));
@@ -84,6 +118,8 @@ const id = (v: string | null) => field(v === null ? new Uint8Array(0) : uuidByte
  * leaf = "tvault/v1/audit-event" ‖ u64be(index) ‖ u64be(at) ‖ field(actor) ‖ field(action)
  *        ‖ field(outcome) ‖ field(recordId 16 | empty) ‖ field(fileId 16 | empty)
  *        ‖ field(subject) ‖ field(prev 32 | empty) ‖ field(ip) ‖ field(salt 16)
+ * version 2 (an event with an address): label "tvault/v2/audit-event" and field(ip) replaced
+ * by field(addressCommitment 32); the rest is the same.
  */
 export function encodeAuditEvent(e: AuditEvent): Uint8Array {
   return assembleAuditLeaf(auditLeafParts(e), e.index, e.prev);
@@ -99,15 +135,17 @@ export interface AuditLeafParts {
   beforeIndex: Uint8Array;
   /** u64be(at) ‖ field(actor) … field(subject). */
   beforePrev: Uint8Array;
-  /** field(ip) ‖ field(salt). */
+  /** field(ip) ‖ field(salt), or in version 2 field(addressCommitment) ‖ field(salt). */
   afterPrev: Uint8Array;
 }
 
 export function auditLeafParts(e: Omit<AuditEvent, 'index' | 'prev'>): AuditLeafParts {
+  const commitment = e.addressCommitment;
+  if (commitment !== undefined && (e.ip !== null || commitment.length !== 32)) throw new RangeError('a version-2 audit event has a 32-byte address commitment and no address');
   return {
-    beforeIndex: utf8(AUDIT_EVENT_LABEL),
+    beforeIndex: utf8(commitment === undefined ? AUDIT_EVENT_LABEL : AUDIT_EVENT_LABEL_V2),
     beforePrev: concat(u64be(e.at), text(e.actor), text(e.action), text(e.outcome), id(e.recordId), id(e.fileId), text(e.subject)),
-    afterPrev: concat(text(e.ip), field(e.salt)),
+    afterPrev: concat(commitment === undefined ? text(e.ip) : field(commitment), field(e.salt)),
   };
 }
 
@@ -120,10 +158,13 @@ function uuidText(b: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Parses a leaf; throws RangeError on anything that is not exactly a version-1 event. */
+const startsWith = (leaf: Uint8Array, label: Uint8Array) => leaf.length >= label.length && equalBytes(leaf.subarray(0, label.length), label);
+
+/** Parses a leaf; throws RangeError on anything that is not exactly a version-1 or version-2 event. */
 export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
-  const label = utf8(AUDIT_EVENT_LABEL);
-  if (leaf.length < label.length || !equalBytes(leaf.subarray(0, label.length), label)) throw new RangeError('not an audit event');
+  const v2 = startsWith(leaf, utf8(AUDIT_EVENT_LABEL_V2));
+  const label = utf8(v2 ? AUDIT_EVENT_LABEL_V2 : AUDIT_EVENT_LABEL);
+  if (!startsWith(leaf, label)) throw new RangeError('not an audit event');
   const view = new DataView(leaf.buffer, leaf.byteOffset, leaf.byteLength);
   let at = label.length;
   const u64 = () => {
@@ -166,7 +207,9 @@ export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
   const fileId = uuid();
   const subject = str();
   const prevBytes = next();
-  const ip = str();
+  const commitment = v2 ? next() : undefined;
+  const ip = v2 ? null : str();
+  if (commitment !== undefined && commitment.length !== 32) throw new RangeError('audit event address commitment is not 32 bytes');
   const salt = next();
   if (salt.length !== AUDIT_SALT_BYTES) throw new RangeError('audit event salt is not 16 bytes');
   if (at !== leaf.length) throw new RangeError('audit event has trailing bytes');
@@ -189,6 +232,7 @@ export function decodeAuditEvent(leaf: Uint8Array): AuditEvent {
     prev: prevBytes.length === 0 ? null : prevBytes.slice(),
     ip,
     salt: salt.slice(),
+    ...(commitment === undefined ? {} : { addressCommitment: commitment.slice() }),
   };
   // One event, one encoding: the UTF-8 decoder drops a leading byte-order mark, so without
   // this check two different leaves (two different leaf hashes) could read as the same event.

@@ -23,6 +23,8 @@ export const LABEL = {
   localStateName: 'tvault/v2/local-state/name',
   localStateValue: 'tvault/v2/local-state/value',
   kdfSalt: 'tvault/v2/kdf-salt',
+  sessionLabel: 'tvault/v1/session-label',
+  auditAddress: 'tvault/v1/audit-address',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */
@@ -34,6 +36,8 @@ export const KDF_CONTEXT = {
   localStateKey: 'tv-lst-1',
   /** Subkeys of the local-state key: 1 names entries, 2 encrypts their values. */
   localStateSubkeys: 'tv-lss-2',
+  /** Encrypts this account's session labels (the device names in the sessions list). */
+  sessionLabelKey: 'tv-slb-1',
 } as const;
 
 /** First byte of every self-describing envelope this version writes. */

@@ -58,5 +58,15 @@ export const WRAPPED_COMMITTED_FILE_KEY_BYTES = WRAPPED_FILE_KEY_BYTES + 8 + 32 
 
 /** Largest contact-list envelope a server accepts (a few thousand contacts). */
 export const MAX_CONTACT_LIST_BYTES = 1024 * 1024;
+/**
+ * A session label (the device name in the sessions list) is at most this many UTF-8 bytes,
+ * padded to SESSION_LABEL_PADDED_BYTES before it is encrypted, so every stored label has the
+ * same size and its length tells nothing ("web" and "tvault on linux" look alike).
+ */
+export const SESSION_LABEL_MAX_BYTES = 100;
+export const SESSION_LABEL_PADDED_BYTES = 128;
+/** The only size of a stored session label: version byte + nonce + padded label + tag. */
+export const SESSION_LABEL_ENVELOPE_BYTES = 1 + NONCE_BYTES + SESSION_LABEL_PADDED_BYTES + TAG_BYTES;
+
 /** How far a grant's timestamp may be from the server's clock. */
 export const GRANT_CLOCK_SKEW_MS = 10 * 60 * 1000;

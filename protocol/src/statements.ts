@@ -78,3 +78,12 @@ export function contactListAad(handle: string, version: number): Uint8Array {
 export function contactListStatement(handle: string, version: number, bodyHash: Uint8Array): Uint8Array {
   return concat(utf8(LABEL.contactListSignature), field(utf8(handle)), u32be(version), field(bodyHash));
 }
+
+/**
+ * Associated data of a session label: the account (its signing key, which the client has
+ * verified, not the server's account id) and the session it names, so a server cannot move
+ * a label to another session or another account.
+ */
+export function sessionLabelAad(accountSignPublicKey: Uint8Array, sessionId: string): Uint8Array {
+  return concat(utf8(LABEL.sessionLabel), field(accountSignPublicKey), field(uuidBytes(sessionId)));
+}

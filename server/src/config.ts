@@ -54,6 +54,8 @@ const ConfigSchema = Type.Object({
   AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   AUDIT_SIGNING_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
   AUDIT_LOG_IP: Type.Boolean({ default: false }),
+  // Days an event's client address (AUDIT_LOG_IP) is kept; then it is erased and the log still verifies.
+  AUDIT_IP_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0, maximum: 3650 }),
   // A folder path: no NUL, which the file system would refuse only at the first request.
   WEB_DIST_DIR: Type.String({ default: DEFAULT_WEB_DIST_DIR, minLength: 1, pattern: '^[^\\u0000]+$' }),
 });

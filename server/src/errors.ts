@@ -24,6 +24,7 @@ export const ERR = {
   INVITE_REQUIRED: createError('VAULT_ERR_INVITE_REQUIRED', 'registration needs a valid invite code', 403),
   INVITE_INVALID: createError('VAULT_ERR_INVITE_INVALID', 'invite code is unknown, used or expired', 403),
   WEAK_KDF: createError('VAULT_ERR_WEAK_KDF', 'key derivation parameters are below the minimum', 400),
+  SESSION_LABEL_INVALID: createError('VAULT_ERR_SESSION_LABEL_INVALID', 'a session label is a version-1 envelope of exactly %s bytes', 400),
   SIGNATURE_INVALID: createError('VAULT_ERR_SIGNATURE_INVALID', 'signature does not verify', 400),
   VERSION_CONFLICT: createError('VAULT_ERR_VERSION_CONFLICT', 'the version sent does not match the current version of the record', 409),
   KEY_VERSION_CONFLICT: createError('VAULT_ERR_KEY_VERSION_CONFLICT', 'key version does not match the record', 409),

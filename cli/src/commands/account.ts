@@ -103,7 +103,10 @@ export function accountCommands(program: Command, ctx: () => Context, t: Transla
         }
         const sessions = await vault.sessions();
         if (c.options.json) return c.printJson(sessions);
-        for (const s of sessions) c.print(`${s.id}  ${s.device ?? '-'}  ${c.dates.time(s.lastUsedAt)}  ${s.current ? c.t('sessions.current') : ''}`);
+        for (const s of sessions) {
+          const name = s.deviceUnreadable ? c.t('sessions.unreadable') : (s.device ?? c.t('sessions.unnamed'));
+          c.print(`${s.id}  ${name}  ${c.dates.time(s.lastUsedAt)}  ${s.current ? c.t('sessions.current') : ''}`);
+        }
       });
     });
 

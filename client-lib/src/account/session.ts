@@ -6,6 +6,7 @@ import type { KdfParams } from '../crypto/kdf.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, IntegrityError, WrongPassphraseError } from '../errors.ts';
 import { openMasterKey } from './material.ts';
+import { checkSessionLabel, sealSessionLabel } from './session-label.ts';
 
 /** What an unlocked client holds in memory (and nowhere else). */
 export interface Unlocked {
@@ -39,13 +40,18 @@ export function identityFromWire(w: WireIdentity): PublicIdentity {
   }
 }
 
-/** Sends the login key; on success opens the key bundle the server returns. */
+/**
+ * Sends the login key; on success opens the key bundle the server returns and, given a
+ * `device` label, stores it encrypted for this session ([Note: session labels]): the label
+ * needs the master key and the session id, which exist only after the login.
+ */
 export async function openSession(
   s: Sodium, http: Http, handle: string, loginKey: Uint8Array, kek: Uint8Array, kdf: KdfParams, device?: string,
 ): Promise<Unlocked> {
+  if (device !== undefined) checkSessionLabel(device);
   let login: WireLogin;
   try {
-    login = await http.json<WireLogin>('POST', '/v1/auth/login', { handle, loginKey: b64(loginKey), device });
+    login = await http.json<WireLogin>('POST', '/v1/auth/login', { handle, loginKey: b64(loginKey) });
   } catch (err) {
     if (err instanceof ApiError && err.code === 'VAULT_ERR_BAD_CREDENTIALS') throw new WrongPassphraseError();
     throw err;
@@ -59,6 +65,9 @@ export async function openSession(
   if (identity.handle !== handle || login.account.handle !== handle) throw new IntegrityError('server returned another account');
   verifyIdentity(s, identity);
   const privateKeys = unwrapPrivateKeys(s, masterKey, identity, fromBase64Url(login.keys.wrappedPrivateKeys));
+  if (device !== undefined) {
+    await http.json('PUT', '/v1/sessions/current/label', { label: sealSessionLabel(s, masterKey, identity.signPublicKey, login.sessionId, device) });
+  }
   return {
     accountId: login.account.id,
     handle,

@@ -30,7 +30,8 @@ export interface WireLogin {
 
 export interface WireSession {
   id: string;
-  device: string | null;
+  /** The encrypted label, base64url ([Note: session labels]). */
+  label: string | null;
   createdAt: string;
   lastUsedAt: string;
   expiresAt: string;

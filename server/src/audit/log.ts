@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { randomBytes } from 'node:crypto';
-import { AUDIT_SALT_BYTES, auditLeafParts, type AuditAction, type AuditOutcome } from '@testimony-vault/protocol';
+import { AUDIT_ADDRESS_OPENING_BYTES, AUDIT_SALT_BYTES, auditAddressCommitment, auditLeafParts, type AuditAction, type AuditOutcome } from '@testimony-vault/protocol';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -13,6 +13,7 @@ export interface AuditEntry {
   recordId?: string | null;
   fileId?: string | null;
   subject?: string | null;
+  /** The client's address (AUDIT_LOG_IP): committed to in the leaf, kept apart ([Note: audit addresses]). */
   ip?: string | null;
 }
 
@@ -55,6 +56,8 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
   const rows = entries.map((e, n) => {
     const recordId = e.recordId ?? null;
     const fileId = e.fileId ?? null;
+    const address = e.ip ?? null;
+    const opening = address === null ? null : randomBytes(AUDIT_ADDRESS_OPENING_BYTES);
     const parts = auditLeafParts({
       at: now.getTime(),
       actor: e.actor?.handle ?? null,
@@ -63,15 +66,25 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
       recordId,
       fileId,
       subject: e.subject ?? null,
-      ip: e.ip ?? null,
+      ip: null,
       salt: randomBytes(AUDIT_SALT_BYTES),
+      ...(address === null || opening === null ? {} : { addressCommitment: auditAddressCommitment(address, opening) }),
     });
     // Typed here: a VALUES list does not give its parameters the function's types.
-    return sql`(${n}::int, ${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea)`;
+    return sql`(${n}::int, ${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea, ${address}::text, ${opening}::bytea)`;
   });
+  // The address and its opening are written by the same statement as the event, so neither
+  // exists without the other.
   const { rows: out } = await sql<{ n: number; idx: number }>`
-    select v.n, public.audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
-    from (values ${sql.join(rows)}) as v(n, at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev)`.execute(db);
+    with appended as (
+      select v.n, v.at, v.address, v.opening,
+        public.audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
+      from (values ${sql.join(rows)}) as v(n, at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev, address, opening)
+    ), kept as (
+      insert into audit_addresses (idx, at, address, opening)
+      select idx, at, address, opening from appended where address is not null
+    )
+    select n, idx from appended`.execute(db);
   if (out.length !== entries.length) throw new Error('audit append wrote a different number of events');
   const indices: number[] = [];
   for (const r of out) indices[r.n] = Number(r.idx);

@@ -28,7 +28,8 @@ export interface SessionTable {
   id: Generated<string>;
   account_id: string;
   token_hash: Buffer;
-  device: string | null;
+  /** The client's encrypted label (docs/PROTOCOL.md "Session labels"), or null until it sets one. */
+  label: Buffer | null;
   created_at: CreatedAt;
   last_used_at: ColumnType<Date, Date | undefined, Date>;
   expires_at: Date;
@@ -133,6 +134,14 @@ export interface AuditEventTable {
   leaf_hash: Buffer;
 }
 
+/** An event's client address and the opening of its leaf's commitment, until the retention time ends. */
+export interface AuditAddressTable {
+  idx: ColumnType<string | number, number, never>;
+  at: Date;
+  address: string;
+  opening: Buffer;
+}
+
 export interface AuditNodeTable {
   level: number;
   // bigint: node-postgres returns text, PGlite a number; read it through Number().
@@ -154,6 +163,7 @@ export interface Database {
   grants: GrantTable;
   audit_events: AuditEventTable;
   audit_nodes: AuditNodeTable;
+  audit_addresses: AuditAddressTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -4,6 +4,7 @@ import { Strict, Uuid, b64, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { readableRecord } from '../records/repository.ts';
 import { treeSize } from '../audit/log.ts';
+import { eventAddress } from '../audit/addresses.ts';
 import { storedConsistencyProof, storedInclusionProof, storedRoot } from '../audit/proofs.ts';
 
 // The audit log, read side (docs/PROTOCOL.md "Audit log"): signed checkpoints, proofs,
@@ -123,6 +124,51 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
           .execute();
         const last = rows[rows.length - 1];
         return { events: rows.map((r) => ({ index: Number(r.idx), leaf: b64(r.leaf) })), next: rows.length === limit && last ? Number(last.idx) : null };
+      },
+    );
+
+    app.get(
+      '/audit/events/:index/address',
+      {
+        onRequest: app.authenticate,
+        schema: {
+          summary: "One event's client address and the opening of its leaf's commitment, until the retention time ends (administrators: any event; others: their own, and those about their records)",
+          tags,
+          security,
+          params: Strict({ index: Size }),
+          querystring: Strict({ size: Size }),
+          response: {
+            200: Type.Object({
+              leaf: Type.String(),
+              proof: Proof,
+              address: Type.Union([Type.String(), Type.Null()], { description: 'null: none recorded, or erased' }),
+              opening: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        const { index } = request.params;
+        const { size } = request.query;
+        if (index >= size || size > (await treeSize(app.db))) throw new ERR.VALIDATION('need index < size <= the tree size');
+        const event = await app.db
+          .selectFrom('audit_events')
+          .leftJoin('records', 'records.id', 'audit_events.record_id')
+          .select(['audit_events.leaf', 'audit_events.actor_id', 'records.owner_id'])
+          .where('audit_events.idx', '=', index)
+          .executeTakeFirst();
+        // Whoever is shown the event elsewhere: the administrator, its actor, its record's owner.
+        const shown = event && (caller.isAdmin || event.actor_id === caller.accountId || event.owner_id === caller.accountId);
+        if (!shown) throw new ERR.NOT_FOUND();
+        const kept = await eventAddress(app.db, index);
+        return {
+          leaf: b64(event.leaf),
+          proof: (await storedInclusionProof(app.db, index, size)).map(b64),
+          address: kept?.address ?? null,
+          opening: kept ? b64(kept.opening) : null,
+        };
       },
     );
 };

@@ -108,12 +108,14 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Exchange a login key for a session token and the wrapped key bundle',
         tags,
-        body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(PlainText(100, 'a label for the session list, e.g. "laptop"')) }),
+        // `device`: older clients sent the session's label here in the clear. It is checked and
+        // ignored, never stored: labels are set encrypted afterwards (PUT /v1/sessions/current/label).
+        body: Strict({ handle: Handle, loginKey: Bytes(32), device: Type.Optional(PlainText(100, 'ignored (older clients); see PUT /v1/sessions/current/label')) }),
         response: { 200: LoginResponse, ...errors(401, 429, 503) },
       },
     },
     async (request) => {
-      const { handle, loginKey, device } = request.body;
+      const { handle, loginKey } = request.body;
       const key = decodeBytes('loginKey', loginKey, 32);
       const { account, ok } = await app.passwordWork.run(async () => {
         const account = await findAccountByHandle(app.db, handle);
@@ -126,7 +128,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         throw new ERR.BAD_CREDENTIALS();
       }
       const session = await app.db.transaction().execute(async (trx) => {
-        const created = await createSession(trx, account.id, config.SESSION_TTL_SECONDS, device ?? null);
+        const created = await createSession(trx, account.id, config.SESSION_TTL_SECONDS);
         await app.audit(trx, request, { action: 'account.login', outcome: 'ok', actor });
         return created;
       });

@@ -1,12 +1,26 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ERR } from '../errors.ts';
-import { Strict, Timestamp, Uuid, errors } from '../http/schemas.ts';
+import { ENVELOPE_V1, SESSION_LABEL_ENVELOPE_BYTES } from '@testimony-vault/protocol';
+import { BytesUpTo, Strict, Timestamp, Uuid, b64, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { endSession, listSessions } from '../sessions/repository.ts';
+import { endSession, listSessions, setSessionLabel } from '../sessions/repository.ts';
+
+// Session labels (a device's name in the list) are ciphertext the client made under a key
+// of the account's master key, bound to the account and the session (docs/PROTOCOL.md
+// "Session labels"): the server stores and returns them, and can read none.
+const LabelText = BytesUpTo(SESSION_LABEL_ENVELOPE_BYTES, 'the encrypted label, base64url');
+
+function decodeLabel(text: string): Buffer {
+  const label = Buffer.from(text, 'base64url');
+  if (label.toString('base64url') !== text || label.length !== SESSION_LABEL_ENVELOPE_BYTES || label[0] !== ENVELOPE_V1) {
+    throw new ERR.SESSION_LABEL_INVALID(SESSION_LABEL_ENVELOPE_BYTES);
+  }
+  return label;
+}
 
 const Session = Type.Object({
   id: Uuid,
-  device: Type.Union([Type.String(), Type.Null()]),
+  label: Type.Union([LabelText, Type.Null()]),
   createdAt: Timestamp,
   lastUsedAt: Timestamp,
   expiresAt: Timestamp,
@@ -27,13 +41,30 @@ const sessions: FastifyPluginAsyncTypebox = async (app) => {
       return {
         sessions: rows.map((r) => ({
           id: r.id,
-          device: r.device,
+          label: r.label === null ? null : b64(r.label),
           createdAt: r.created_at.toISOString(),
           lastUsedAt: r.last_used_at.toISOString(),
           expiresAt: r.expires_at.toISOString(),
           current: r.id === caller.sessionId,
         })),
       };
+    },
+  );
+
+  app.put(
+    '/current/label',
+    {
+      schema: {
+        summary: "Set this session's encrypted label",
+        tags,
+        security,
+        body: Strict({ label: LabelText }),
+        response: { 204: Type.Null(), ...errors(401) },
+      },
+    },
+    async (request, reply) => {
+      await setSessionLabel(app.db, callerOf(request).sessionId, decodeLabel(request.body.label));
+      return reply.status(204).send(null);
     },
   );
 

@@ -2,11 +2,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { hashToken, newToken } from './tokens.ts';
 
-export async function createSession(db: Kysely<Database> | Transaction<Database>, accountId: string, ttlSeconds: number, device: string | null) {
+export async function createSession(db: Kysely<Database> | Transaction<Database>, accountId: string, ttlSeconds: number) {
   const token = newToken();
   const row = await db
     .insertInto('sessions')
-    .values({ account_id: accountId, token_hash: hashToken(token), device, expires_at: new Date(Date.now() + ttlSeconds * 1000) })
+    .values({ account_id: accountId, token_hash: hashToken(token), expires_at: new Date(Date.now() + ttlSeconds * 1000) })
     .returning(['id', 'expires_at'])
     .executeTakeFirstOrThrow();
   return { token, id: row.id, expiresAt: row.expires_at };
@@ -25,11 +25,19 @@ export async function findLiveSession(db: Kysely<Database>, token: string) {
 export async function listSessions(db: Kysely<Database>, accountId: string) {
   return db
     .selectFrom('sessions')
-    .select(['id', 'device', 'created_at', 'last_used_at', 'expires_at'])
+    .select(['id', 'label', 'created_at', 'last_used_at', 'expires_at'])
     .where('account_id', '=', accountId)
     .where('expires_at', '>', new Date())
     .orderBy('created_at', 'desc')
     .execute();
+}
+
+/**
+ * Stores the label the client encrypted for its own session (docs/PROTOCOL.md "Session
+ * labels"); the server checks only its size and version byte.
+ */
+export async function setSessionLabel(db: Kysely<Database>, sessionId: string, label: Buffer): Promise<void> {
+  await db.updateTable('sessions').set({ label }).where('id', '=', sessionId).execute();
 }
 
 /** Ends one session of this account; false when there is none with that id. */

@@ -79,7 +79,10 @@ export interface SearchResult {
 
 export interface SessionView {
   id: string;
+  /** Decrypted in the worker; null when unnamed or unreadable. */
   device: string | null;
+  /** The stored label did not open for this session: altered or moved by the server. */
+  deviceUnreadable: boolean;
   createdAt: string;
   lastUsedAt: string;
   expiresAt: string;

@@ -23,7 +23,7 @@ export function Sessions() {
         {sessions.map((s) => (
           <li key={s.id}>
             <p>
-              <strong>{s.device ?? t('sessions.unnamed')}</strong> {s.current && `(${t('sessions.current')})`}
+              <strong>{s.deviceUnreadable ? t('sessions.unreadable') : (s.device ?? t('sessions.unnamed'))}</strong> {s.current && `(${t('sessions.current')})`}
             </p>
             <p class="hint">{t('sessions.times', { created: formatDate(s.createdAt), used: formatDate(s.lastUsedAt), expires: formatDate(s.expiresAt) })}</p>
             {!s.current && (
