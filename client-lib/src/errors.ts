@@ -65,6 +65,16 @@ export class DecryptionError extends IntegrityError {
   override name = 'DecryptionError';
 }
 
+/**
+ * This account's access to a record is redacted, and what was asked is kept from it: a
+ * version written before its access began, or a photo's original (docs/PROTOCOL.md
+ * "Redacted copies"). Not tampering: the owner chose it.
+ */
+export class WithheldError extends VaultError {
+  override readonly code = 'VAULT_ERR_WITHHELD';
+  override name = 'WithheldError';
+}
+
 export class SignatureError extends IntegrityError {
   override readonly code = 'VAULT_ERR_SIGNATURE';
   override name = 'SignatureError';

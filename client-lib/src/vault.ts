@@ -8,11 +8,12 @@ import { fingerprint } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
 import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
 import { sodiumReady, type Sodium } from './crypto/sodium.ts';
-import { ApiError, DecryptionError, VaultError, WrongPassphraseError } from './errors.ts';
+import { ApiError, DecryptionError, VaultError, WithheldError, WrongPassphraseError } from './errors.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
-import { SharingClient, type GrantInfo, type SharedRecordInfo } from './sharing/client.ts';
+import { SharingClient, type GrantInfo, type SharedRecordInfo, type ShareOptions } from './sharing/client.ts';
+import { makeRedactedCopies, type RedactionSummary } from './redaction/copies.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
 import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
@@ -361,6 +362,9 @@ export class Vault {
   async openFile(recordId: string, fileId: string, options: DownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const record = await this.records.get(recordId);
     const att = record.attachments.find((a) => a.fileId === fileId);
+    if (!att && record.withheldOriginals.some((w) => w.fileId === fileId)) {
+      throw new WithheldError(`file ${fileId} is an original kept from redacted access: open its redacted copy`);
+    }
     if (!att) throw new ApiError(404, 'VAULT_ERR_NOT_FOUND', `record ${recordId} has no file ${fileId}`);
     const it = decryptFile(this.s, this.http, att, options);
     return new ReadableStream<Uint8Array>({
@@ -414,9 +418,20 @@ export class Vault {
    * reviewer and signs the grant. `expiresAt`: when the server stops serving it.
    * `requireVerified`: refuse unless the reviewer's safety number was verified (a first
    * contact is otherwise trusted on first use; see docs/THREAT-MODEL.md).
+   * `redactPhotos`: the reviewer gets redacted copies of the photos (JPEG, PNG; made now
+   * where missing, listed in `redaction`) and never the originals' keys.
    */
-  share(recordId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<GrantInfo> {
-    return this.sharing.share(recordId, normaliseHandle(handle), options);
+  share(recordId: string, handle: string, options: ShareOptions = {}): Promise<GrantInfo & { redaction?: RedactionSummary }> {
+    return this.sharing.share(recordId, normaliseHandle(handle), options, (id) => this.makeRedactedCopies(id));
+  }
+
+  /**
+   * Makes the missing redacted copies of a record's photos (owner only): each a new file
+   * linked to its original in the signed manifest; the originals are not touched.
+   */
+  makeRedactedCopies(recordId: string): Promise<RedactionSummary> {
+    const deps = { s: this.s, http: this.http, records: this.records, newId: () => uuidV4(this.s) };
+    return makeRedactedCopies({ ...deps, attach: (id, bytes, options) => this.uploader.attach(id, bytes, options) }, recordId);
   }
 
   /** Who has or had access to a record (owner only), each grant's signature checked. */

@@ -25,6 +25,14 @@ export const LABEL = {
   kdfSalt: 'tvault/v2/kdf-salt',
   sessionLabel: 'tvault/v1/session-label',
   auditAddress: 'tvault/v1/audit-address',
+  // [Note: redacted access] (docs/PROTOCOL.md "Redacted copies"). The three sealed-key
+  // labels are as long as recordKeySeal, so every sealed key has one length
+  // (SEALED_RECORD_KEY_BYTES) whatever it holds: the server cannot tell them apart.
+  recordSeedSeal: 'tvault/v2/record-all',
+  recordKeyOnlySeal: 'tvault/v2/record-key',
+  recordKeyAbsentSeal: 'tvault/v2/key-absent',
+  originalFileKey: 'tvault/v2/original-file-key',
+  redactedGrantees: 'tvault/v2/redacted-grantees',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */
@@ -38,6 +46,8 @@ export const KDF_CONTEXT = {
   localStateSubkeys: 'tv-lss-2',
   /** Encrypts this account's session labels (the device names in the sessions list). */
   sessionLabelKey: 'tv-slb-1',
+  /** Subkeys of a record key version's seed: 1 the record key, 2 the originals key. */
+  recordSeed: 'tv-rsd-2',
 } as const;
 
 /** First byte of every self-describing envelope this version writes. */

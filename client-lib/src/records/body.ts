@@ -3,16 +3,18 @@ import { open, seal } from '../crypto/aead.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { IntegrityError, VaultError } from '../errors.ts';
 import { paddedLength } from './padding.ts';
-import type { RecordBodyV1, RecordFields } from './types.ts';
+import type { RecordBodyV1, RecordBodyV2, RecordFields } from './types.ts';
+
+export type RecordBody = RecordBodyV1 | RecordBodyV2;
 
 /** Encrypts a body: JSON → UTF-8 → Padmé padding (ISO/IEC 7816-4, sodium_pad) → AEAD. */
-export function encryptBody(s: Sodium, key: Uint8Array, recordId: string, version: number, keyVersion: number, body: RecordBodyV1): Uint8Array {
+export function encryptBody(s: Sodium, key: Uint8Array, recordId: string, version: number, keyVersion: number, body: RecordBody): Uint8Array {
   const json = utf8(JSON.stringify(body));
   const padded = s.pad(json, paddedLength(json.length));
   return seal(s, key, padded, recordBodyAad(recordId, version, keyVersion));
 }
 
-export function decryptBody(s: Sodium, key: Uint8Array, recordId: string, version: number, keyVersion: number, envelope: Uint8Array): RecordBodyV1 {
+export function decryptBody(s: Sodium, key: Uint8Array, recordId: string, version: number, keyVersion: number, envelope: Uint8Array): RecordBody {
   const padded = open(s, key, envelope, recordBodyAad(recordId, version, keyVersion), `record ${recordId} v${version}`);
   let body: unknown;
   try {
@@ -23,13 +25,19 @@ export function decryptBody(s: Sodium, key: Uint8Array, recordId: string, versio
   return checkBody(body, recordId, version);
 }
 
-function checkBody(body: unknown, recordId: string, version: number): RecordBodyV1 {
-  const b = body as Partial<RecordBodyV1> | null;
+function checkBody(body: unknown, recordId: string, version: number): RecordBody {
+  const b = body as Partial<RecordBodyV1 | RecordBodyV2> | null;
   const ok =
-    typeof b === 'object' && b !== null && b.v === 1 && Array.isArray(b.attachments) &&
+    typeof b === 'object' && b !== null && (b.v === 1 || b.v === 2) && Array.isArray(b.attachments) &&
     typeof b.createdAt === 'string' && typeof b.writtenAt === 'string' && isFields(b.fields);
-  if (!ok) throw new IntegrityError(`record ${recordId} v${version}: body is not a version-1 record`);
-  return b as RecordBodyV1;
+  if (!ok) throw new IntegrityError(`record ${recordId} v${version}: body is not a version-1 or version-2 record`);
+  if (b.v === 2) {
+    const keyed = (a: unknown) => typeof a === 'object' && a !== null && (typeof (a as { key?: unknown }).key === 'string') !== (typeof (a as { withheldKey?: unknown }).withheldKey === 'string');
+    if (!(b.attachments ?? []).every(keyed) || (b.redactedGrantees !== undefined && typeof b.redactedGrantees !== 'string')) {
+      throw new IntegrityError(`record ${recordId} v${version}: a version-2 attachment needs exactly one of key and withheldKey`);
+    }
+  }
+  return b as RecordBody;
 }
 
 function isFields(f: unknown): f is RecordFields {

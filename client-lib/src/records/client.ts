@@ -2,19 +2,29 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import { toBase64Url as b64, recordDeleteStatement, recordVersionStatement } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
-import { ApiError, RollbackError, VaultError } from '../errors.ts';
+import { ApiError, RollbackError, VaultError, WithheldError } from '../errors.ts';
 import { identityFromWire } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
-import { sealRecordKey } from './record-key.ts';
-import type { Attachment, RecordBodyV1, RecordChanges, RecordFields, RecordPage, VaultRecord } from './types.ts';
+import { newRecordKeys, sealFor, zeroKeys } from './record-key.ts';
+import type { Attachment, RecordBodyV2, RecordChanges, RecordFields, RecordPage, RedactionLink, VaultRecord } from './types.ts';
+import { encodeAttachments, sealRedactedGrantees, type RedactedGrantee } from './withholding.ts';
 import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
 
 /** Someone a rotated record key is sealed to (besides the owner). */
 export interface Recipient {
   recipientId: string;
+  handle: string;
   boxPublicKey: Uint8Array;
+}
+
+export interface UpdateOptions {
+  rotate?: boolean;
+  /** Rotate unless the current key version is seeded ([Note: redacted access]). */
+  requireSeed?: boolean;
+  /** Changes the owner's list of redacted grantees (kept sealed in the body). */
+  redactedGrantees?: (current: RedactedGrantee[]) => RedactedGrantee[];
 }
 
 export function uuidV4(s: Sodium): string {
@@ -35,6 +45,12 @@ export class RecordsClient {
    */
   planRotation: (recordId: string, keyVersion: number, force: boolean) => Promise<Recipient[] | undefined> = async (_id, _kv, force) =>
     force ? [] : undefined;
+
+  /**
+   * File id → the original a redacted copy being uploaded was made from: addAttachment
+   * writes the link into the copy's manifest entry, in the same signed version.
+   */
+  readonly redactionLinks = new Map<string, RedactionLink>();
 
   constructor(
     private readonly s: Sodium,
@@ -125,19 +141,19 @@ export class RecordsClient {
     const s = this.s;
     const me = this.me();
     const id = uuidV4(s);
-    const key = s.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const keys = newRecordKeys(s);
     const now = new Date().toISOString();
-    const plain: RecordBodyV1 = { v: 1, fields: validateFields(fields), attachments: [], createdAt: now, writtenAt: now };
-    const body = encryptBody(s, key, id, 1, 1, plain);
+    const plain: RecordBodyV2 = { v: 2, fields: validateFields(fields), attachments: [], createdAt: now, writtenAt: now };
+    const body = encryptBody(s, keys.recordKey, id, 1, 1, plain);
     await this.http.json('POST', '/v1/records', {
       id,
       version: 1,
       keyVersion: 1,
       body: b64(body),
       signature: b64(this.sign(id, 1, 1, body)),
-      sealedKeys: [{ recipientId: me.accountId, sealedKey: b64(sealRecordKey(s, key, id, 1, me.identity.boxPublicKey)) }],
+      sealedKeys: [{ recipientId: me.accountId, sealedKey: b64(sealFor(s, keys, 'full', id, 1, me.identity.boxPublicKey)) }],
     });
-    s.memzero(key);
+    zeroKeys(s, keys);
     await this.raise(id, 1);
     return { id, version: 1 };
   }
@@ -159,11 +175,11 @@ export class RecordsClient {
    * and the live grantees only.
    */
   async update(
-    id: string, changes: RecordChanges, attachments?: (current: Attachment[]) => Attachment[], options: { rotate?: boolean } = {},
+    id: string, changes: RecordChanges, attachments?: (current: Attachment[]) => Attachment[], options: UpdateOptions = {},
   ): Promise<{ id: string; version: number; keyVersion: number }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.writeNext(id, changes, attachments, options.rotate ?? false);
+        return await this.writeNext(id, changes, attachments, options);
       } catch (err) {
         // A grant made or ended between reading the grants and writing: read them again.
         if (!(err instanceof ApiError && err.code === 'VAULT_ERR_GRANTS_CHANGED') || attempt >= 5) throw err;
@@ -172,35 +188,41 @@ export class RecordsClient {
   }
 
   private async writeNext(
-    id: string, changes: RecordChanges, attachments: ((current: Attachment[]) => Attachment[]) | undefined, rotate: boolean,
+    id: string, changes: RecordChanges, attachments: ((current: Attachment[]) => Attachment[]) | undefined, options: UpdateOptions,
   ): Promise<{ id: string; version: number; keyVersion: number }> {
     const s = this.s;
     const me = this.me();
     const sentAt = this.sending();
     const w = await this.http.json<WireRecordVersion>('GET', path(id));
     if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
-    const { record, recordKey } = await this.accept(w, true, sentAt);
+    const { record, keys: current, redactedGrantees } = await this.accept(w, true, sentAt);
     if (record.owner !== me.handle) {
-      s.memzero(recordKey);
+      zeroKeys(s, current);
       throw new VaultError(`only the owner (${record.owner}) can change record ${id}`);
     }
     const fields = validateFields(Object.fromEntries(Object.entries({ ...record.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields);
     const version = record.version + 1;
-    const plain: RecordBodyV1 = {
-      v: 1,
+    const force = (options.rotate ?? false) || (options.requireSeed === true && current.kind !== 'seed');
+    const recipients = await this.planRotation(id, record.keyVersion, force);
+    const keyVersion = recipients ? record.keyVersion + 1 : record.keyVersion;
+    // A rotation always makes a seeded key version ([Note: redacted access]).
+    const keys = recipients ? newRecordKeys(s) : current;
+    const redacted = (options.redactedGrantees ?? ((g) => g))(redactedGrantees);
+    const plain: RecordBodyV2 = {
+      v: 2,
       fields,
-      attachments: attachments ? attachments(record.attachments) : record.attachments,
+      attachments: encodeAttachments(s, attachments ? attachments(record.attachments) : record.attachments, keys, id, keyVersion),
       createdAt: record.createdAt.toISOString(),
       writtenAt: new Date().toISOString(),
     };
-    const recipients = await this.planRotation(id, record.keyVersion, rotate);
-    const keyVersion = recipients ? record.keyVersion + 1 : record.keyVersion;
-    const key = recipients ? s.crypto_aead_xchacha20poly1305_ietf_keygen() : recordKey;
-    const body = encryptBody(s, key, id, version, keyVersion, plain);
+    const sealedGrantees = sealRedactedGrantees(s, keys, redacted, id, version, keyVersion);
+    if (sealedGrantees !== undefined) plain.redactedGrantees = sealedGrantees;
+    const body = encryptBody(s, keys.recordKey, id, version, keyVersion, plain);
+    const isRedacted = (handle: string) => redacted.some((g) => g.handle === handle);
     const sealedKeys = recipients
-      ? [{ recipientId: me.accountId, boxPublicKey: me.identity.boxPublicKey }, ...recipients].map((r) => ({
+      ? [{ recipientId: me.accountId, handle: me.handle, boxPublicKey: me.identity.boxPublicKey }, ...recipients].map((r) => ({
           recipientId: r.recipientId,
-          sealedKey: b64(sealRecordKey(s, key, id, keyVersion, r.boxPublicKey)),
+          sealedKey: b64(sealFor(s, keys, r.handle !== me.handle && isRedacted(r.handle) ? 'redacted' : 'full', id, keyVersion, r.boxPublicKey)),
         }))
       : undefined;
     try {
@@ -212,8 +234,8 @@ export class RecordsClient {
         ...(sealedKeys ? { sealedKeys } : {}),
       });
     } finally {
-      s.memzero(key);
-      s.memzero(recordKey);
+      if (keys !== current) zeroKeys(s, keys);
+      zeroKeys(s, current);
     }
     await this.raise(id, version);
     return { id, version, keyVersion };
@@ -221,6 +243,8 @@ export class RecordsClient {
 
   /** Adds (or replaces) a file in the manifest: a new version, retried if another writer came first. */
   async addAttachment(id: string, entry: Attachment): Promise<{ id: string; version: number; keyVersion: number }> {
+    const link = this.redactionLinks.get(entry.fileId);
+    if (link) entry = { ...entry, redactionOf: link };
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.update(id, {}, (current) => [...current.filter((a) => a.fileId !== entry.fileId), entry]);
@@ -230,27 +254,48 @@ export class RecordsClient {
     }
   }
 
+  /** The latest version and the owner's list of redacted grantees in it (empty for any other reader). */
+  async latest(id: string): Promise<{ record: VaultRecord; redactedGrantees: RedactedGrantee[] }> {
+    const sentAt = this.sending();
+    const w = await this.http.json<WireRecordVersion>('GET', path(id));
+    if (w.id !== id) throw new RollbackError(`record ${id}: server answered with another record`);
+    const opened = await this.accept(w, true, sentAt);
+    zeroKeys(this.s, opened.keys);
+    return { record: opened.record, redactedGrantees: opened.redactedGrantees };
+  }
+
+  /**
+   * Every version, oldest first. A redacted reader gets those from the start of its access:
+   * the earlier ones are sealed shut to it ([Note: redacted access]) and are left out, but
+   * only at the start (a shut version after an open one is not what an owner writes).
+   */
   async versions(id: string): Promise<VaultRecord[]> {
     const out: VaultRecord[] = [];
+    let count = 0;
     let after = 0;
     const sentAt = this.sending();
     for (;;) {
       const page = await this.http.json<{ versions: WireRecordVersion[]; next: number | null }>('GET', `${path(id)}/versions?after=${after}`);
       for (const w of page.versions) {
-        if (w.id !== id || w.version !== out.length + 1) throw new RollbackError(`record ${id}: versions are missing or out of order`);
-        out.push((await this.accept(w, false, sentAt)).record);
+        if (w.id !== id || w.version !== count + 1) throw new RollbackError(`record ${id}: versions are missing or out of order`);
+        count += 1;
+        try {
+          out.push((await this.accept(w, false, sentAt)).record);
+        } catch (err) {
+          if (!(err instanceof WithheldError) || out.length > 0) throw err;
+        }
       }
       if (page.next === null) break;
       // Every page must hold versions and the next one must start right after its last
-      // (versions are contiguous from 1, so that is out.length): a server that answers
+      // (versions are contiguous from 1, so that is the count): a server that answers
       // empty pages, or points back, would otherwise keep this loop going for ever.
-      if (page.versions.length === 0 || page.next !== out.length) {
+      if (page.versions.length === 0 || page.next !== count) {
         throw new RollbackError(`record ${id}: the server's version pages do not advance`);
       }
       after = page.next;
     }
     const last = out[out.length - 1];
-    if (!last || last.version < last.latestVersion || last.version < (await this.seenWhenSent(id, sentAt))) {
+    if (!last || last.version !== count || last.version < last.latestVersion || last.version < (await this.seenWhenSent(id, sentAt))) {
       throw new RollbackError(`record ${id}: the version list ends before the latest version`);
     }
     return out;

@@ -40,7 +40,23 @@ export interface Attachment {
   /** Number of encrypted chunks. */
   chunks: number;
   uploadedAt: string;
+  /** Set on a redacted copy: the original it was made from (docs/PROTOCOL.md "Redacted copies"). */
+  redactionOf?: RedactionLink;
+  /** Set on an original kept from redacted readers (its key is wrapped under the originals key). */
+  withheld?: true;
 }
+
+/** What a redacted copy names of its original, in the signed body. */
+export interface RedactionLink {
+  fileId: string;
+  /** SHA-256 (hex) of the original, as in its own entry and the custody note. */
+  sha256: string;
+  /** What was taken out, e.g. ["EXIF", "XMP"]: the words of redactPhoto. */
+  removed: string[];
+}
+
+/** An original a redacted reader may know of but not open: no key, no header. */
+export type WithheldFile = Pick<Attachment, 'fileId' | 'name' | 'type' | 'size' | 'sha256' | 'uploadedAt'>;
 
 export interface RecordAuthor {
   handle: string;
@@ -67,7 +83,12 @@ export interface VaultRecord {
   /** When this version was written (signed by the author). */
   writtenAt: Date;
   fields: RecordFields;
+  /** The files this reader can open. */
   attachments: Attachment[];
+  /** 'redacted': this reader holds the record key only, and photo originals are kept from it. */
+  access: 'full' | 'redacted';
+  /** Originals kept from this (redacted) reader: always empty for the owner and full readers. */
+  withheldOriginals: WithheldFile[];
 }
 
 export interface RecordPage {
@@ -83,4 +104,20 @@ export interface RecordBodyV1 {
   attachments: Attachment[];
   createdAt: string;
   writtenAt: string;
+}
+
+/** An attachment as body version 2 stores it: the file key open, or wrapped under the originals key. */
+export type WireAttachment = Omit<Attachment, 'key' | 'withheld'> & ({ key: string } | { withheldKey: string });
+
+/**
+ * Body version 2: attachments may keep their keys from redacted readers, and the owner's
+ * list of redacted grantees travels sealed under the originals key (only full readers open it).
+ */
+export interface RecordBodyV2 {
+  v: 2;
+  fields: RecordFields;
+  attachments: WireAttachment[];
+  createdAt: string;
+  writtenAt: string;
+  redactedGrantees?: string;
 }

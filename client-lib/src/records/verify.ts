@@ -7,7 +7,8 @@ import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
 import { decryptBody } from './body.ts';
 import { verifyWireGrant } from '../sharing/grant.ts';
-import { openRecordKey } from './record-key.ts';
+import { openRecordKeys, type RecordKeys } from './record-key.ts';
+import { decodeAttachments, openRedactedGrantees, type RedactedGrantee } from './withholding.ts';
 import type { VaultRecord } from './types.ts';
 
 export interface WireRecordVersion {
@@ -63,6 +64,10 @@ function checkAuthor(s: Sodium, me: Unlocked, w: WireRecordVersion, author: Publ
 export interface Opened {
   record: VaultRecord;
   recordKey: Uint8Array;
+  /** All this reader holds for the version's key version (the seed too, for full readers). */
+  keys: RecordKeys;
+  /** The owner's list of redacted grantees (empty for a reader without the originals key). */
+  redactedGrantees: RedactedGrantee[];
 }
 
 /** Verifies, in order: author identity, signature over the exact bytes, sealed key, body. */
@@ -82,10 +87,13 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Op
   }
   if (!valid) throw new SignatureError(`record ${w.id} v${w.version}: signature does not verify`);
 
-  const recordKey = openRecordKey(s, bytes(w.sealedKey, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
-  const plain = decryptBody(s, recordKey, w.id, w.version, w.keyVersion, body);
+  const keys = openRecordKeys(s, bytes(w.sealedKey, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
+  const plain = decryptBody(s, keys.recordKey, w.id, w.version, w.keyVersion, body);
+  const files = decodeAttachments(s, plain.attachments, keys, w.id, w.keyVersion);
   return {
-    recordKey,
+    recordKey: keys.recordKey,
+    keys,
+    redactedGrantees: plain.v === 2 ? openRedactedGrantees(s, keys, plain.redactedGrantees, w.id, w.version, w.keyVersion) : [],
     record: {
       id: w.id,
       version: w.version,
@@ -96,7 +104,9 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Op
       createdAt: new Date(plain.createdAt),
       writtenAt: new Date(plain.writtenAt),
       fields: plain.fields,
-      attachments: plain.attachments,
+      attachments: files.attachments,
+      access: keys.kind === 'key-only' ? 'redacted' : 'full',
+      withheldOriginals: files.withheldOriginals,
     },
   };
 }

@@ -8,7 +8,8 @@ import { fingerprint, verifyIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, IntegrityError, KeyChangedError, SignatureError, VaultError } from '../errors.ts';
 import type { RecordsClient, Recipient } from '../records/client.ts';
-import { openRecordKey, sealRecordKey } from '../records/record-key.ts';
+import { openRecordKeys, sealFor, zeroKeys } from '../records/record-key.ts';
+import type { RedactionSummary } from '../redaction/copies.ts';
 import { signGrant, verifyWireGrant } from './grant.ts';
 
 export type GrantStatus = 'live' | 'revoked' | 'expired';
@@ -26,6 +27,18 @@ export interface GrantInfo {
   status: GrantStatus;
   /** The record's key version when the grant was made. */
   keyVersion: number;
+  /** 'redacted': photo originals are kept from this grantee, who gets their redacted copies. */
+  access: 'full' | 'redacted';
+}
+
+export interface ShareOptions {
+  expiresAt?: Date;
+  requireVerified?: boolean;
+  /**
+   * Share photos as redacted copies: the grantee gets the record key only, never the
+   * originals' file keys (docs/PROTOCOL.md "Redacted copies").
+   */
+  redactPhotos?: boolean;
 }
 
 /** A record another account shared with this one, its grant verified. */
@@ -100,12 +113,15 @@ export class SharingClient {
     records.planRotation = (id, keyVersion, force) => this.planRotation(id, keyVersion, force);
   }
 
-  async share(recordId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<GrantInfo> {
+  /** `makeCopies` makes the redacted copies (it needs the file client); called for a redacted grant only. */
+  async share(
+    recordId: string, handle: string, options: ShareOptions = {}, makeCopies?: (recordId: string) => Promise<RedactionSummary>,
+  ): Promise<GrantInfo & { redaction?: RedactionSummary }> {
     const s = this.s;
     const me = this.me();
     if (handle === me.handle) throw new VaultError('a record is always readable by its owner');
-    const record = await this.records.get(recordId);
-    if (record.owner !== me.handle) throw new VaultError(`only the owner (${record.owner}) can share record ${recordId}`);
+    const { record: first, redactedGrantees } = await this.records.latest(recordId);
+    if (first.owner !== me.handle) throw new VaultError(`only the owner (${first.owner}) can share record ${recordId}`);
     // Checked against the pin first: a changed key throws KeyChangedError and nothing is sent.
     const presented = await this.contacts.fetchIdentity(handle);
     // A second pin that survives a lost contact list: the keys this account signed into
@@ -119,7 +135,12 @@ export class SharingClient {
     if (options.requireVerified && !grantee.verified) {
       throw new VaultError(`${handle}'s safety number has not been verified: compare it with them and call verifyContact first`);
     }
-    const sealedKeys = await this.resealKeys(recordId, record.keyVersion, grantee.boxPublicKey);
+    if (options.expiresAt !== undefined && !(options.expiresAt.getTime() > Date.now())) throw new VaultError('expiresAt must be in the future');
+    const access = options.redactPhotos ? 'redacted' : 'full';
+    const listed = redactedGrantees.some((g) => g.handle === handle);
+    const redaction = await this.prepareAccess(recordId, handle, access, listed, makeCopies);
+    const record = access === 'full' && !listed ? first : await this.records.get(recordId);
+    const sealedKeys = await this.resealKeys(recordId, record.keyVersion, grantee.boxPublicKey, access);
     const terms: GrantTerms = {
       recordId,
       keyVersion: record.keyVersion,
@@ -147,11 +168,32 @@ export class SharingClient {
       revokedAt: null,
       status: 'live',
       keyVersion: terms.keyVersion,
+      access,
+      ...(redaction ? { redaction } : {}),
     };
   }
 
+  /**
+   * Before a redacted grant: a seeded key version (one rotation if the record has none
+   * yet), the grantee on the owner's sealed list (so later rotations seal it the record
+   * key only), and the redacted copies. Before a full grant: the grantee off that list.
+   */
+  private async prepareAccess(
+    recordId: string, handle: string, access: 'full' | 'redacted', listed: boolean, makeCopies?: (recordId: string) => Promise<RedactionSummary>,
+  ): Promise<RedactionSummary | undefined> {
+    if (access === 'full') {
+      if (listed) await this.records.update(recordId, {}, undefined, { redactedGrantees: (l) => l.filter((g) => g.handle !== handle) });
+      return undefined;
+    }
+    await this.records.update(recordId, {}, undefined, {
+      requireSeed: true,
+      redactedGrantees: (l) => [...l.filter((g) => g.handle !== handle), { handle }],
+    });
+    return makeCopies ? await makeCopies(recordId) : undefined;
+  }
+
   /** The record key of every key version 1..current, opened with this account's key and sealed to the grantee. */
-  private async resealKeys(recordId: string, keyVersion: number, granteeBoxPk: Uint8Array) {
+  private async resealKeys(recordId: string, keyVersion: number, granteeBoxPk: Uint8Array, access: 'full' | 'redacted') {
     const s = this.s;
     const me = this.me();
     const { keys } = await this.http.json<{ keys: { keyVersion: number; sealedKey: string }[] }>('GET', `${recordPath(recordId)}/keys`);
@@ -159,9 +201,9 @@ export class SharingClient {
       throw new IntegrityError(`record ${recordId}: the server did not return one key for each key version 1..${keyVersion}`);
     }
     return keys.map((k) => {
-      const key = openRecordKey(s, bytes(k.sealedKey, 'sealed key'), recordId, k.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
-      const sealedKey = b64(sealRecordKey(s, key, recordId, k.keyVersion, granteeBoxPk));
-      s.memzero(key);
+      const keys = openRecordKeys(s, bytes(k.sealedKey, 'sealed key'), recordId, k.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
+      const sealedKey = b64(sealFor(s, keys, access, recordId, k.keyVersion, granteeBoxPk));
+      zeroKeys(s, keys);
       return { keyVersion: k.keyVersion, sealedKey };
     });
   }
@@ -179,6 +221,7 @@ export class SharingClient {
 
   async grants(recordId: string): Promise<GrantInfo[]> {
     const verified = new Set((await this.contacts.list()).filter((c) => c.verified).map((c) => `${c.handle} ${c.fingerprint}`));
+    const redacted = new Set((await this.records.latest(recordId)).redactedGrantees.map((g) => g.handle));
     return (await this.verifiedGrants(recordId)).map((g) => ({
       handle: g.identity.handle,
       fingerprint: fingerprint(this.s, g.identity),
@@ -189,6 +232,7 @@ export class SharingClient {
       revokedAt: dateOrNull(g.revokedAt),
       status: g.status,
       keyVersion: g.keyVersion,
+      access: redacted.has(g.identity.handle) ? ('redacted' as const) : ('full' as const),
     }));
   }
 
@@ -228,7 +272,7 @@ export class SharingClient {
     const stale = grants.some((g) => !liveIds.has(g.granteeId) && (g.heldKeyVersion ?? 0) >= keyVersion);
     if (!force && !stale) return undefined;
     // The box key comes from the grant this account signed, not from the server's word.
-    return live.map((g) => ({ recipientId: g.granteeId, boxPublicKey: g.identity.boxPublicKey }));
+    return live.map((g) => ({ recipientId: g.granteeId, handle: g.identity.handle, boxPublicKey: g.identity.boxPublicKey }));
   }
 
   /** Records shared with this account by live grants, each grant checked against the owner's pinned keys. */

@@ -1,0 +1,108 @@
+import { concat, fromBase64Url, fromUtf8, toBase64Url as b64, u32be, utf8, uuidBytes, LABEL } from '@testimony-vault/protocol';
+import { open, seal } from '../crypto/aead.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { IntegrityError } from '../errors.ts';
+import type { RecordKeys } from './record-key.ts';
+import type { Attachment, WireAttachment, WithheldFile } from './types.ts';
+
+// [Note: withheld originals]
+// Under a seeded key version ([Note: redacted access] in record-key.ts) every photo
+// original (image/*, not itself a redacted copy) is written with its file key wrapped
+// under the key version's originals key instead of open in the body. Full readers hold the
+// seed and unwrap it; a redacted reader holds the record key only, sees that the original
+// exists (name, type, size, SHA-256) and opens its redacted copy, whose key is open. The
+// wrap is an AEAD bound to label ‖ record id ‖ key version ‖ file id, so a wrapped key
+// cannot be moved to another file, record or key version.
+
+/** A photo original: what a redacted reader never gets the key of. */
+export const keptFromRedacted = (a: Pick<Attachment, 'type' | 'redactionOf'>): boolean =>
+  a.type.toLowerCase().startsWith('image/') && a.redactionOf === undefined;
+
+function fileKeyAad(recordId: string, keyVersion: number, fileId: string): Uint8Array {
+  return concat(utf8(LABEL.originalFileKey), uuidBytes(recordId), u32be(keyVersion), utf8(fileId));
+}
+
+function bytes(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    throw new IntegrityError(`${what} is not base64url`);
+  }
+}
+
+/** The manifest as body version 2 stores it under `keys`. */
+export function encodeAttachments(s: Sodium, list: Attachment[], keys: RecordKeys, recordId: string, keyVersion: number): WireAttachment[] {
+  return list.map(({ key, withheld: _, ...rest }) => {
+    if (keys.kind !== 'seed' || !keptFromRedacted(rest)) return { ...rest, key };
+    const wrapped = seal(s, keys.originalsKey, bytes(key, 'file key'), fileKeyAad(recordId, keyVersion, rest.fileId));
+    return { ...rest, withheldKey: b64(wrapped) };
+  });
+}
+
+/** The manifest a reader holding `keys` can open, and the originals kept from it. */
+export function decodeAttachments(
+  s: Sodium, list: (Attachment | WireAttachment)[], keys: RecordKeys, recordId: string, keyVersion: number,
+): { attachments: Attachment[]; withheldOriginals: WithheldFile[] } {
+  const attachments: Attachment[] = [];
+  const withheldOriginals: WithheldFile[] = [];
+  for (const a of list) {
+    if ('key' in a && typeof a.key === 'string') {
+      attachments.push(a as Attachment);
+      continue;
+    }
+    const { withheldKey, ...rest } = a as WireAttachment & { withheldKey: string };
+    if (keys.kind !== 'seed') {
+      withheldOriginals.push({ fileId: rest.fileId, name: rest.name, type: rest.type, size: rest.size, sha256: rest.sha256, uploadedAt: rest.uploadedAt });
+      continue;
+    }
+    const key = open(s, keys.originalsKey, bytes(withheldKey, 'withheld file key'), fileKeyAad(recordId, keyVersion, rest.fileId), `file key of ${rest.fileId}`);
+    attachments.push({ ...rest, key: b64(key), withheld: true });
+  }
+  checkLinks(recordId, [...attachments, ...withheldOriginals], attachments);
+  return { attachments, withheldOriginals };
+}
+
+/**
+ * A redacted copy must name an original of the same body, by file id and SHA-256: the
+ * author's client writes it so, and a body that says otherwise was not written by one.
+ */
+function checkLinks(recordId: string, all: WithheldFile[], attachments: Attachment[]): void {
+  for (const a of attachments) {
+    const link = a.redactionOf;
+    if (link === undefined) continue;
+    const original = all.find((o) => o.fileId === link.fileId);
+    if (!original || original.sha256 !== link.sha256 || link.fileId === a.fileId) {
+      throw new IntegrityError(`record ${recordId}: redacted copy ${a.fileId} names an original the record does not hold`);
+    }
+  }
+}
+
+/** Who holds redacted access, as the owner wrote it: sealed under the originals key. */
+export interface RedactedGrantee {
+  handle: string;
+}
+
+function granteesAad(recordId: string, version: number, keyVersion: number): Uint8Array {
+  return concat(utf8(LABEL.redactedGrantees), uuidBytes(recordId), u32be(version), u32be(keyVersion));
+}
+
+export function sealRedactedGrantees(s: Sodium, keys: RecordKeys, list: RedactedGrantee[], recordId: string, version: number, keyVersion: number): string | undefined {
+  if (keys.kind !== 'seed' || list.length === 0) return undefined;
+  return b64(seal(s, keys.originalsKey, utf8(JSON.stringify(list)), granteesAad(recordId, version, keyVersion)));
+}
+
+/** The owner's list, or [] for a reader without the originals key (it never needs it). */
+export function openRedactedGrantees(s: Sodium, keys: RecordKeys, sealed: string | undefined, recordId: string, version: number, keyVersion: number): RedactedGrantee[] {
+  if (sealed === undefined || keys.kind !== 'seed') return [];
+  const plain = open(s, keys.originalsKey, bytes(sealed, 'redacted grantees'), granteesAad(recordId, version, keyVersion), `record ${recordId} v${version} redacted grantees`);
+  let list: unknown;
+  try {
+    list = JSON.parse(fromUtf8(plain));
+  } catch {
+    list = null;
+  }
+  if (!Array.isArray(list) || !list.every((g) => typeof g === 'object' && g !== null && typeof (g as RedactedGrantee).handle === 'string')) {
+    throw new IntegrityError(`record ${recordId} v${version}: the redacted grantees are not a list of handles`);
+  }
+  return (list as RedactedGrantee[]).map((g) => ({ handle: g.handle }));
+}
