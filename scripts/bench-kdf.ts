@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KDF_ALGORITHM_V2, KDF_FLOOR, SALT_BYTES } from '@testimony-vault/protocol';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
-import { derivePassphraseKeys, useArgon2idEngine, type Argon2idEngine } from '../client-lib/src/crypto/kdf.ts';
+import { derivePassphraseKeys, useArgon2idEngine, type Argon2idEngine, type KdfParams } from '../client-lib/src/crypto/kdf.ts';
 import { loadNativeArgon2id } from '../client-lib/src/node/native-argon2id.ts';
 
 const runsAt = process.argv.indexOf('--runs');
@@ -17,7 +17,7 @@ if (!native) {
   process.exit(1);
 }
 
-const params = { algorithm: KDF_ALGORITHM_V2, salt: randomBytes(SALT_BYTES), ...KDF_FLOOR };
+const params: KdfParams = { algorithm: KDF_ALGORITHM_V2, salt: randomBytes(SALT_BYTES), ...KDF_FLOOR };
 /** Wall time and CPU time (user + system) of one derivation, in ms. */
 function time(engine: Argon2idEngine | undefined): { wall: number; cpu: number } {
   useArgon2idEngine(engine);

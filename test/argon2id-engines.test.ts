@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { KDF_ALGORITHM_V2, KDF_FLOOR, SALT_BYTES } from '@testimony-vault/protocol';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
-import { argon2idEngineName, derivePassphraseKeys, useArgon2idEngine, type KdfParams } from '../client-lib/src/crypto/kdf.ts';
+import { argon2idEngineName, derivePassphraseKeys, useArgon2idEngine, type KdfLimits, type KdfParams } from '../client-lib/src/crypto/kdf.ts';
 import { loadNativeArgon2id } from '../client-lib/src/node/native-argon2id.ts';
 
 // [Note: Argon2id engines]: native libsodium and the WebAssembly build must derive the same
@@ -25,7 +25,7 @@ function derive(engine: typeof native, passphrase: string, params: KdfParams, ha
   }
 }
 
-const params = (cost = KDF_FLOOR): KdfParams => ({ algorithm: KDF_ALGORITHM_V2, salt: randomBytes(SALT_BYTES), ...cost });
+const params = (cost: KdfLimits = KDF_FLOOR): KdfParams => ({ algorithm: KDF_ALGORITHM_V2, salt: randomBytes(SALT_BYTES), ...cost });
 
 if (native) {
   t.test('native and WebAssembly derive the same keys', async (t) => {

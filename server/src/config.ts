@@ -14,6 +14,8 @@ const ConfigSchema = Type.Object({
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   VAULT_DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  // The embedded database's shared buffers, in MiB ([Note: embedded database memory]).
+  EMBEDDED_SHARED_BUFFERS_MIB: Type.Integer({ default: 16, minimum: 1, maximum: 4096 }),
   REGISTRATION: Type.Union([Type.Literal('open'), Type.Literal('invite')], { default: 'invite' }),
   LOG_LEVEL: Type.Union(
     [

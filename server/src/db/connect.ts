@@ -69,7 +69,7 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   // Loaded only when needed: PGlite and its WASM would otherwise cost memory on a server
   // that talks to a real PostgreSQL.
   const { startEmbedded } = await import('./embedded.ts');
-  const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX);
+  const embedded = await startEmbedded(config.VAULT_DATA_DIR, config.DB_POOL_MAX, undefined, config.EMBEDDED_SHARED_BUFFERS_MIB);
   const db = kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX, config.DB_CONNECT_TIMEOUT_SECONDS * 1000);
   return {
     db,
