@@ -10,6 +10,7 @@ import type { Translate } from '../i18n/index.ts';
 import { resolveRecord } from '../record-ref.ts';
 import { describe } from './records.ts';
 import { safeText } from '../safe-text.ts';
+import { redactionLines } from '../redaction-text.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
 // Uploads in progress, so that running `tvault attach` again resumes instead of starting
@@ -162,6 +163,7 @@ function custodyNote(ctx: Context, r: VaultRecord, versions: VaultRecord[], expo
     t('custody.versions', { list: versions.map((v) => `v${v.version} ${v.writtenAt.toISOString()} (${v.author.handle}, ${v.author.fingerprint})`).join('; ') }),
     '',
     ...files.map((f) => t('custody.file', { name: f.name, sha256: f.sha256, uploadedAt: f.uploadedAt })),
+    ...redactionLines(ctx, r),
     '',
     t('custody.method'),
     '',

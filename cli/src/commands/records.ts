@@ -9,6 +9,7 @@ import type { Translate } from '../i18n/index.ts';
 import { ownRecords, resolveRecord, SHORT_ID } from '../record-ref.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
+import { redactionLines } from '../redaction-text.ts';
 import { attachAll, checkFiles } from './files.ts';
 
 /**
@@ -46,6 +47,7 @@ export function describe(ctx: Context, r: VaultRecord): string {
     '',
     f.narrative,
     ...r.attachments.map((a) => `  📎 ${a.name} (${a.size} bytes, SHA-256 ${a.sha256})`),
+    ...redactionLines(ctx, r),
   ].join('\n');
 }
 

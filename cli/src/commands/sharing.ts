@@ -5,6 +5,7 @@ import { resolveRecord, SHORT_ID } from '../record-ref.ts';
 import { parseUntil } from '../dates.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
+import { summaryLines } from '../redaction-text.ts';
 
 export function sharingCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
@@ -32,7 +33,8 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .description(t('help.let-a-reviewer-read-a-testimony-and-its'))
     .option('--until <date>', t('help.access-ends-at-this-date-iso-8601'))
     .option('--unverified', t('help.share-although-the-safety-number-was-nev'))
-    .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean }) => {
+    .option('--redact-photos', t('help.share-photos-as-redacted-copies'))
+    .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean; redactPhotos?: boolean }) => {
       const c = ctx();
       const expiresAt = opts.until === undefined ? undefined : parseUntil(opts.until);
       if (opts.until !== undefined && !expiresAt) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
@@ -41,8 +43,9 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (handle.trim().toLowerCase() === vault.handle) throw new UsageError(c.t('share.self'));
         const recordId = await resolveRecord(c, vault, ref);
         if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
-        const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified });
+        const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified, redactPhotos: opts.redactPhotos === true });
         c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: c.dates.time(g.expiresAt) }) : '' }));
+        if (g.access === 'redacted') c.print([c.t('share.redacted', { handle: g.handle }), ...(g.redaction ? summaryLines(c, g.redaction) : [])].join('\n'));
       });
     });
 
@@ -76,7 +79,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         if (c.options.json) return c.printJson(grants);
         if (grants.length === 0) return c.print(c.t('grants.none'));
         for (const g of grants) {
-          c.print(`${g.handle}  ${c.t(`grant.status.${g.status}`)}  ${c.dates.time(g.grantedAt)} → ${g.expiresAt ? c.dates.time(g.expiresAt) : '∞'}${g.revokedAt ? `  (${c.dates.time(g.revokedAt)})` : ''}  ${g.verified ? '✓' : '?'}`);
+          c.print(`${g.handle}  ${c.t(`grant.status.${g.status}`)}  ${c.dates.time(g.grantedAt)} → ${g.expiresAt ? c.dates.time(g.expiresAt) : '∞'}${g.revokedAt ? `  (${c.dates.time(g.revokedAt)})` : ''}  ${g.verified ? '✓' : '?'}${g.access === 'redacted' ? `  [${c.t('grant.access.redacted')}]` : ''}`);
         }
         c.print(c.t('marks.legend'));
       });
