@@ -22,6 +22,9 @@ export default defineConfig({
     // Chunks are small enough to be fetched by a slow phone; the worker holds libsodium.
     chunkSizeWarningLimit: 2048,
     sourcemap: false,
+    // Chunks that are neither the page's entry nor a screen folder's are named for what
+    // they are (code the page and the screens share), not after their first module.
+    rolldownOptions: { output: { chunkFileNames: (chunk) => (chunk.isDynamicEntry ? 'assets/[name]-[hash].js' : 'assets/shared-[hash].js') } },
   },
   // Only the screen folders' index.ts may be loaded by import(): [Note: screens loaded after login].
   plugins: [integrity({ lazy: /^\/src\/screens\/[^/]+\/index\.ts$/ })],
