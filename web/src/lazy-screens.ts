@@ -46,6 +46,9 @@ function preload({ url, integrity }: Preload): Promise<void> {
   if (!done) {
     done = new Promise<void>((resolve, reject) => {
       const link = document.createElement('link');
+      // A browser without modulepreload (Safari before 17) would fire no event at all, and
+      // an import() without it would run unchecked code: refused, with the message.
+      if (!link.relList.supports('modulepreload')) return reject(new ScreenLoadError('this browser cannot preload modules with integrity'));
       link.rel = 'modulepreload';
       link.crossOrigin = '';
       link.integrity = integrity;
