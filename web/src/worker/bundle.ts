@@ -41,6 +41,19 @@ function readable(r: VaultRecord): string {
   return lines.join('\n');
 }
 
+/** A redacted copy names its original (docs/PROTOCOL.md "Redacted copies"); an original kept from this reader is named too. */
+function redactionLines(r: VaultRecord): string[] {
+  const names = new Map([...r.attachments, ...r.withheldOriginals].map((a) => [a.fileId, a.name]));
+  return [
+    ...r.attachments.flatMap((a) =>
+      a.redactionOf
+        ? [`  ${a.name}: copia depurada de / redacted copy of ${names.get(a.redactionOf.fileId) ?? a.redactionOf.fileId}, SHA-256 ${a.redactionOf.sha256} (${a.redactionOf.removed.join(', ')})`]
+        : [],
+    ),
+    ...r.withheldOriginals.map((w) => `- ${w.name}: original no compartido / original not shared, SHA-256 ${w.sha256}`),
+  ];
+}
+
 function custody(r: VaultRecord, versions: VaultRecord[], by: string, files: { name: string; sha256: string; uploadedAt: string }[]): string {
   return [
     `# Cadena de custodia / Chain of custody: ${String(r.fields.title)}`,
@@ -50,6 +63,7 @@ function custody(r: VaultRecord, versions: VaultRecord[], by: string, files: { n
     `Versiones / Versions: ${versions.map((v) => `v${v.version} ${v.writtenAt.toISOString()} (${v.author.handle}, ${v.author.fingerprint})`).join('; ')}`,
     '',
     ...files.map((f) => `- ${f.name}: SHA-256 ${f.sha256}, recibido / received ${f.uploadedAt}`),
+    ...redactionLines(r),
     '',
     'Cada versión está firmada por su autor (Ed25519) y cifrada de extremo a extremo; los SHA-256 se tomaron en el dispositivo al recibir cada archivo y se comprobaron al exportar. HISTORY.json se verifica sin conexión con `tvault verify-export HISTORY.json`.',
     'Each version is signed by its author (Ed25519) and end-to-end encrypted; the SHA-256 values were taken on the device when each file was received and checked at export. HISTORY.json verifies offline with `tvault verify-export HISTORY.json`.',

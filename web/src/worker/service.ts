@@ -2,7 +2,7 @@
 // exist only in this worker's memory and die with it (lock terminates the worker).
 import { checkPassphrase, cryptoReady, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
-import { contactView, grantView, inboxItem } from './sharing.ts';
+import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
 
 import { allTags, matches } from './search.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
@@ -182,13 +182,17 @@ export class VaultService {
   }
 
   /** Shares each record with `handle`; `requireVerified` unless the person accepted the risk. */
-  async share(recordIds: string[], handle: string, expiresAt: string | null, requireVerified: boolean): Promise<GrantView[]> {
+  async share(recordIds: string[], handle: string, expiresAt: string | null, requireVerified: boolean, redactPhotos = false): Promise<GrantView[]> {
     const v = this.unlocked();
     const out: GrantView[] = [];
     for (const id of recordIds) {
-      out.push(grantView(await v.share(id, handle, { requireVerified, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) })));
+      out.push(grantView(await v.share(id, handle, { requireVerified, redactPhotos, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) })));
     }
     return out;
+  }
+
+  async photosWithLocation(recordIds: string[]): Promise<number> {
+    return photosWithLocation(this.unlocked(), recordIds);
   }
 
   async grants(recordId: string): Promise<GrantView[]> {
@@ -205,7 +209,7 @@ export class VaultService {
     const v = this.unlocked();
     const shared = await v.sharedWithMe();
     const out: InboxItem[] = [];
-    for (const s of shared) out.push(inboxItem(s, (await v.getRecord(s.recordId)).fields.title));
+    for (const s of shared) out.push(inboxItem(s, await v.getRecord(s.recordId)));
     return out;
   }
 

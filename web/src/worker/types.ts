@@ -15,6 +15,16 @@ export interface AttachmentView {
   size: number;
   sha256: string;
   uploadedAt: string;
+  /** A redacted copy: the original's name and SHA-256 (from the signed manifest). */
+  redactionOf?: { name: string; sha256: string; removed: string[] };
+}
+
+/** An original kept from this (redacted) reader: it exists, it cannot be opened. */
+export interface WithheldView {
+  fileId: string;
+  name: string;
+  size: number;
+  sha256: string;
 }
 
 export interface RecordSummary {
@@ -36,6 +46,8 @@ export interface RecordView extends RecordSummary {
   latestVersion: number;
   author: { handle: string; fingerprint: string; verified: boolean };
   files: AttachmentView[];
+  /** Originals kept from this reader (a redacted share). */
+  withheld: WithheldView[];
   /** Whether this account may edit it (it is the owner). */
   mine: boolean;
 }
@@ -121,6 +133,7 @@ export interface GrantView {
   expiresAt: string | null;
   revokedAt: string | null;
   status: string;
+  access: 'full' | 'redacted';
 }
 
 export interface InboxItem {
@@ -129,6 +142,8 @@ export interface InboxItem {
   owner: { handle: string; fingerprint: string; verified: boolean };
   grantedAt: string;
   expiresAt: string | null;
+  /** Shared with redacted copies of its photos (the originals are kept from this account). */
+  redacted: boolean;
 }
 
 export interface HistoryEventView {

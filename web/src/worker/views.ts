@@ -27,13 +27,18 @@ export function summary(r: VaultRecord): RecordSummary {
 }
 
 export function view(r: VaultRecord, me: string): RecordView {
+  const names = new Map([...r.attachments, ...r.withheldOriginals].map((a) => [a.fileId, a.name]));
   return {
     ...summary(r),
     narrative: text(r.fields.narrative),
     latestVersion: r.latestVersion,
     author: { ...r.author },
     mine: r.owner === me,
-    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt }) => ({ fileId, name: label(name), type: label(type), size, sha256, uploadedAt })),
+    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt, redactionOf }) => ({
+      fileId, name: label(name), type: label(type), size, sha256, uploadedAt,
+      ...(redactionOf ? { redactionOf: { name: label(names.get(redactionOf.fileId) ?? redactionOf.fileId), sha256: redactionOf.sha256, removed: redactionOf.removed.map(label) } } : {}),
+    })),
+    withheld: r.withheldOriginals.map(({ fileId, name, size, sha256 }) => ({ fileId, name: label(name), size, sha256 })),
   };
 }
 

@@ -1,12 +1,12 @@
 import { t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
-import type { AttachmentView } from '../../worker/types.ts';
+import type { AttachmentView, WithheldView } from '../../worker/types.ts';
 import { DropZone } from '../../components/DropZone.tsx';
 import { FileItem } from './FileItem.tsx';
 import { UploadList } from './UploadList.tsx';
 
 /** A record's evidence: files to pick or drop (many at once), their uploads, and the files kept. */
-export function Evidence({ recordId, files, mine }: { recordId: string; files: AttachmentView[]; mine: boolean }) {
+export function Evidence({ recordId, files, withheld = [], mine }: { recordId: string; files: AttachmentView[]; withheld?: WithheldView[]; mine: boolean }) {
   const store = useStore();
 
   return (
@@ -26,6 +26,18 @@ export function Evidence({ recordId, files, mine }: { recordId: string; files: A
             <FileItem key={f.fileId} recordId={recordId} file={f} />
           ))}
         </ul>
+      )}
+      {withheld.length > 0 && (
+        <>
+          <h3>{t('evidence.withheldTitle')}</h3>
+          <ul class="withheld">
+            {withheld.map((w) => (
+              <li key={w.fileId} class="hint sha">
+                {t('evidence.withheld', { name: w.name, sha256: w.sha256 })}
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );

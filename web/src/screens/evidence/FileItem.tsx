@@ -57,6 +57,12 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
           <p class="hint sha">
             {t('evidence.sha256')} <code>{file.sha256}</code>
           </p>
+          {file.redactionOf && (
+            <p class="hint sha redacted">
+              {t('evidence.redactedCopy', { name: file.redactionOf.name, sha256: file.redactionOf.sha256 })}
+              {file.redactionOf.removed.length > 0 && ` · ${t('evidence.removed', { list: file.redactionOf.removed.join(', ') })}`}
+            </p>
+          )}
         </div>
       </div>
       {/* A photo the device cannot draw gets no thumbnail, quietly; one that fails verification is a warning. */}

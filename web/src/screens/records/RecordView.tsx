@@ -115,7 +115,7 @@ export function RecordView({ id }: { id: string }) {
       </div>
       <ErrorNotice error={bundle.error} />
       {!record.mine && <p class="notice info">{t('record.sharedWithYou', { owner: record.owner })}</p>}
-      <Evidence recordId={id} files={record.files} mine={record.mine} />
+      <Evidence recordId={id} files={record.files} withheld={record.withheld} mine={record.mine} />
       {record.mine && <Grants recordId={id} />}
       <dialog ref={confirm} aria-labelledby="delete-title">
         <h2 id="delete-title">{t('record.deleteTitle')}</h2>

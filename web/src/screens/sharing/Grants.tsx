@@ -26,6 +26,7 @@ export function Grants({ recordId }: { recordId: string }) {
             <p>
               <strong>{g.handle}</strong> · <span class={g.verified ? 'badge ok' : 'badge warn'}>{g.verified ? t('contacts.verified') : t('contacts.notVerified')}</span> ·{' '}
               {t(`grants.status.${g.status}`, { defaultValue: g.status })}
+              {g.access === 'redacted' && <> · <span class="badge">{t('grants.redacted')}</span></>}
             </p>
             <p class="hint">
               {t('grants.since', { date: formatDate(g.grantedAt) })}

@@ -28,6 +28,7 @@ export function Inbox() {
                 {t('inbox.from', { handle: i.owner.handle })} ({i.owner.verified ? t('contacts.verified') : t('contacts.notVerified')})
               </span>
               <span class="record-meta">{i.expiresAt ? t('inbox.until', { date: formatDate(i.expiresAt) }) : t('inbox.noEnd')}</span>
+              {i.redacted && <span class="record-meta">{t('inbox.redacted')}</span>}
             </button>
           </li>
         ))}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { Field } from '../../components/Field.tsx';
@@ -25,12 +25,16 @@ export function Share({ ids }: { ids: string[] }) {
   const [contact, setContact] = useState<ContactView | null>(null);
   const [contacts, setContacts] = useState<ContactView[]>([]);
   const [accepted, setAccepted] = useState(false);
+  // Redacted copies by default when a chosen testimony holds a photo that says where it was taken.
+  const [redact, setRedact] = useState(false);
+  const redactTouched = useRef(false);
   const [done, setDone] = useState(false);
   const look = useAction();
   const share = useAction();
 
   useEffect(() => {
     void store.client.api.contacts().then(setContacts, () => {});
+    void store.client.api.photosWithLocation(ids).then((n) => redactTouched.current || setRedact(n > 0), () => {});
   }, []);
 
   const find = (e: Event) => {
@@ -44,7 +48,7 @@ export function Share({ ids }: { ids: string[] }) {
     e.preventDefault();
     if (!contact || (!contact.verified && !accepted)) return;
     void share.run(async () => {
-      await store.client.api.share(ids, contact.handle, until ? endOfDay(until) : null, !accepted);
+      await store.client.api.share(ids, contact.handle, until ? endOfDay(until) : null, !accepted, redact);
       setDone(true);
     });
   };
@@ -106,6 +110,10 @@ export function Share({ ids }: { ids: string[] }) {
                 </div>
               )}
               <Field label={t('share.until')} hint={t('share.untilHint')} type="date" value={until} onValue={setUntil} />
+              <label class="check">
+                <input type="checkbox" checked={redact} onChange={(e) => ((redactTouched.current = true), setRedact(e.currentTarget.checked))} /> {t('share.redact')}
+              </label>
+              <p class="hint">{t('share.redactHint')}</p>
               {!isKeyChanged(share.error) && <ErrorNotice error={share.error} />}
               <button type="submit" class="primary" disabled={share.busy || (!contact.verified && !accepted)}>
                 {share.busy ? t('share.working') : t('share.submit', { handle: contact.handle, count: ids.length })}

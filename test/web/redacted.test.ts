@@ -1,0 +1,87 @@
+// A photo shared redacted, in two browsers: the coordinator attaches a phone's JPEG with GPS
+// (written by exiftool, test/fixtures/photos), shares the testimony with the redacted-copies
+// box ticked (ticked by default: a photo says where it was taken), and the lawyer downloads the
+// copy, which an independent reader (exifr) finds without GPS; the coordinator's original
+// stays byte-identical to the file attached.
+import { copyFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import t from 'tap';
+import exifr from 'exifr';
+import type { Page } from 'playwright-core';
+import { build } from '../helper.ts';
+import { buildWeb, launch, spanishPage } from './browser.ts';
+import { evidenceFolder, sha256 } from './fixtures.ts';
+import { registerThroughTheForm } from './people.ts';
+
+const LONG = { timeout: 90_000 };
+const COORD = { handle: 'coord-sur', passphrase: 'mariposa tejado brújula cántaro nieve' };
+const LAWYER = { handle: 'lic-torres', passphrase: 'pelícano sombrero arcilla trueno lima' };
+
+async function download(page: Page, click: () => Promise<void>, dir: string, name: string): Promise<Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download', LONG), click()]);
+  const target = path.join(dir, name);
+  await file.saveAs(target);
+  return readFile(target);
+}
+
+t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator's original is byte-identical", async (t) => {
+  const dist = await buildWeb(t);
+  const server = await build(t, { WEB_DIST_DIR: dist });
+  const browser = await launch(t);
+  const dir = await evidenceFolder(t);
+  const photo = path.join(dir, 'IMG_0042.jpg');
+  await copyFile(path.resolve(import.meta.dirname, '../fixtures/photos/camera-gps.jpg'), photo);
+  const original = await readFile(photo);
+  t.ok(await exifr.gps(original), 'the fixture carries a GPS position');
+
+  const coord = await spanishPage(browser);
+  const lawyer = await spanishPage(browser);
+  const [c, l] = [coord.page, lawyer.page];
+  await c.goto(server.url);
+  await l.goto(server.url);
+  await registerThroughTheForm(c, COORD.handle, COORD.passphrase);
+  await registerThroughTheForm(l, LAWYER.handle, LAWYER.passphrase);
+
+  await c.getByRole('button', { name: 'Nuevo testimonio' }).click();
+  await c.getByLabel('Título', { exact: true }).fill('Retén en la carretera');
+  await c.getByLabel('Relato', { exact: true }).fill('Nos bajaron del autobús.');
+  await c.getByRole('button', { name: 'Guardar' }).click();
+  await c.getByRole('heading', { name: 'Retén en la carretera' }).waitFor(LONG);
+  await c.getByLabel('Elegir archivos').setInputFiles(photo);
+  const item = (p: Page, name: string) => p.getByRole('listitem').filter({ hasText: name }).filter({ has: p.getByRole('button', { name: 'Descargar' }) });
+  await item(c, 'IMG_0042.jpg').waitFor(LONG);
+  t.equal((await item(c, 'IMG_0042.jpg').locator('code').innerText()).trim(), sha256(original), 'the SHA-256 taken at intake is the file\'s');
+
+  await c.getByRole('button', { name: 'Compartir', exact: true }).click();
+  await c.getByLabel('¿Con quién? (nombre de usuario)').fill(LAWYER.handle);
+  await c.getByRole('button', { name: 'Comprobar' }).click();
+  await c.getByLabel('Entiendo el riesgo y quiero compartir sin verificar').check(LONG);
+  const redact = c.getByLabel('Compartir las fotos como copias depuradas (sin ubicación, dispositivo ni hora)');
+  await redact.waitFor(LONG);
+  // The default is set once the worker has looked at the testimony's files.
+  for (let i = 0; i < 100 && !(await redact.isChecked()); i++) await c.waitForTimeout(100);
+  t.ok(await redact.isChecked(), 'ticked by default: the testimony holds a photo with a GPS position');
+  await c.getByRole('button', { name: `Compartir con ${LAWYER.handle}` }).click();
+  await c.getByText(`Compartido con ${LAWYER.handle}.`).waitFor(LONG);
+  await c.getByRole('button', { name: 'Volver' }).click();
+  await c.getByText('fotos depuradas').waitFor(LONG);
+  t.pass('the grant says the photos are redacted');
+
+  // The lawyer: the copy, named as a redacted copy of the original with its SHA-256; the original only named.
+  await l.getByRole('button', { name: 'Compartidos conmigo' }).click();
+  t.match(await l.getByRole('button', { name: /Retén en la carretera/ }).innerText(LONG), /Fotos como copias depuradas/, 'the inbox says the photos come as redacted copies');
+  await l.getByRole('button', { name: /Retén en la carretera/ }).click();
+  const copy = item(l, 'IMG_0042.redacted.jpg');
+  await copy.waitFor(LONG);
+  t.match(await copy.innerText(), new RegExp(`Copia depurada de IMG_0042\\.jpg; SHA-256 del original: ${sha256(original)}`), 'the copy names its original');
+  t.match(await l.locator('.withheld').innerText(), /IMG_0042\.jpg: el original se queda con su dueño/, 'the original is named, not offered');
+  t.equal(await item(l, 'IMG_0042.jpg').filter({ hasNotText: 'redacted' }).count(), 0, 'no download of the original is offered');
+  const received = await download(l, () => copy.getByRole('button', { name: 'Descargar' }).click(), dir, 'lawyer-copy.jpg');
+  t.equal(await exifr.gps(received), undefined, "the independent reader finds no GPS in the lawyer's copy");
+  t.notOk((await exifr.parse(received, { tiff: true, xmp: true, iptc: true }))?.Make, 'nor the device');
+
+  // The coordinator's original, byte-identical to what was attached.
+  const kept = await download(c, () => item(c, 'IMG_0042.jpg').filter({ hasNotText: 'Copia depurada' }).getByRole('button', { name: 'Descargar' }).click(), dir, 'coord-original.jpg');
+  t.equal(sha256(kept), sha256(original), "the coordinator's original is byte-identical to the file attached");
+  t.same([...coord.violations, ...lawyer.violations], [], 'no CSP violation');
+});
