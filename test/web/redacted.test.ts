@@ -3,12 +3,16 @@
 // box ticked (ticked by default: a photo says where it was taken), and the lawyer downloads the
 // copy, which an independent reader (exifr) finds without GPS; the coordinator's original
 // stays byte-identical to the file attached.
-import { copyFile, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import t from 'tap';
+import { strFromU8, unzipSync } from 'fflate';
 import exifr from 'exifr';
 import type { Page } from 'playwright-core';
 import { build } from '../helper.ts';
+import { RUN_TS } from '../run-ts.ts';
 import { buildWeb, launch, spanishPage } from './browser.ts';
 import { evidenceFolder, sha256 } from './fixtures.ts';
 import { registerThroughTheForm } from './people.ts';
@@ -79,6 +83,19 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   const received = await download(l, () => copy.getByRole('button', { name: 'Descargar' }).click(), dir, 'lawyer-copy.jpg');
   t.equal(await exifr.gps(received), undefined, "the independent reader finds no GPS in the lawyer's copy");
   t.notOk((await exifr.parse(received, { tiff: true, xmp: true, iptc: true }))?.Make, 'nor the device');
+
+  // The lawyer's evidence bundle: the copy, its original named in the custody note; tvault verify-export accepts it.
+  const zip = unzipSync(await download(l, () => l.getByRole('button', { name: 'Paquete de evidencia (.zip)' }).click(), dir, 'bundle.zip'));
+  t.same(Object.keys(zip).filter((n) => n.startsWith('files/')), ['files/IMG_0042.redacted.jpg'], 'only the copy is in the bundle');
+  t.match(strFromU8(zip['CUSTODY.md']!), new RegExp(`IMG_0042\\.redacted\\.jpg: copia depurada de / redacted copy of IMG_0042\\.jpg, SHA-256 ${sha256(original)}`));
+  const unzipped = path.join(dir, 'bundle');
+  for (const [name, bytes] of Object.entries(zip)) {
+    await mkdir(path.dirname(path.join(unzipped, name)), { recursive: true });
+    await writeFile(path.join(unzipped, name), bytes);
+  }
+  const root = path.resolve(import.meta.dirname, '../..');
+  const verified = await promisify(execFile)(process.execPath, [...RUN_TS, 'cli/src/main.ts', '--lang', 'en', 'verify-export', unzipped], { cwd: root });
+  t.match(verified.stdout, /^VERIFIED/m, 'tvault verify-export accepts the redacted bundle');
 
   // The coordinator's original, byte-identical to what was attached.
   const kept = await download(c, () => item(c, 'IMG_0042.jpg').filter({ hasNotText: 'Copia depurada' }).getByRole('button', { name: 'Descargar' }).click(), dir, 'coord-original.jpg');
