@@ -218,3 +218,11 @@ t.test('a server that relinks a redacted copy to another original is caught', as
   t.throws(() => decodeAttachments(s, [att({})], keys, id, 1), IntegrityError, 'an original not in the body');
   t.doesNotThrow(() => decodeAttachments(s, [withheld, att({})], keys, id, 1), 'the honest link passes');
 });
+
+t.test('a redacted share to someone who already has access is refused before anything is written', async (t) => {
+  const { owner, full, id } = await sharedCase();
+  const before = (await owner.vault.getRecord(id)).version;
+  await t.rejects(owner.vault.share(id, full.handle, { redactPhotos: true }), { name: 'VaultError', message: /already has access/ });
+  t.equal((await owner.vault.getRecord(id)).version, before, 'no version, no copy was written');
+  t.equal((await full.vault.getRecord(id)).access, 'full', 'the live grant is unchanged');
+});

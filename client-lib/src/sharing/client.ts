@@ -126,11 +126,16 @@ export class SharingClient {
     const presented = await this.contacts.fetchIdentity(handle);
     // A second pin that survives a lost contact list: the keys this account signed into
     // earlier grants of this record for the same person.
-    for (const g of await this.verifiedGrants(recordId)) {
+    const earlier = await this.verifiedGrants(recordId);
+    for (const g of earlier) {
       if (g.identity.handle === handle && !sameKeys(g.identity, presented)) {
         throw new KeyChangedError(handle, fingerprint(s, g.identity), fingerprint(s, presented));
       }
     }
+    // A redacted share writes versions and copies before the grant: not for nothing when the
+    // server would refuse the grant (a live one exists), nor for someone who holds the seeds already.
+    const live = earlier.some((g) => g.identity.handle === handle && g.revokedAt === null && (g.expiresAt === null || Date.parse(g.expiresAt) > Date.now()));
+    if (options.redactPhotos && live) throw new VaultError(`${handle} already has access to record ${recordId}: revoke it first to share again with redacted photos`);
     const grantee = await this.contacts.trust(presented);
     if (options.requireVerified && !grantee.verified) {
       throw new VaultError(`${handle}'s safety number has not been verified: compare it with them and call verifyContact first`);
