@@ -36,6 +36,7 @@ function checkBody(body: unknown, recordId: string, version: number): RecordBody
     if (!(b.attachments ?? []).every(keyed) || (b.redactedGrantees !== undefined && typeof b.redactedGrantees !== 'string')) {
       throw new IntegrityError(`record ${recordId} v${version}: a version-2 attachment needs exactly one of key and withheldKey`);
     }
+    if (b.keys !== 'seed' && b.keys !== 'v1') throw new IntegrityError(`record ${recordId} v${version}: a version-2 body must say what its key version holds`);
   }
   return b as RecordBody;
 }

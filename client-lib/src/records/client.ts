@@ -2,7 +2,7 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import { toBase64Url as b64, recordDeleteStatement, recordVersionStatement } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
-import { ApiError, RollbackError, VaultError, WithheldError } from '../errors.ts';
+import { ApiError, IntegrityError, RollbackError, VaultError, WithheldError } from '../errors.ts';
 import { identityFromWire } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import type { StateStore } from '../state/store.ts';
@@ -143,7 +143,7 @@ export class RecordsClient {
     const id = uuidV4(s);
     const keys = newRecordKeys(s);
     const now = new Date().toISOString();
-    const plain: RecordBodyV2 = { v: 2, fields: validateFields(fields), attachments: [], createdAt: now, writtenAt: now };
+    const plain: RecordBodyV2 = { v: 2, keys: 'seed', fields: validateFields(fields), attachments: [], createdAt: now, writtenAt: now };
     const body = encryptBody(s, keys.recordKey, id, 1, 1, plain);
     await this.http.json('POST', '/v1/records', {
       id,
@@ -200,6 +200,11 @@ export class RecordsClient {
       zeroKeys(s, current);
       throw new VaultError(`only the owner (${record.owner}) can change record ${id}`);
     }
+    if (current.kind === 'key-only') {
+      // verifyAndOpen already refuses this for an owner; never write a body without the seed.
+      zeroKeys(s, current);
+      throw new IntegrityError(`record ${id}: the owner's sealed key holds the record key only`);
+    }
     const fields = validateFields(Object.fromEntries(Object.entries({ ...record.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields);
     const version = record.version + 1;
     const force = (options.rotate ?? false) || (options.requireSeed === true && current.kind !== 'seed');
@@ -210,6 +215,7 @@ export class RecordsClient {
     const redacted = (options.redactedGrantees ?? ((g) => g))(redactedGrantees);
     const plain: RecordBodyV2 = {
       v: 2,
+      keys: keys.kind === 'seed' ? 'seed' : 'v1',
       fields,
       attachments: encodeAttachments(s, attachments ? attachments(record.attachments) : record.attachments, keys, id, keyVersion),
       createdAt: record.createdAt.toISOString(),

@@ -115,6 +115,12 @@ export type WireAttachment = Omit<Attachment, 'key' | 'withheld'> & ({ key: stri
  */
 export interface RecordBodyV2 {
   v: 2;
+  /**
+   * What the key version holds, as its owner made it: a seed (record key and originals key)
+   * or a bare version-1 record key. Signed with the body, so a sealed key of another kind
+   * is caught ([Note: the body names its key kind] in verify.ts).
+   */
+  keys: 'seed' | 'v1';
   fields: RecordFields;
   attachments: WireAttachment[];
   createdAt: string;

@@ -70,6 +70,23 @@ export interface Opened {
   redactedGrantees: RedactedGrantee[];
 }
 
+// [Note: the body names its key kind]
+// A sealed box is anonymous: anyone who knows a key version's record key (a redacted
+// grantee does) can seal it under any label to anyone, the owner included. Were the owner's
+// client to believe a "record key only" or "version 1" label on its own record, it would
+// write the next photos' file keys open in the body and, at the next rotation, read the
+// sealed list of redacted grantees as empty and seal them the seed. So the signed body says
+// what its key version holds, and the sealed key must agree: a seeded version opens as the
+// seed (or the record key only, for a grantee), a version-1 one as a version-1 key; and
+// the owner, who made every key version, must hold all of it. A server can still give a
+// full grantee only the record key (it then sees the redacted view): a denial, not a leak.
+function checkKeyKind(w: WireRecordVersion, me: Unlocked, keys: RecordKeys, bodyKeys: 'seed' | 'v1'): void {
+  const agrees = bodyKeys === 'v1' ? keys.kind === 'v1' : keys.kind === 'seed' || (keys.kind === 'key-only' && w.owner !== me.handle);
+  if (!agrees) {
+    throw new IntegrityError(`record ${w.id} v${w.version}: the sealed key (${keys.kind}) is not what the signed body says its key version holds (${bodyKeys})`);
+  }
+}
+
 /** Verifies, in order: author identity, signature over the exact bytes, sealed key, body. */
 export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Opened {
   const author = identityFromWire(w.author);
@@ -89,6 +106,7 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Op
 
   const keys = openRecordKeys(s, bytes(w.sealedKey, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
   const plain = decryptBody(s, keys.recordKey, w.id, w.version, w.keyVersion, body);
+  checkKeyKind(w, me, keys, plain.v === 2 ? plain.keys : 'v1');
   const files = decodeAttachments(s, plain.attachments, keys, w.id, w.keyVersion);
   return {
     recordKey: keys.recordKey,
