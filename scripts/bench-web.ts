@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-web.ts [--size-mib 256] [--runs 3] [--no-profile]
+// npx tsx scripts/bench-web.ts [--size-mib 256] [--runs 3] [--no-profile] [--only upload] [--profile-out FILE]
 // The web client against tvault on the same server, in one run (docs/PERFORMANCE.md, "Web
 // client"): (1) encrypt-and-upload of one file through the real page in headless Chromium
 // and through `tvault attach`; (2) the login page's time to interactive and the JavaScript it
@@ -24,10 +24,16 @@ const { values: args } = parseArgs({
     'size-mib': { type: 'string', default: '256' },
     runs: { type: 'string', default: '3' },
     'no-profile': { type: 'boolean', default: false },
+    // Only the upload comparison (and its profile): quicker when working on the upload path.
+    only: { type: 'string' },
+    // Where to write the worker's whole CPU profile (.cpuprofile, opens in Chromium's DevTools).
+    'profile-out': { type: 'string' },
   },
 });
 const sizeMiB = Number(args['size-mib']);
 const runs = Number(args.runs);
+const uploadOnly = args.only === 'upload';
+if (args.only !== undefined && !uploadOnly) throw new Error('--only takes one value: upload');
 const HANDLE = 'banco-pruebas';
 const PASSPHRASE = 'cántaro murciélago anzuelo tranvía glaciar';
 const TITLE = 'Banco de pruebas';
@@ -78,7 +84,8 @@ async function main() {
   const dist = await buildWeb(t);
   const server = await startServer(t, dist);
   t.teardown(() => server.stop());
-  const browser = await launch(t);
+  // Playwright's Chromium serves only the first-load measurements ([Note: uploads timed without Playwright]).
+  const browser = uploadOnly ? undefined : await launch(t);
   const bare = await BareChromium.launch();
   t.teardown(() => bare.close());
   const home = path.join(work, 'tvault');
@@ -94,7 +101,7 @@ async function main() {
 
   // (3) Login, the three clients in turn, `runs` times.
   const login = { browser: [] as Split[], tvault: [] as Split[], node: [] as Split[], list: [] as number[] };
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < (uploadOnly ? 0 : runs); i++) {
     let from = log.length;
     const tab = await BareTab.open(bare, server.url);
     const b = await tab.login(HANDLE, PASSPHRASE);
@@ -167,7 +174,7 @@ async function main() {
     // Not always reliable: one run of 2026-12-06 waited here without end, so it is bounded.
     const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error('worker profile timed out')), 180_000))]);
     try {
-      const profiler = await bounded(profileWorker(bare));
+      const profiler = await bounded(profileWorker(bare, tab.session, args['profile-out']));
       await bounded(tab.attach(TITLE, named));
       profile = await bounded(profiler.stop());
     } catch (err) {
@@ -183,8 +190,8 @@ async function main() {
     ['CPU ×4 + network 1.6 Mbit/s, RTT 150 ms', { cpu: 4, network: { latency: 150, down: 200_000, up: 94_000 } }],
   ];
   const loads = new Map<string, Awaited<ReturnType<typeof firstLoad>>[]>();
-  for (let i = 0; i < runs; i++) for (const [name, th] of profiles) loads.set(name, [...(loads.get(name) ?? []), await firstLoad(browser, server.url, th)]);
-  const encoding = await contentEncoding(`${server.url}${new URL(loads.get('unthrottled')![0]!.scripts[0]!.url).pathname}`);
+  for (let i = 0; i < (uploadOnly ? 0 : runs); i++) for (const [name, th] of profiles) loads.set(name, [...(loads.get(name) ?? []), await firstLoad(browser!, server.url, th)]);
+  const encoding = uploadOnly ? '' : await contentEncoding(`${server.url}${new URL(loads.get('unthrottled')![0]!.scripts[0]!.url).pathname}`);
 
   // Report.
   const mbps = (secs: number[]) => secs.map((s) => bytes / 1e6 / s);
@@ -206,6 +213,7 @@ async function main() {
     for (const f of profile.top) console.log(`| \`${f.name}\` | ${(f.ms / 1000).toFixed(2)} | ${((100 * f.ms) / profile.totalMs).toFixed(0)} % |`);
   }
 
+  if (uploadOnly) return;
   console.log(`\nLogin page, cold cache (server sends scripts with Content-Encoding: ${encoding || 'none'}; gzip sizes computed here, zlib level 6):\n`);
   console.log('| profile | time to interactive (ms) | JS before interactive, raw (KiB) | same, gzip (KiB) | all bytes before (KiB) | worker started before |\n| --- | ---: | ---: | ---: | ---: | --- |');
   for (const [name, ls] of loads) {

@@ -112,16 +112,20 @@ t.test('a file that changes while it is uploaded is refused at the first chunk t
   const { vault, id } = await owner(h.fetch);
   const first = randomBytes(20 * CHUNK);
   const fileId = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
-  // A Blob whose second reading differs from the first (a file rewritten on disk meanwhile).
+  // A Blob whose second reading differs from the first (a file rewritten on disk meanwhile),
+  // whether it is read as a stream or in slices (a reading starts at byte 0).
   let readings = 0;
   const changing = new Blob([first]);
-  const stream = changing.stream.bind(changing);
+  const changed = Buffer.from(first);
+  changed[9 * CHUNK + 3] = changed[9 * CHUNK + 3]! ^ 1; // in part 1
+  const [stream, slice] = [changing.stream.bind(changing), changing.slice.bind(changing)];
   changing.stream = () => {
     readings += 1;
-    if (readings === 1) return stream();
-    const later = Buffer.from(first);
-    later[9 * CHUNK + 3] = later[9 * CHUNK + 3]! ^ 1; // in part 1
-    return new Blob([later]).stream();
+    return readings === 1 ? stream() : new Blob([changed]).stream();
+  };
+  changing.slice = (start = 0, end, type) => {
+    if (start === 0) readings += 1;
+    return readings === 1 ? slice(start, end, type) : new Blob([changed]).slice(start, end, type);
   };
   await t.rejects(vault.attachFile(id, changing, { name: 'v.mp4', type: 'video/mp4', chunkSize: CHUNK, fileId }), UploadSourceChangedError);
   t.same(h.parts.filter((p) => p.fileId === fileId).map((p) => p.part), [0], 'only the part before the change was sent');

@@ -13,19 +13,23 @@ import path from 'node:path';
 import { CHROMIUM, FLAGS } from '../../test/web/browser.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type CdpEvent = { method: string; params: unknown; sessionId?: string };
 
 /** Chromium over --remote-debugging-pipe: JSON messages separated by NUL on fds 3 (in) and 4 (out). */
 export class BareChromium {
   private next = 1;
   private readonly pending = new Map<number, Pending>();
 
+  private readonly listeners = new Set<(event: CdpEvent) => void>();
+
   private constructor(private readonly proc: ChildProcess, private readonly profile: string) {
     let buffered = '';
     (proc.stdio[4] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
       buffered += d.toString();
       for (let end = buffered.indexOf('\0'); end >= 0; end = buffered.indexOf('\0')) {
-        const m = JSON.parse(buffered.slice(0, end)) as { id?: number; result?: unknown; error?: { message: string } };
+        const m = JSON.parse(buffered.slice(0, end)) as { id?: number; result?: unknown; error?: { message: string } } & Partial<CdpEvent>;
         buffered = buffered.slice(end + 1);
+        if (m.id === undefined && m.method) for (const l of this.listeners) l(m as CdpEvent);
         const p = m.id === undefined ? undefined : this.pending.get(m.id);
         if (!p) continue;
         this.pending.delete(m.id!);
@@ -47,16 +51,33 @@ export class BareChromium {
     return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
   }
 
-  /** A flat session on the first target of this type (a new tab for 'page'). */
-  async attach(type: 'page' | 'worker'): Promise<string> {
-    if (type === 'page') {
-      const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
-      return (await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true })).sessionId;
+  /** A flat session on a new tab. */
+  async newTab(): Promise<string> {
+    const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    return (await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true })).sessionId;
+  }
+
+  /**
+   * A flat session on the dedicated worker a tab has started. Dedicated workers are not
+   * listed by Target.getTargets; a tab's auto-attach announces them, the running ones too.
+   */
+  async attachWorker(pageSession: string, timeoutMs = 30_000): Promise<string> {
+    let found: (session: string) => void = () => undefined;
+    const listener = (e: CdpEvent) => {
+      const p = e.params as { sessionId?: string; targetInfo?: { type: string } };
+      if (e.method === 'Target.attachedToTarget' && e.sessionId === pageSession && p.targetInfo?.type === 'worker' && p.sessionId) found(p.sessionId);
+    };
+    this.listeners.add(listener);
+    try {
+      const session = new Promise<string>((resolve, reject) => {
+        found = resolve;
+        setTimeout(() => reject(new Error('no worker in this tab')), timeoutMs);
+      });
+      await this.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, pageSession);
+      return await session;
+    } finally {
+      this.listeners.delete(listener);
     }
-    const { targetInfos } = await this.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
-    const target = targetInfos.find((t) => t.type === type);
-    if (!target) throw new Error(`no ${type} target`);
-    return (await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId: target.targetId, flatten: true })).sessionId;
   }
 
   async close(): Promise<void> {
@@ -83,7 +104,7 @@ export class BareTab {
   private constructor(private readonly chromium: BareChromium, readonly session: string) {}
 
   static async open(chromium: BareChromium, url: string): Promise<BareTab> {
-    const tab = new BareTab(chromium, await chromium.attach('page'));
+    const tab = new BareTab(chromium, await chromium.newTab());
     await chromium.send('Page.enable', {}, tab.session);
     // A tab opened over the protocol starts in the background, where Chromium defers frames
     // and throttles timers; a person's tab is in front and focused (as Playwright's pages are).

@@ -1,7 +1,7 @@
 // Where Chromium spends its CPU: the time of each of its processes by kind (read from /proc,
 // so nothing is added to what is measured), and a sampling CPU profile of the crypto worker
 // taken through the DevTools protocol.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import type { BareChromium } from './cdp.ts';
 import { cpuSeconds } from './server.ts';
 
@@ -67,8 +67,8 @@ interface Profile {
  * A sampling profiler in the page's crypto worker, over the bare DevTools pipe
  * ([Note: uploads timed without Playwright]); stop() gives the self time of the heaviest functions.
  */
-export async function profileWorker(chromium: BareChromium): Promise<{ stop(): Promise<WorkerProfile> }> {
-  const session = await chromium.attach('worker');
+export async function profileWorker(chromium: BareChromium, pageSession: string, saveTo?: string): Promise<{ stop(): Promise<WorkerProfile> }> {
+  const session = await chromium.attachWorker(pageSession);
   const send = <T>(method: string, params: object = {}) => chromium.send<T>(method, params, session);
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 500 });
@@ -76,7 +76,8 @@ export async function profileWorker(chromium: BareChromium): Promise<{ stop(): P
   return {
     async stop() {
       const { profile } = await send<{ profile: Profile }>('Profiler.stop');
-      await chromium.send('Target.detachFromTarget', { sessionId: session });
+      if (saveTo) await writeFile(saveTo, JSON.stringify(profile));
+      await chromium.send('Target.detachFromTarget', { sessionId: session }, pageSession).catch(() => undefined);
       const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
       const self = new Map<string, number>();
       let totalMs = 0;

@@ -4,7 +4,7 @@ import type { Sodium } from '../crypto/sodium.ts';
 import { DecryptionError, IntegrityError, NetworkError } from '../errors.ts';
 import type { Attachment } from '../records/types.ts';
 import { checkChunking, chunkAd } from './file-key.ts';
-import { platform, streamEngine } from './platform.ts';
+import { fileSha256, streamEngine } from './platform.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 
 /** Collects pieces of a byte stream and hands out runs of exactly n bytes. */
@@ -56,7 +56,7 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
   }
   const ad = chunkAd(att.fileId);
   const stride = att.chunkSize + CHUNK_OVERHEAD;
-  const hasher = platform.sha256();
+  const hasher = fileSha256(s);
   // [Note: padded files]: the stream carries `paddedSize` bytes, the file's `size` then zeros.
   const streamSize = att.paddedSize ?? att.size;
   if (!Number.isSafeInteger(streamSize) || streamSize < att.size) throw new IntegrityError(`file ${att.fileId}: the manifest's padded size is smaller than its size`);

@@ -1,13 +1,13 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { concat, FILE_CHUNK_SIZE, FILE_PADDING, PART_CHUNKS, fromBase64Url, padme, toBase64Url as b64 } from '@testimony-vault/protocol';
+import { FILE_CHUNK_SIZE, FILE_PADDING, PART_CHUNKS, fromBase64Url, padme, toBase64Url as b64 } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import type { RecordsClient } from '../records/client.ts';
 import type { Attachment } from '../records/types.ts';
 import { ApiError, UploadSourceChangedError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey, type PlaintextCommitment } from './file-key.ts';
-import { platform, streamEngine } from './platform.ts';
+import { chunkDigest, fileSha256, partBody, streamEngine } from './platform.ts';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
@@ -56,8 +56,9 @@ interface Stream {
   /** FILE_PADDING: the stream carries the file, then zeros up to its Padmé size ([Note: padded files]). */
   padding: number;
   /**
-   * SHA-256 (hex) of each plaintext chunk, read before the first byte was encrypted: a chunk
-   * that differs is refused before it is encrypted. Absent for a source read only once.
+   * A digest of each plaintext chunk ([Note: hashing files in a browser]), read before the
+   * first byte was encrypted: a chunk that differs is refused before it is encrypted. Absent
+   * for a source read only once.
    */
   expected?: { chunks: string[]; size: number; sha256: string } | undefined;
 }
@@ -87,7 +88,7 @@ export class Uploader {
     checkChunking(chunkSize, PART_CHUNKS, 'attachFile');
     // Read once before anything is encrypted, so the wrapped key commits to these bytes.
     const padding = FILE_PADDING.padme;
-    const expected = rereadable(source) ? await survey(opened, chunkSize, padding) : undefined;
+    const expected = rereadable(source) ? await survey(s, opened, chunkSize, padding) : undefined;
     const plaintext: PlaintextCommitment | undefined = expected && { size: expected.size, sha256: unhex(expected.sha256), padding };
     const key = s.crypto_secretstream_xchacha20poly1305_keygen();
     const engine = streamEngine(s);
@@ -139,7 +140,7 @@ export class Uploader {
       return this.attach(recordId, source, { ...options, fileId, chunkSize });
     }
     if (!rereadable(source)) throw new UploadSourceChangedError(`file ${fileId}: a resumed upload needs a source that can be read twice (a path, a Blob or bytes)`);
-    const expected = await survey(await openSource(source), chunkSize, plaintext.padding);
+    const expected = await survey(s, await openSource(source), chunkSize, plaintext.padding);
     if (expected.size !== plaintext.size || expected.sha256 !== hex(plaintext.sha256)) {
       s.memzero(key);
       throw new UploadSourceChangedError(`file ${fileId}: these are not the bytes this upload started with (size or SHA-256 differs); nothing was sent`);
@@ -154,7 +155,7 @@ export class Uploader {
     const s = this.s;
     const { engine } = st;
     const ad = chunkAd(st.fileId);
-    const hasher = platform.sha256();
+    const hasher = fileSha256(s);
     const maxRetries = options.maxRetries ?? 8;
     let size = 0; // the file's own bytes
     let streamed = 0; // with the padding
@@ -164,7 +165,7 @@ export class Uploader {
     let partStart = 0;
     let partPlain = 0;
     let pending: Uint8Array[] = [];
-    let inflight: Promise<void> = Promise.resolve();
+    const inflight: Promise<void>[] = [];
     let failure: unknown;
 
     try {
@@ -172,13 +173,8 @@ export class Uploader {
         size += piece.length;
         if (!st.expected) hasher.update(piece);
       });
-      for await (const { chunk, last } of chunksOf(source, st.chunkSize)) {
-        if (st.expected) {
-          // Checked before this chunk is encrypted ([Note: a key never meets two plaintexts]).
-          if (sha256Hex(chunk) !== st.expected.chunks[index] || last !== (index === st.expected.chunks.length - 1)) {
-            throw new UploadSourceChangedError(`file ${st.fileId}: the source changed while it was read (chunk ${index}); nothing from it was encrypted`);
-          }
-        }
+      const chunks = chunksOf(source, st.chunkSize, opened.ownPieces);
+      for await (const { chunk, last } of st.expected ? checked(s, chunks, st.expected, st.fileId) : chunks) {
         streamed += chunk.length;
         partPlain += chunk.length;
         const ct = engine.push(st.state, chunk, ad, last);
@@ -188,30 +184,33 @@ export class Uploader {
         if (pending.length < st.partChunks && !last) continue;
 
         const part = partStart / st.partChunks;
-        const body = concat(...pending);
+        const body = partBody(pending);
         const [first, end, plain] = [partStart, index, partPlain];
         pending = [];
         partStart = index;
         partPlain = 0;
-        // One part travels while the next is encrypted; never more than two in memory.
-        await inflight;
+        // [Note: parts in flight]
+        // Two parts travel while the next is encrypted (never more than three in memory): the
+        // server stores one while the other's body arrives, instead of waiting for each body
+        // in turn. It stores them one at a time (the file's row is locked), in any order.
+        while (inflight.length >= PARTS_IN_FLIGHT) await inflight.shift();
         if (failure) break;
         const alreadyStored = Array.from({ length: end - first }, (_, i) => first + i).every((i) => st.stored.has(i));
-        inflight = (alreadyStored ? Promise.resolve() : this.sendPart(st.fileId, part, body, first, end, maxRetries)).then(
+        inflight.push((alreadyStored ? Promise.resolve() : this.sendPart(st.fileId, part, body, first, end, maxRetries)).then(
           () => {
             acknowledged += plain;
             // Padding is not the file's: progress never passes its size.
             options.onProgress?.({ bytes: Math.min(acknowledged, size), total: opened.size });
           },
           (err: unknown) => {
-            failure = err;
+            failure ??= err;
           },
-        );
+        ));
       }
     } finally {
-      // Whatever happened to the source, the part already on its way lands (or fails) first,
-      // so a later resumeUpload finds a settled server.
-      await inflight;
+      // Whatever happened to the source, the parts already on their way land (or fail) first,
+      // so a later resumeUpload finds a settled server. (Their handlers never reject.)
+      await Promise.all(inflight);
     }
     if (failure) {
       // Refused for size or quota: it can never complete, so it should not hold quota
@@ -243,11 +242,11 @@ export class Uploader {
   }
 
   /** PUT a part; on a dropped connection or a 5xx, ask whether it was committed, else send again. */
-  private async sendPart(fileId: string, part: number, body: Uint8Array, first: number, end: number, maxRetries: number): Promise<void> {
+  private async sendPart(fileId: string, part: number, body: Blob | Uint8Array, first: number, end: number, maxRetries: number): Promise<void> {
     const path = `/v1/files/${encodeURIComponent(fileId)}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.http.send(`${path}/parts/${part}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: body as Uint8Array<ArrayBuffer> });
+        await this.http.send(`${path}/parts/${part}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: body as Blob | Uint8Array<ArrayBuffer> });
         return;
       } catch (err) {
         if (!retryable(err) || attempt >= maxRetries) throw err;
@@ -264,23 +263,34 @@ export class Uploader {
   }
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  const h = platform.sha256();
-  h.update(bytes);
-  return h.hex();
-}
+const PARTS_IN_FLIGHT = 2;
 
 /** Reads a source once: its size, SHA-256 and the SHA-256 of each chunk it will be cut into. */
-async function survey(opened: OpenedSource, chunkSize: number, padding: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
-  const whole = platform.sha256();
+async function survey(s: Sodium, opened: OpenedSource, chunkSize: number, padding: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
+  const whole = fileSha256(s);
   const chunks: string[] = [];
   let size = 0;
   const source = padded(opened.stream, padding, (piece) => {
     whole.update(piece);
     size += piece.length;
   });
-  for await (const { chunk } of chunksOf(source, chunkSize)) chunks.push(sha256Hex(chunk));
+  for await (const { chunk } of chunksOf(source, chunkSize, opened.ownPieces)) chunks.push(chunkDigest(s, chunk));
   return { chunks, size, sha256: whole.hex() };
+}
+
+/**
+ * The chunks of a source read again, each given out only once its digest matched the survey
+ * ([Note: a key never meets two plaintexts]): nothing differing is ever encrypted.
+ */
+async function* checked(s: Sodium, chunks: AsyncIterable<{ chunk: Uint8Array; last: boolean }>, expected: { chunks: string[] }, fileId: string): AsyncIterable<{ chunk: Uint8Array; last: boolean }> {
+  let index = 0;
+  for await (const { chunk, last } of chunks) {
+    if (chunkDigest(s, chunk) !== expected.chunks[index] || last !== (index === expected.chunks.length - 1)) {
+      throw new UploadSourceChangedError(`file ${fileId}: the source changed while it was read (chunk ${index}); nothing from it was encrypted`);
+    }
+    index += 1;
+    yield { chunk, last };
+  }
 }
 
 const ZEROS = new Uint8Array(1024 * 1024);

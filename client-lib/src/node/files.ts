@@ -20,6 +20,9 @@ platform.sha256 = () => {
   return { update: (d) => void h.update(d), hex: () => h.digest('hex') };
 };
 
+// One contiguous body per part: undici sends it as it is (a Blob it would stream piece by piece).
+platform.partBody = (pieces) => Buffer.concat(pieces);
+
 platform.openPath = async (file) => {
   const info = await stat(file);
   return { stream: createReadStream(file, { highWaterMark: 1024 * 1024 }), size: info.size };
