@@ -49,7 +49,7 @@ async function downgraded(label: string) {
   const mine = rows.find((r) => r.recipient_id === lawyer.id && r.key_version === kv)!;
   const k = openRecordKeys(s, mine.sealed_key, id, kv, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
   const forged = s.crypto_box_seal(concat(utf8(label), uuidBytes(id), u32be(kv), k.recordKey), unlocked(owner.vault).identity.boxPublicKey);
-  await db.updateTable('record_keys').set({ sealed_key: forged }).where('record_id', '=', id).where('key_version', '=', kv).where('recipient_id', '=', owner.id).execute();
+  await db.updateTable('record_keys').set({ sealed_key: Buffer.from(forged) }).where('record_id', '=', id).where('key_version', '=', kv).where('recipient_id', '=', owner.id).execute();
   const versions = async () => db.selectFrom('record_versions').select(['version', 'key_version', 'body']).where('record_id', '=', id).orderBy('version').execute();
   return { owner, lawyer, partner, id, kv, recordKey: k.recordKey, me, versions };
 }
@@ -100,4 +100,26 @@ t.test('without tampering the owner reads and writes as before (the check can pa
   const theirs = await lawyer.vault.getRecord(id);
   t.equal(theirs.access, 'redacted');
   t.ok(theirs.withheldOriginals.some((o) => o.name === 'IMG_2.jpg'), 'the new photo is kept from the lawyer');
+});
+
+// The attacker review's second finding: withholding went by the declared type alone, and a
+// browser gives "" or application/octet-stream for some pictures (a .heic on Windows, an
+// unknown extension). A photo so declared went to the redacted lawyer whole, GPS and all.
+t.test('a photo or video withheld whatever type it was declared with', async (t) => {
+  const owner = await person('coord');
+  const lawyer = await person('lawyer');
+  const { id } = await owner.vault.createRecord({ title: 'Testimonio', narrative: 'n' });
+  const dodges = [
+    { name: 'foto.bin', type: 'application/octet-stream' },
+    { name: 'IMG_0042.heic', type: '' },
+    { name: 'IMG_0043.JPG', type: 'application/x-unknown' },
+    { name: 'clip.mp4', type: 'video/mp4' },
+  ];
+  for (const d of dodges) await owner.vault.attachFile(id, jpeg, d);
+  await owner.vault.attachFile(id, Buffer.from('acta de la audiencia'), { name: 'acta.txt', type: 'text/plain' });
+  const shared = await owner.vault.share(id, lawyer.handle, { redactPhotos: true });
+  const theirs = await lawyer.vault.getRecord(id);
+  t.same(theirs.withheldOriginals.map((o) => o.name).sort(), dodges.map((d) => d.name).sort(), 'every one is kept from the lawyer');
+  t.same(theirs.attachments.map((a) => a.name), ['acta.txt'], 'only the document reaches the lawyer');
+  t.same((shared.redaction?.notCovered ?? []).map((n) => n.name).sort(), dodges.map((d) => d.name).sort(), 'and each is reported as having no copy');
 });

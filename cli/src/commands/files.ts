@@ -44,7 +44,12 @@ function resumable(err: unknown): boolean {
   return err instanceof NetworkError || err instanceof ServerError;
 }
 
-const MEDIA: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.heic': 'image/heic', '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4a': 'audio/mp4', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.pdf': 'application/pdf', '.txt': 'text/plain' };
+const MEDIA: Record<string, string> = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
+  '.webp': 'image/webp', '.gif': 'image/gif', '.tif': 'image/tiff', '.tiff': 'image/tiff', '.dng': 'image/x-adobe-dng',
+  '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.3gp': 'video/3gpp', '.webm': 'video/webm',
+  '.m4a': 'audio/mp4', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.pdf': 'application/pdf', '.txt': 'text/plain',
+};
 
 /** Every file can be read: checked before the passphrase is asked, so nothing is half done for a typo. */
 export async function checkFiles(ctx: Context, files: string[]): Promise<void> {

@@ -14,9 +14,22 @@ import type { Attachment, WireAttachment, WithheldFile } from './types.ts';
 // wrap is an AEAD bound to label ‖ record id ‖ key version ‖ file id, so a wrapped key
 // cannot be moved to another file, record or key version.
 
-/** A photo original: what a redacted reader never gets the key of. */
-export const keptFromRedacted = (a: Pick<Attachment, 'type' | 'redactionOf'>): boolean =>
-  a.type.toLowerCase().startsWith('image/') && a.redactionOf === undefined;
+/** Names of pictures and videos, whatever type they were declared with. */
+const MEDIA_NAME = /\.(jpe?g|jfif|png|apng|heic|heif|hif|avif|webp|gif|tiff?|dng|raw|cr2|cr3|nef|arw|orf|rw2|jxl|bmp|mp4|m4v|mov|qt|3gp|3g2|mkv|webm|avi)$/i;
+
+/**
+ * What a redacted reader never gets the key of: every original that is or may be a photo or
+ * a video, which can carry where and with what it was taken. The declared type is the
+ * uploader's word (a browser gives "" for a .heic on some systems, an unknown extension
+ * becomes application/octet-stream), so a file with no useful type or with a picture's or
+ * video's name is withheld too. Only JPEG and PNG get redacted copies; the rest are
+ * withheld with none (RedactionSummary.notCovered says so).
+ */
+export const keptFromRedacted = (a: Pick<Attachment, 'type' | 'name' | 'redactionOf'>): boolean => {
+  if (a.redactionOf !== undefined) return false;
+  const type = a.type.toLowerCase().split(';')[0]!.trim();
+  return type.startsWith('image/') || type.startsWith('video/') || type === '' || type === 'application/octet-stream' || MEDIA_NAME.test(a.name);
+};
 
 function fileKeyAad(recordId: string, keyVersion: number, fileId: string): Uint8Array {
   return concat(utf8(LABEL.originalFileKey), uuidBytes(recordId), u32be(keyVersion), utf8(fileId));
