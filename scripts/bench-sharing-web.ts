@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWeb } from '../test/web/browser.ts';
 import { BareChromium, BareTab } from './bench-web/cdp.ts';
-import { startServer } from './bench-web/server.ts';
+import { fromLog, startServer, type LoggedRequest } from './bench-web/server.ts';
 import { tvault } from './bench-web/tvault.ts';
 import { writeSharingData, LONG_HISTORY_TITLE } from './bench-sharing/setup.ts';
 import { openHistory, openInbox, recordsSettled, search } from './bench-sharing/steps.ts';
@@ -49,6 +49,13 @@ const mr = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixe
 const load = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 const seconds = (r: { started: number; ended: number }) => (r.ended - r.started) / 1000;
 
+/** Seconds the server spent answering the history request logged since `from` (its proofs, issue 19). */
+function historyAnswer(requests: LoggedRequest[], from: number): number {
+  const r = requests.slice(from).find((q) => q.method === 'GET' && q.route === '/v1/records/:id/history');
+  if (!r?.end) throw new Error('no history request in the server log');
+  return (r.end - r.start) / 1000;
+}
+
 async function main() {
   const work = await mkdtemp(path.join(tmpdir(), 'tv-benchsharing-'));
   t.teardown(() => rm(work, { recursive: true, force: true }));
@@ -73,9 +80,9 @@ async function main() {
 
   const bare = await BareChromium.launch();
   t.teardown(() => bare.close());
-  const r = { inbox: [] as number[], searchCold: [] as number[], searchWarm: [] as number[], history: [] as number[] };
+  const r = { inbox: [] as number[], searchCold: [] as number[], searchWarm: [] as number[], history: [] as number[], historyServer: [] as number[] };
   // whoami through the agent: what every tvault command pays before its own work (Node's start, the agent's answer).
-  const c = { inbox: [] as number[], list: [] as number[], history: [] as number[], start: [] as number[] };
+  const c = { inbox: [] as number[], list: [] as number[], history: [] as number[], historyServer: [] as number[], start: [] as number[] };
   let found = '';
   let verified = '';
   const browserRun = async () => {
@@ -94,15 +101,19 @@ async function main() {
     r.searchWarm.push((await search(coord, SEARCH_WARM)).seconds);
     await coord.run(`button('^Quitar filtros$').click()`);
     await recordsSettled(coord);
+    const from = server.requests.length;
     const h = await openHistory(coord, LONG_HISTORY_TITLE);
     r.history.push(h.seconds);
+    r.historyServer.push(await fromLog(() => historyAnswer(server.requests, from)));
     verified = h.status;
     await coord.close();
   };
   const cliRun = async () => {
     c.inbox.push(seconds(await tvault(homes.lawyer, '', ['inbox'])));
     c.list.push(seconds(await tvault(homes.coordinator, '', ['list'])));
+    const from = server.requests.length;
     c.history.push(seconds(await tvault(homes.coordinator, '', ['history', data.longHistory])));
+    c.historyServer.push(await fromLog(() => historyAnswer(server.requests, from)));
     c.start.push(seconds(await tvault(homes.coordinator, '', ['whoami'])));
   };
   // Warm-up of both (JIT, connections, the database's pages), not counted.
@@ -128,6 +139,7 @@ async function main() {
   console.log(`| search the ${RECORDS + 1} records (coordinator), first search: decrypts all | ${mr(r.searchCold)} | ${mr(c.list)} (list) | ${ratio(r.searchCold, c.list)} |`);
   console.log(`| search again (index in the worker) | ${mr(r.searchWarm)} | — | — |`);
   console.log(`| coordinator: history of ${EVENTS}+ events, verified | ${mr(r.history)} | ${mr(c.history)} (history) | ${ratio(r.history, c.history)} |`);
+  console.log(`| of which the server's answer (GET …/history: an inclusion proof per event) | ${mr(r.historyServer)} | ${mr(c.historyServer)} | — |`);
   console.log(`| tvault's start, for reference (whoami) | — | ${mr(c.start)} | — |`);
   console.log(`\nthe page said: "${found.trim()}"; "${verified.trim()}"`);
 }
