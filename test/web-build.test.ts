@@ -104,6 +104,19 @@ t.test('an import() the config does not name fails the build: nothing would chec
   await t.rejects(viteBuild(path.join(work, 'out-none'), app, null), /is loaded by import\(\), which no integrity covers/);
 });
 
+t.test('an import() outside the loader fails the build: a screen loading another would skip the preload with integrity', async (t) => {
+  const nested = path.join(work, 'app-nested');
+  await mkdir(nested, { recursive: true });
+  for (const [file, text] of Object.entries(fixture)) {
+    await mkdir(path.dirname(path.join(nested, file)), { recursive: true });
+    await writeFile(path.join(nested, file), text);
+  }
+  const buildNested = (out: string) => build({ root: nested, configFile: false, logLevel: 'silent', plugins: [integrity({ lazy: LAZY, loader: /^\/main\.js$/ })], build: { outDir: path.join(work, out), emptyOutDir: true } });
+  await buildNested('out-loader-ok');
+  await writeFile(path.join(nested, 'lazy.js'), `${fixture['lazy.js']}export const more = () => import('./other.js');\n`);
+  await t.rejects(buildNested('out-loader-stray'), /\/lazy\.js calls import\(\), which no integrity covers/);
+});
+
 t.test('compressed variants: brotli and gzip of the text files, each decoding to its file', async (t) => {
   const out = path.join(work, 'out-compressed');
   await viteBuild(out);

@@ -26,8 +26,9 @@ export default defineConfig({
     // they are (code the page and the screens share), not after their first module.
     rolldownOptions: { output: { chunkFileNames: (chunk) => (chunk.isDynamicEntry ? 'assets/[name]-[hash].js' : 'assets/shared-[hash].js') } },
   },
-  // Only the screen folders' index.ts may be loaded by import(): [Note: screens loaded after login].
-  plugins: [integrity({ lazy: /^\/src\/screens\/[^/]+\/index\.ts$/ })],
+  // Only the screen folders' index.ts may be loaded by import(), and only by the loader that
+  // preloads them with integrity first: [Note: screens loaded after login].
+  plugins: [integrity({ lazy: /^\/src\/screens\/[^/]+\/index\.ts$/, loader: /^\/src\/lazy-screens\.ts$/ })],
   worker: { format: 'es' },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
 });

@@ -52,10 +52,12 @@ export interface WebManifest {
 export interface IntegrityOptions {
   /** Source paths ("/src/…", from the Vite root) of the modules that may be loaded by import(). */
   lazy?: RegExp;
+  /** The module (same form) that alone may call import(): it preloads with integrity first. */
+  loader?: RegExp;
 }
 
 /** The Vite plugin: `plugins: [integrity({ lazy })]` in vite.config.ts. */
-export function integrity({ lazy }: IntegrityOptions = {}): Plugin {
+export function integrity({ lazy, loader }: IntegrityOptions = {}): Plugin {
   let base = '/';
   let root = '/';
   return {
@@ -70,10 +72,30 @@ export function integrity({ lazy }: IntegrityOptions = {}): Plugin {
       sequential: true,
       async handler(options, bundle) {
         if (!options.dir) throw new Error('integrity(): the build has no output folder');
-        await sealBuild(options.dir, base, lazyFiles(bundle, root, lazy));
+        const files = lazyFiles(bundle, root, lazy);
+        if (loader) onlyTheLoaderImports(bundle, root, loader, (id) => this.getModuleInfo(id));
+        await sealBuild(options.dir, base, files);
       },
     },
   };
+}
+
+/**
+ * Only the loader may call import(): it preloads each screen's files with their hashes
+ * first. An import() anywhere else (one screen loading another) would fetch a file unchecked
+ * whenever the loader had not preloaded it, so the build fails on one.
+ */
+export function onlyTheLoaderImports(bundle: Rollup.OutputBundle, root: string, loader: RegExp, info: (id: string) => Rollup.ModuleInfo | null): void {
+  for (const item of Object.values(bundle)) {
+    if (item.type !== 'chunk') continue;
+    for (const id of item.moduleIds) {
+      const m = info(id);
+      const source = `/${path.relative(root, id).split(path.sep).join('/')}`;
+      if ((m?.dynamicallyImportedIds?.length ?? 0) > 0 && !loader.test(source)) {
+        throw new Error(`${source} calls import(), which no integrity covers: only the loader (${loader.source}) may`);
+      }
+    }
+  }
 }
 
 /** The files each import() of the page needs beyond what the page loaded: [Note: screens loaded after login]. */
