@@ -105,3 +105,56 @@ t.test('malformed or unknown input is refused with a VaultError, never half-reda
 t.test('covered formats: JPEG and PNG; HEIC, WebP and GIF are not', async (t) => {
   t.same(['image/jpeg', 'image/JPEG', 'image/jpg', 'image/png', 'image/heic', 'image/webp', 'image/gif'].map(isRedactable), [true, true, true, true, false, false, false]);
 });
+
+// Found by the attacker review: the filter copied every marker that was not APPn or COM,
+// and kept segments and chunks at any length, so text hidden in a reserved marker, in a
+// long Adobe segment or after a table's fields reached the copy.
+const secret = Buffer.from('GPSLatitude=32.5149 GPSLongitude=-117.0382 Model=iPhone 13');
+const segment = (marker: number, payload: Uint8Array) => Buffer.concat([Buffer.from([0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 255]), payload]);
+const afterSoi = (...extra: Buffer[]) => Buffer.concat([jpeg.subarray(0, 2), ...extra, jpeg.subarray(2)]);
+
+t.test('JPEG: any segment not known as needed is dropped, a long Adobe segment cut, a table with more than its fields refused', async (t) => {
+  const adobe = Buffer.concat([Buffer.from('Adobe'), Buffer.from([0, 100, 0, 0, 0, 0, 1]), secret]);
+  for (const [what, bytes] of [
+    ['JPGn 0xF0', afterSoi(segment(0xf0, secret))],
+    ['reserved JPG 0xC8', afterSoi(segment(0xc8, secret))],
+    ['hierarchical DHP 0xDE', afterSoi(segment(0xde, secret))],
+    ['JPEG-LS 0xF8', afterSoi(segment(0xf8, secret))],
+    ['Adobe APP14 with more than its 12 bytes', afterSoi(segment(0xee, adobe))],
+  ] as const) {
+    const out = redactPhoto(bytes);
+    t.notOk(Buffer.from(out.bytes).includes(secret.subarray(0, 18)), `${what}: not in the copy`);
+    t.ok(Buffer.from(out.bytes).includes(scans(jpeg)), `${what}: the picture is still there, byte for byte`);
+  }
+  const kept = redactPhoto(afterSoi(segment(0xee, adobe))).bytes;
+  const at = Buffer.from(kept).indexOf(Buffer.from('Adobe'));
+  t.same([...kept.subarray(at - 4, at + 12)], [0xff, 0xee, 0, 14, ...Buffer.from('Adobe'), 0, 100, 0, 0, 0, 0, 1], 'the Adobe segment keeps its 12 bytes');
+  // A quantisation table with text after its 65 bytes.
+  const dqt = segment(0xdb, Buffer.concat([Buffer.from([0]), Buffer.alloc(64, 1), secret]));
+  t.throws(() => redactPhoto(afterSoi(dqt)), /not a well-formed JPEG: a segment 0xDB/, 'a DQT longer than its tables');
+});
+
+t.test('PNG: a kept chunk longer than its kind allows is refused', async (t) => {
+  const crc = (b: Buffer) => {
+    let c = ~0;
+    for (const byte of b) {
+      c ^= byte;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdrEnd = 8 + 12 + 13;
+  const withChunk = (c: Buffer) => Buffer.concat([png.subarray(0, ihdrEnd), c, png.subarray(ihdrEnd)]);
+  t.ok(redactPhoto(withChunk(chunk('pHYs', Buffer.from([0, 0, 11, 19, 0, 0, 11, 19, 1])))), 'a pHYs of 9 bytes is kept');
+  for (const type of ['pHYs', 'bKGD', 'gAMA', 'sRGB']) {
+    t.throws(() => redactPhoto(withChunk(chunk(type, Buffer.concat([Buffer.alloc(9), secret])))), /not a well-formed PNG/, `a long ${type}`);
+  }
+});

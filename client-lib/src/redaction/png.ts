@@ -8,11 +8,33 @@ import { VaultError } from '../errors.ts';
 // eXIf (EXIF with GPS and device), tEXt/zTXt/iTXt (text, XMP), tIME, iCCP (a profile can
 // name the device) and any other ancillary chunk; an unknown critical chunk is refused
 // (it cannot be dropped without breaking the picture, nor kept without knowing what it
-// says). Bytes after IEND are dropped.
+// says), and so is a kept chunk of a length its kind cannot have (room for anything after
+// the fields). Bytes after IEND are dropped. What cannot be removed without decoding:
+// bytes hidden inside the compressed picture data (IDAT, fdAT) after the zlib stream.
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const KEEP = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND', 'tRNS', 'cHRM', 'gAMA', 'sRGB', 'sBIT', 'bKGD', 'hIST', 'pHYs', 'acTL', 'fcTL', 'fdAT']);
 const KIND: Record<string, string> = { eXIf: 'EXIF', tEXt: 'text', zTXt: 'text', iTXt: 'text', tIME: 'time', iCCP: 'ICC profile' };
+
+/**
+ * The lengths a kept ancillary chunk may have (PNG specification, 3rd edition, §11.3): a
+ * longer one could carry anything after the fields a decoder reads, and is refused.
+ */
+const LENGTHS: Record<string, (n: number) => boolean> = {
+  IHDR: (n) => n === 13,
+  PLTE: (n) => n > 0 && n <= 768 && n % 3 === 0,
+  IEND: (n) => n === 0,
+  tRNS: (n) => n <= 256,
+  cHRM: (n) => n === 32,
+  gAMA: (n) => n === 4,
+  sRGB: (n) => n === 1,
+  sBIT: (n) => n >= 1 && n <= 4,
+  bKGD: (n) => n === 1 || n === 2 || n === 6,
+  hIST: (n) => n > 0 && n <= 512 && n % 2 === 0,
+  pHYs: (n) => n === 9,
+  acTL: (n) => n === 8,
+  fcTL: (n) => n === 26,
+};
 
 const type = (b: Uint8Array, at: number) => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
 const isCritical = (t: string) => t.charCodeAt(0) >= 0x41 && t.charCodeAt(0) <= 0x5a;
@@ -33,7 +55,10 @@ export function redactPng(b: Uint8Array): { bytes: Uint8Array; removed: string[]
     const end = pos + 12 + length;
     if (end > b.length) throw new VaultError('not a well-formed PNG: a chunk runs past the end');
     const t = type(b, pos + 4);
-    if (KEEP.has(t)) kept.push(b.subarray(pos, end));
+    if (KEEP.has(t)) {
+      if (LENGTHS[t] && !LENGTHS[t](length)) throw new VaultError(`not a well-formed PNG: a ${JSON.stringify(t)} chunk of ${length} bytes`);
+      kept.push(b.subarray(pos, end));
+    }
     else if (isCritical(t)) throw new VaultError(`a PNG with an unknown critical chunk (${JSON.stringify(t)}) cannot be redacted`);
     else removed.add(t === 'iTXt' && type(b, pos + 8) === 'XML:' ? 'XMP' : (KIND[t] ?? t));
     pos = end;
