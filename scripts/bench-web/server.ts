@@ -101,9 +101,17 @@ export function uploadWindow(requests: LoggedRequest[], from: number): { seconds
   const version = seen.slice(complete).find((r) => r.method === 'POST' && r.route === '/v1/records/:id/versions');
   if (!create || complete < 0 || !version?.end) throw new Error('no complete upload in the server log');
   const parts = seen.filter((r) => r.method === 'PUT' && r.route.includes('/parts/'));
-  // Time with a part open on the server (its body arriving, then stored); the rest of the
-  // window the server waited for the client (or handled the few other requests).
-  const inParts = parts.reduce((n, r) => n + ((r.end ?? r.start) - r.start), 0) / 1000;
+  // Time with a part open on the server (its body arriving, then stored), counted once where
+  // two overlap ([Note: parts in flight]); the rest of the window the server waited for the
+  // client (or handled the few other requests).
+  let inParts = 0;
+  let until = 0;
+  for (const r of [...parts].sort((x, y) => x.start - y.start)) {
+    const end = r.end ?? r.start;
+    inParts += Math.max(0, end - Math.max(r.start, until));
+    until = Math.max(until, end);
+  }
+  inParts /= 1000;
   return { seconds: (version.end - create.start) / 1000, parts: parts.length, inParts };
 }
 

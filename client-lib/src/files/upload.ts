@@ -7,7 +7,8 @@ import type { Attachment } from '../records/types.ts';
 import { ApiError, UploadSourceChangedError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey, type PlaintextCommitment } from './file-key.ts';
-import { chunkDigest, fileSha256, partBody, streamEngine } from './platform.ts';
+import { partSealer } from './parts.ts';
+import { chunkDigest, fileSha256, streamEngine } from './platform.ts';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
@@ -164,7 +165,7 @@ export class Uploader {
     let acknowledged = 0;
     let partStart = 0;
     let partPlain = 0;
-    let pending: Uint8Array[] = [];
+    const sealer = partSealer(engine, st.state, ad, st.chunkSize, st.partChunks);
     const inflight: Promise<void>[] = [];
     let failure: unknown;
 
@@ -177,16 +178,13 @@ export class Uploader {
       for await (const { chunk, last } of st.expected ? checked(s, chunks, st.expected, st.fileId) : chunks) {
         streamed += chunk.length;
         partPlain += chunk.length;
-        const ct = engine.push(st.state, chunk, ad, last);
-        pending.push(ct);
-        encryptedSize += ct.length;
+        encryptedSize += sealer.push(chunk, last);
         index += 1;
-        if (pending.length < st.partChunks && !last) continue;
+        if (index - partStart < st.partChunks && !last) continue;
 
         const part = partStart / st.partChunks;
-        const body = partBody(pending);
+        const body = sealer.body();
         const [first, end, plain] = [partStart, index, partPlain];
-        pending = [];
         partStart = index;
         partPlain = 0;
         // [Note: parts in flight]
@@ -211,6 +209,7 @@ export class Uploader {
       // Whatever happened to the source, the parts already on their way land (or fail) first,
       // so a later resumeUpload finds a settled server. (Their handlers never reject.)
       await Promise.all(inflight);
+      sealer.dispose();
     }
     if (failure) {
       // Refused for size or quota: it can never complete, so it should not hold quota
