@@ -168,17 +168,20 @@ t.test('a record written before redaction stays readable; a redacted share shuts
   }
 });
 
-t.test('revocation and rotation keep redacted access redacted; a photo added later is withheld until copied', async (t) => {
+t.test('revocation and rotation keep redacted access redacted; a photo added later is withheld and copied at once', async (t) => {
   const { owner, redacted, full, id } = await sharedCase();
   const rotated = await owner.vault.revoke(id, full.handle);
   const seen = await redacted.vault.getRecord(id);
   t.same([seen.keyVersion, seen.access], [rotated.keyVersion, 'redacted'], 'after the rotation the redacted grantee still holds the record key only');
   const late = await owner.vault.attachFile(id, jpeg, { name: 'IMG_0050.jpg', type: 'image/jpeg' });
   t.ok((await redacted.vault.getRecord(id)).withheldOriginals.some((w) => w.fileId === late.fileId), 'a photo attached after the share is withheld');
-  const made = await owner.vault.makeRedactedCopies(id);
-  t.same(made.made.map((m) => m.original), [late.fileId], 'only the new photo gets a copy');
+  t.same(late.redaction?.made.map((m) => m.original), [late.fileId], 'attaching it made its copy at once, and only its');
+  t.same((await owner.vault.makeRedactedCopies(id)).made, [], 'nothing is left to copy');
   const copy = (await redacted.vault.getRecord(id)).attachments.find((a) => a.redactionOf?.fileId === late.fileId)!;
+  t.ok(copy, 'the redacted reader has the copy without another share');
   t.equal(await exifr.gps(await read(redacted.vault, id, copy.fileId)), undefined);
+  const doc = await owner.vault.attachFile(id, Buffer.from('acta'), { name: 'acta.txt', type: 'text/plain' });
+  t.equal(doc.redaction, undefined, 'a document needs no copy');
   // Shared again in full, the same person gets the originals.
   await owner.vault.revoke(id, redacted.handle);
   await owner.vault.share(id, redacted.handle);
@@ -190,7 +193,6 @@ t.test('a server that relinks a redacted copy to another original is caught', as
   const { owner, redacted, id, jpegId } = await sharedCase();
   // A second photo of the same size, so its copy's ciphertext has the same length.
   const second = await owner.vault.attachFile(id, jpeg, { name: 'IMG_0043.jpg', type: 'image/jpeg' });
-  await owner.vault.makeRedactedCopies(id);
   const seen = await redacted.vault.getRecord(id);
   const copyOf = (o: string) => seen.attachments.find((a) => a.redactionOf?.fileId === o)!;
   // Serving the other copy's bytes under this copy's id: they do not open.

@@ -14,6 +14,7 @@ import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
 import { SharingClient, type GrantInfo, type SharedRecordInfo, type ShareOptions } from './sharing/client.ts';
 import { makeRedactedCopies, type RedactionSummary } from './redaction/copies.ts';
+import { keptFromRedacted } from './records/withholding.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
 import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
@@ -349,13 +350,30 @@ export class Vault {
    * and adds it to the record's manifest in a new version. `source`: a file path (Node
    * entry point), a web ReadableStream, a Blob, bytes, or a Node Readable.
    */
-  attachFile(recordId: string, source: FileSource, options: AttachOptions): Promise<AttachResult> {
-    return this.uploader.attach(recordId, source, options);
+  /**
+   * Encrypts and uploads a file into a record. When the record is shared redacted with
+   * someone and the file is a photo, its redacted copy is made at once (`redaction` says
+   * what was made), so a redacted reader never waits for the next share to see it.
+   */
+  async attachFile(recordId: string, source: FileSource, options: AttachOptions): Promise<AttachResult & { redaction?: RedactionSummary }> {
+    const result = await this.uploader.attach(recordId, source, options);
+    return { ...result, ...(await this.copiesForRedactedReaders(recordId, options)) };
   }
 
   /** Finishes an interrupted upload from any process or device of the owner, sending only what the server lacks. */
-  resumeUpload(recordId: string, fileId: string, source: FileSource, options: Omit<AttachOptions, 'fileId' | 'chunkSize'>): Promise<AttachResult> {
-    return this.uploader.resume(recordId, fileId, source, options);
+  async resumeUpload(
+    recordId: string, fileId: string, source: FileSource, options: Omit<AttachOptions, 'fileId' | 'chunkSize'>,
+  ): Promise<AttachResult & { redaction?: RedactionSummary }> {
+    const result = await this.uploader.resume(recordId, fileId, source, options);
+    return { ...result, ...(await this.copiesForRedactedReaders(recordId, options)) };
+  }
+
+  /** The copies a just-attached photo needs for the record's redacted readers, if it has any. */
+  private async copiesForRedactedReaders(recordId: string, file: { name: string; type: string }): Promise<{ redaction?: RedactionSummary }> {
+    if (!keptFromRedacted(file)) return {};
+    const { record, redactedGrantees } = await this.records.latest(recordId);
+    if (record.owner !== this.me.handle || redactedGrantees.length === 0) return {};
+    return { redaction: await this.makeRedactedCopies(recordId) };
   }
 
   /** The decrypted bytes of an attached file as a web stream, verified as they arrive; errors on any tampering. */
