@@ -121,7 +121,7 @@ export class Uploader {
   // chooses which chunks it admits to holding. So the same key is only ever used again on
   // the same bytes. Before the first chunk is encrypted, attach reads the whole source once
   // and the wrapped key commits to its size and SHA-256 (the server stores it but cannot open
-  // or change it); every later pass (the first attempt's own, and any resume) hashes each
+  // or change it); every later pass (the first attempt's own, and any resume) digests each
   // chunk and compares it with that first reading before encrypting it. A resume first reads
   // the whole source and refuses (UploadSourceChangedError) unless size and SHA-256 are the
   // committed ones, before it encrypts anything. A source that can be read only once (a
@@ -264,7 +264,7 @@ export class Uploader {
 
 const PARTS_IN_FLIGHT = 2;
 
-/** Reads a source once: its size, SHA-256 and the SHA-256 of each chunk it will be cut into. */
+/** Reads a source once: its size, SHA-256 and a digest of each chunk it will be cut into. */
 async function survey(s: Sodium, opened: OpenedSource, chunkSize: number, padding: number): Promise<{ chunks: string[]; size: number; sha256: string }> {
   const whole = fileSha256(s);
   const chunks: string[] = [];
