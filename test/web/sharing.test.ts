@@ -92,6 +92,17 @@ t.test('a coordinator shares with a lawyer, revokes, and both see who accessed w
   await l.getByRole('button', { name: /Extorsión en el tren/ }).waitFor(LONG);
   t.ok(await l.getByRole('button', { name: /Detención arbitraria/ }).isVisible(), 'both testimonies in the inbox');
   t.match(await l.getByRole('button', { name: /Extorsión en el tren/ }).innerText(), /De coord-norte[\s\S]*Acceso hasta/, 'from whom and until when');
+  // Searching the inbox, in the lawyer's worker: accents and case do not matter.
+  await l.getByLabel('Buscar en títulos, lugares y etiquetas').fill('detencion ARBITRARIA');
+  await l.getByRole('button', { name: 'Buscar', exact: true }).click();
+  await l.getByRole('button', { name: 'Quitar filtros' }).waitFor(LONG);
+  t.equal(await l.getByRole('button', { name: /Detención arbitraria/ }).count(), 1, 'the search finds the one testimony');
+  t.equal(await l.getByRole('button', { name: /Extorsión en el tren/ }).count(), 0, 'and leaves the other out');
+  await l.getByLabel('Buscar en títulos, lugares y etiquetas').fill('inundación');
+  await l.getByRole('button', { name: 'Buscar', exact: true }).click();
+  await l.getByText('Ningún testimonio coincide.').waitFor(LONG);
+  await l.getByRole('button', { name: 'Quitar filtros' }).click();
+  await l.getByRole('button', { name: /Extorsión en el tren/ }).waitFor(LONG);
   await l.getByRole('button', { name: /Extorsión en el tren/ }).click();
   await l.getByText('Les pidieron cien dólares').waitFor(LONG);
   t.equal(await l.getByRole('button', { name: 'Editar' }).count(), 0, 'the lawyer is not offered to edit');

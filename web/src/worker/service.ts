@@ -5,6 +5,7 @@ import { checkExport, evidenceBundle, eventView } from './bundle.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
 
 import { allTags, matches } from './search.ts';
+import { inConcurrentBatches } from './concurrent.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
 import { reveals, thumbnail, verifiedBlob } from './media.ts';
 import { summary, versionView, view } from './views.ts';
@@ -13,6 +14,9 @@ import type { AccountView, PhotoReveals, ContactView, ExportCheck, GrantView, Hi
 /** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
 const DEVICE = 'web';
 const PAGE = 50;
+// Shared records read at once to fill the inbox: each is a request, an audited read and a
+// verification; four keep the server and the worker busy without flooding either.
+const INBOX_READS_AT_ONCE = 4;
 
 export class NotUnlocked extends VaultError {
   override readonly code = 'VAULT_ERR_LOCKED';
@@ -24,6 +28,8 @@ export class VaultService {
   private readonly uploads = new Uploads(() => this.unlocked());
   /** [Note: the search index] in search.ts. */
   private index: RecordSummary[] | undefined;
+  /** What others shared with this account, decrypted when the inbox was last opened: [Note: the search index]. */
+  private inboxIndex: { item: InboxItem; summary: RecordSummary }[] | undefined;
 
   private unlocked(): Vault {
     if (!this.vault) throw new NotUnlocked('no account is unlocked in this worker');
@@ -88,6 +94,7 @@ export class VaultService {
     const vault = this.vault;
     this.vault = undefined;
     this.index = undefined;
+    this.inboxIndex = undefined;
     await vault?.logout();
   }
 
@@ -204,13 +211,23 @@ export class VaultService {
     this.index = undefined;
   }
 
-  /** What others shared with this account, each with its verified title. */
-  async inbox(): Promise<InboxItem[]> {
+  /**
+   * What others shared with this account, each with its verified title. Without `text` the
+   * records are read again from the server; with it, the ones read last are searched here,
+   * in titles, places and tags, as the own records are (the server never sees a query).
+   */
+  async inbox(text = ''): Promise<InboxItem[]> {
+    if (!text.trim() || !this.inboxIndex) this.inboxIndex = await this.readInbox();
+    const query: SearchQuery = { text, tag: '', from: '', to: '' };
+    return this.inboxIndex.filter((e) => matches(e.summary, query)).map((e) => e.item);
+  }
+
+  private async readInbox(): Promise<{ item: InboxItem; summary: RecordSummary }[]> {
     const v = this.unlocked();
-    const shared = await v.sharedWithMe();
-    const out: InboxItem[] = [];
-    for (const s of shared) out.push(inboxItem(s, await v.getRecord(s.recordId)));
-    return out;
+    return inConcurrentBatches(await v.sharedWithMe(), INBOX_READS_AT_ONCE, async (s) => {
+      const record = await v.getRecord(s.recordId);
+      return { item: inboxItem(s, record), summary: summary(record) };
+    });
   }
 
   // Who accessed what.

@@ -5,20 +5,54 @@ import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import type { InboxItem } from '../../worker/types.ts';
 
-/** What others shared with this account: by whom (and whether that person is verified), until when. */
+/**
+ * What others shared with this account: by whom (and whether that person is verified), until
+ * when; searched in the worker over what it decrypted, as the own records are.
+ */
 export function Inbox() {
   const store = useStore();
   const [items, setItems] = useState<InboxItem[]>([]);
+  const [text, setText] = useState('');
+  const [searched, setSearched] = useState<string | null>(null);
   const { busy, error, run } = useAction();
+  const load = (query: string) =>
+    run(async () => {
+      setItems(await store.client.api.inbox(query));
+      setSearched(query.trim() ? query : null);
+    });
   useEffect(() => {
-    void run(async () => setItems(await store.client.api.inbox()));
+    void load('');
   }, []);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void load(text);
+  };
   return (
     <main>
       <h1 tabIndex={-1}>{t('inbox.title')}</h1>
+      <form class="search" role="search" onSubmit={submit} aria-label={t('inbox.searchLabel')} autoComplete="off">
+        <div class="field grow">
+          <label for="inbox-q">{t('search.text')}</label>
+          <input id="inbox-q" type="search" value={text} onInput={(e) => setText(e.currentTarget.value)} autoComplete="off" />
+        </div>
+        <div class="actions">
+          <button type="submit">{t('search.submit')}</button>
+          {searched !== null && (
+            <button
+              type="button"
+              onClick={() => {
+                setText('');
+                void load('');
+              }}
+            >
+              {t('search.clear')}
+            </button>
+          )}
+        </div>
+      </form>
       {busy && <p role="status">{t('records.loading')}</p>}
-      <ErrorNotice error={error} />
-      {!busy && !error && items.length === 0 && <p>{t('inbox.empty')}</p>}
+      <ErrorNotice error={error} onRetry={() => void load(searched ?? '')} />
+      {!busy && !error && items.length === 0 && <p>{searched === null ? t('inbox.empty') : t('search.none')}</p>}
       <ul class="records">
         {items.map((i) => (
           <li key={i.recordId}>
