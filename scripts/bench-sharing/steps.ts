@@ -42,3 +42,11 @@ export async function openHistory(tab: BareTab, title: string): Promise<{ second
   const seconds = await clickUntil(tab, '^Quién lo vio$', `/verificados? contra el registro firmado/.test(${statusText})`);
   return { seconds, status: await tab.run<string>(statusText) };
 }
+
+/** In the inbox: types `words`, "Buscar", until fewer than `of` shared records are listed and the search can be cleared. */
+export async function searchInbox(tab: BareTab, words: string, of: number): Promise<number> {
+  await tab.until(`byLabel('Buscar en títulos, lugares y etiquetas')`);
+  await tab.run(`fill('Buscar en títulos, lugares y etiquetas', ${JSON.stringify(words)})`);
+  const listed = `document.querySelectorAll('main ul.records li').length`;
+  return clickUntil(tab, '^Buscar$', `button('^Quitar filtros$') && ${listed} > 0 && ${listed} < ${of}`);
+}
