@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { IntegrityError, MemoryStateStore, Vault } from '@testimony-vault/client';
+import { IntegrityError, type Vault } from '@testimony-vault/client';
 import { concat, u32be, utf8, uuidBytes, LABEL } from '@testimony-vault/protocol';
 import type { Unlocked } from '../client-lib/src/account/session.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { decryptBody } from '../client-lib/src/records/body.ts';
 import { openRecordKeys } from '../client-lib/src/records/record-key.ts';
-import { build, handle, testClient } from './helper.ts';
+import { build } from './helper.ts';
+import { people } from './redacted-people.ts';
 
 // [Note: the body names its key kind]: a redacted grantee knows its key version's record
 // key and can seal it, under any label, to the owner (a sealed box is anonymous). With the
@@ -22,12 +23,7 @@ const s = await sodiumReady();
 const jpeg = readFileSync(path.resolve(import.meta.dirname, 'fixtures/photos/camera-gps.jpg'));
 const unlocked = (v: Vault) => (v as unknown as { me: Unlocked }).me;
 
-async function person(prefix: string) {
-  const h = handle(prefix);
-  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state: new MemoryStateStore(), ...testClient });
-  const row = await db.selectFrom('accounts').select('id').where('handle', '=', h).executeTakeFirstOrThrow();
-  return { vault, handle: h, id: row.id };
-}
+const person = people(server);
 
 const forgedLabels = [
   ['record key only', LABEL.recordKeyOnlySeal],

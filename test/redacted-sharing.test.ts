@@ -6,7 +6,6 @@ import exifr from 'exifr';
 import {
   DecryptionError, IntegrityError, MemoryStateStore, SignatureError, Vault, WithheldError, redactPhoto, type Attachment,
 } from '@testimony-vault/client';
-import { toNodeReadable } from '@testimony-vault/client/node';
 import { recordVersionStatement, toBase64Url as b64 } from '@testimony-vault/protocol';
 import type { Unlocked } from '../client-lib/src/account/session.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
@@ -15,6 +14,7 @@ import { openRecordKeys, sealRecordKey } from '../client-lib/src/records/record-
 import { decodeAttachments } from '../client-lib/src/records/withholding.ts';
 import { uuidV4 } from '../client-lib/src/records/client.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
+import { readFile } from './redacted-people.ts';
 import { dumpAllTables, findNeedles } from './scan.ts';
 
 // Redacted sharing (docs/PROTOCOL.md "Redacted copies"), from both sides: a redacted grantee
@@ -41,11 +41,7 @@ async function person(prefix: string): Promise<Person> {
 
 const unlocked = (v: Vault) => (v as unknown as { me: Unlocked }).me;
 
-async function read(v: Vault, recordId: string, fileId: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const p of toNodeReadable(await v.openFile(recordId, fileId))) parts.push(p as Buffer);
-  return Buffer.concat(parts);
-}
+const read = readFile;
 
 /** A record with two photos carrying GPS and a document, shared redacted with one lawyer and in full with another. */
 async function sharedCase() {

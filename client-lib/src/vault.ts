@@ -14,12 +14,12 @@ import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
 import { SharingClient, type GrantInfo, type SharedRecordInfo, type ShareOptions } from './sharing/client.ts';
 import { makeRedactedCopies, type RedactionSummary } from './redaction/copies.ts';
-import { keptFromRedacted } from './records/withholding.ts';
+import { isMediaOriginal, keptFromRedacted } from './records/withholding.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
 import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
 import { fromWebStream, type FileSource } from './files/sources.ts';
-import type { RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
+import type { Attachment, RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 import { AuditClient, type AuditCheckpoint } from './audit/client.ts';
 import type { AuditHistoryEvent } from './audit/events.ts';
 import type { AuditExport } from './audit/export.ts';
@@ -450,6 +450,32 @@ export class Vault {
   makeRedactedCopies(recordId: string): Promise<RedactionSummary> {
     const deps = { s: this.s, http: this.http, records: this.records, newId: () => uuidV4(this.s) };
     return makeRedactedCopies({ ...deps, attach: (id, bytes, options) => this.uploader.attach(id, bytes, options) }, recordId);
+  }
+
+  /**
+   * Lets every redacted reader of a record open one photo or video original as it is, with
+   * its location and device data (owner only): evidence whose place or time matters. The
+   * mark is written in a new signed version and the file's key is written open from then
+   * on ([Note: originals shared on purpose]). There is no way back: the key, once readable,
+   * stays readable (files are not re-encrypted at a rotation). Marking twice is a no-op.
+   */
+  async shareOriginal(recordId: string, fileId: string): Promise<{ version: number; unchanged: boolean }> {
+    const { record } = await this.records.latest(recordId);
+    if (record.owner !== this.me.handle) throw new VaultError(`only the owner (${record.owner}) can share an original of record ${recordId}`);
+    const file = record.attachments.find((a) => a.fileId === fileId);
+    if (!file) throw new ApiError(404, 'VAULT_ERR_NOT_FOUND', `record ${recordId} has no file ${fileId}`);
+    if (!isMediaOriginal(file)) {
+      throw new VaultError(`file ${fileId} is ${file.redactionOf ? 'a redacted copy' : 'not a photo or video original'}: only a photo's or video's original can be shared`);
+    }
+    if (file.shareOriginal) return { version: record.version, unchanged: true };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const mark = (list: Attachment[]) => list.map((a) => (a.fileId === fileId ? { ...a, shareOriginal: true as const } : a));
+        return { version: (await this.records.update(recordId, {}, mark)).version, unchanged: false };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'VAULT_ERR_VERSION_CONFLICT') || attempt >= 5) throw err;
+      }
+    }
   }
 
   /** Who has or had access to a record (owner only), each grant's signature checked. */

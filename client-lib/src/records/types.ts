@@ -44,6 +44,11 @@ export interface Attachment {
   redactionOf?: RedactionLink;
   /** Set on an original kept from redacted readers (its key is wrapped under the originals key). */
   withheld?: true;
+  /**
+   * Set by the owner (Vault.shareOriginal) on a photo or video original that redacted readers
+   * may open as it is, metadata and all: its key is written open. In the signed body; one-way.
+   */
+  shareOriginal?: true;
 }
 
 /** What a redacted copy names of its original, in the signed body. */

@@ -23,9 +23,15 @@ const MEDIA_NAME = /\.(jpe?g|jfif|png|apng|heic|heif|hif|avif|webp|gif|tiff?|dng
  * uploader's word (a browser gives "" for a .heic on some systems, an unknown extension
  * becomes application/octet-stream), so a file with no useful type or with a picture's or
  * video's name is withheld too. Only JPEG and PNG get redacted copies; the rest are
- * withheld with none (RedactionSummary.notCovered says so).
+ * withheld with none (RedactionSummary.notCovered says so). An original the owner marked
+ * shareOriginal is not ([Note: originals shared on purpose]).
  */
-export const keptFromRedacted = (a: Pick<Attachment, 'type' | 'name' | 'redactionOf'>): boolean => {
+export const keptFromRedacted = (a: Pick<Attachment, 'type' | 'name' | 'redactionOf' | 'shareOriginal'>): boolean => {
+  return a.shareOriginal !== true && isMediaOriginal(a);
+};
+
+/** A photo or video original, marked or not: what Vault.shareOriginal may mark. */
+export const isMediaOriginal = (a: Pick<Attachment, 'type' | 'name' | 'redactionOf'>): boolean => {
   if (a.redactionOf !== undefined) return false;
   const type = a.type.toLowerCase().split(';')[0]!.trim();
   return type.startsWith('image/') || type.startsWith('video/') || type === '' || type === 'application/octet-stream' || MEDIA_NAME.test(a.name);
@@ -59,6 +65,7 @@ export function decodeAttachments(
   const attachments: Attachment[] = [];
   const withheldOriginals: WithheldFile[] = [];
   for (const a of list) {
+    checkMark(recordId, a);
     if ('key' in a && typeof a.key === 'string') {
       attachments.push(a as Attachment);
       continue;
@@ -73,6 +80,22 @@ export function decodeAttachments(
   }
   checkLinks(recordId, [...attachments, ...withheldOriginals], attachments);
   return { attachments, withheldOriginals };
+}
+
+// [Note: originals shared on purpose]
+// The owner may mark a photo or video original `shareOriginal: true` (evidence whose place
+// or time matters): keptFromRedacted is then false and its key is written open, so every
+// reader of the key version, redacted ones included, opens it. The mark is in the signed
+// body, so neither the server nor a reader can add it; a reader refuses a mark that is not
+// `true`, sits on a redacted copy or a non-media file, or comes with a wrapped key (no
+// client of the owner writes those). It is one-way: files are not re-encrypted at a
+// rotation, so a key once readable stays readable, and no call takes the mark off.
+function checkMark(recordId: string, a: Attachment | WireAttachment): void {
+  const mark = (a as { shareOriginal?: unknown }).shareOriginal;
+  if (mark === undefined) return;
+  if (mark !== true || !isMediaOriginal(a) || !('key' in a && typeof a.key === 'string')) {
+    throw new IntegrityError(`record ${recordId}: file ${a.fileId} carries a shared-original mark no owner's client writes`);
+  }
 }
 
 /**
