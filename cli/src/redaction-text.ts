@@ -12,6 +12,7 @@ export function redactionLines(ctx: Context, r: VaultRecord): string[] {
     ...r.attachments.flatMap((a) =>
       a.redactionOf ? [ctx.t('redaction.copyOf', { name: a.name, original: names.get(a.redactionOf.fileId) ?? a.redactionOf.fileId, sha256: a.redactionOf.sha256, removed: a.redactionOf.removed.join(', ') || '—' })] : [],
     ),
+    ...r.attachments.flatMap((a) => (a.shareOriginal ? [ctx.t('redaction.sharedOriginal', { name: a.name, sha256: a.sha256 })] : [])),
     ...r.withheldOriginals.map((w) => ctx.t('redaction.withheld', { name: w.name, sha256: w.sha256 })),
   ];
 }

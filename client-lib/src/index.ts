@@ -16,6 +16,7 @@ export type { ContactInfo } from './contacts/client.ts';
 export type { GrantInfo, GrantStatus, SharedRecordInfo, ShareOptions } from './sharing/client.ts';
 export type { RedactionSummary } from './redaction/copies.ts';
 export { redactPhoto, isRedactable, REDACTABLE_TYPES } from './redaction/photo.ts';
+export { isMediaOriginal } from './records/withholding.ts';
 export { cryptoReady, verifyExport } from './audit/export.ts';
 export type { AuditExport } from './audit/export.ts';
 export type { AuditHistoryEvent } from './audit/events.ts';

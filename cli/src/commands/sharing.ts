@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isMediaOriginal, type Attachment, type Vault } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord, SHORT_ID } from '../record-ref.ts';
@@ -6,6 +7,16 @@ import { parseUntil } from '../dates.ts';
 import { askTerminal } from '../prompt.ts';
 import { UsageError } from '../errors.ts';
 import { summaryLines } from '../redaction-text.ts';
+import { resolveFile } from '../file-ref.ts';
+
+/** The photo or video originals `refs` name, refused before any write if one is not. */
+async function originalsToShare(c: Context, vault: Vault, recordId: string, refs: string[]): Promise<Attachment[]> {
+  const record = await vault.getRecord(recordId);
+  const files = refs.map((ref) => resolveFile(c, record, ref));
+  const wrong = files.find((f) => !isMediaOriginal(f));
+  if (wrong) throw new UsageError(c.t('share.notOriginal', { name: wrong.name }));
+  return files.filter((f, i) => files.findIndex((g) => g.fileId === f.fileId) === i);
+}
 
 export function sharingCommands(program: Command, ctx: () => Context, t: Translate): void {
   program
@@ -34,18 +45,27 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .option('--until <date>', t('help.access-ends-at-this-date-iso-8601'))
     .option('--unverified', t('help.share-although-the-safety-number-was-nev'))
     .option('--redact-photos', t('help.share-photos-as-redacted-copies'))
-    .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean; redactPhotos?: boolean }) => {
+    .option('--original <file>', t('help.share-this-photo-s-original-too'), (v: string, list: string[]) => [...list, v], [] as string[])
+    .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean; redactPhotos?: boolean; original: string[] }) => {
       const c = ctx();
       const expiresAt = opts.until === undefined ? undefined : parseUntil(opts.until);
       if (opts.until !== undefined && !expiresAt) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw new UsageError(c.t('share.pastDate', { date: c.dates.time(expiresAt) }));
+      if (opts.original.length > 0 && !opts.redactPhotos) throw new UsageError(c.t('share.originalNeedsRedact'));
       await c.withVault(async (vault) => {
         if (handle.trim().toLowerCase() === vault.handle) throw new UsageError(c.t('share.self'));
         const recordId = await resolveRecord(c, vault, ref);
         if (!opts.unverified && !(await vault.lookupUser(handle)).verified) throw new UsageError(c.t('share.unverified', { handle }));
+        // Every --original is checked before anything is written: the mark cannot be taken
+        // back, so it is written only once the grant exists ([Note: originals shared on purpose]).
+        const originals = opts.original.length ? await originalsToShare(c, vault, recordId, opts.original) : [];
         const g = await vault.share(recordId, handle, { ...(expiresAt ? { expiresAt } : {}), requireVerified: !opts.unverified, redactPhotos: opts.redactPhotos === true });
+        for (const o of originals) await vault.shareOriginal(recordId, o.fileId);
         c.print(c.t('share.done', { handle: g.handle, id: recordId, until: g.expiresAt ? c.t('share.until', { date: c.dates.time(g.expiresAt) }) : '' }));
-        if (g.access === 'redacted') c.print([c.t('share.redacted', { handle: g.handle }), ...(g.redaction ? summaryLines(c, g.redaction) : [])].join('\n'));
+        if (g.access === 'redacted') {
+          const shared = originals.map((o) => c.t('share.original', { name: o.name }));
+          c.print([c.t('share.redacted', { handle: g.handle }), ...(g.redaction ? summaryLines(c, g.redaction) : []), ...shared].join('\n'));
+        }
       });
     });
 
