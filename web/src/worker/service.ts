@@ -1,6 +1,6 @@
 // The vault as the page calls it, living in the worker. One Vault per worker; its keys
 // exist only in this worker's memory and die with it (lock terminates the worker).
-import { checkPassphrase, cryptoReady, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
+import { checkPassphrase, cryptoReady, isMediaOriginal, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
 
@@ -9,7 +9,7 @@ import { inConcurrentBatches } from './concurrent.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
 import { reveals, thumbnail, verifiedBlob } from './media.ts';
 import { summary, versionView, view } from './views.ts';
-import type { AccountView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
+import type { AccountView, PhotoOriginalView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
 
 /** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
 const DEVICE = 'web';
@@ -188,14 +188,26 @@ export class VaultService {
     return (await this.unlocked().listContacts()).map(contactView);
   }
 
-  /** Shares each record with `handle`; `requireVerified` unless the person accepted the risk. */
-  async share(recordIds: string[], handle: string, expiresAt: string | null, requireVerified: boolean, redactPhotos = false): Promise<GrantView[]> {
+  /**
+   * Shares each record with `handle`; `requireVerified` unless the person accepted the risk.
+   * `originals` (one record, redacted only): files whose original redacted readers may open,
+   * marked once the grant exists ([Note: originals shared on purpose]; the mark is one-way).
+   */
+  async share(recordIds: string[], handle: string, expiresAt: string | null, requireVerified: boolean, redactPhotos = false, originals: string[] = []): Promise<GrantView[]> {
     const v = this.unlocked();
+    if (originals.length > 0 && (!redactPhotos || recordIds.length !== 1)) throw new VaultError('originals are chosen for one testimony shared redacted');
     const out: GrantView[] = [];
     for (const id of recordIds) {
       out.push(grantView(await v.share(id, handle, { requireVerified, redactPhotos, ...(expiresAt ? { expiresAt: new Date(expiresAt) } : {}) })));
     }
+    for (const fileId of originals) await v.shareOriginal(recordIds[0]!, fileId);
     return out;
+  }
+
+  /** The photo and video originals of a record, each saying whether redacted readers already open it. */
+  async photoOriginals(recordId: string): Promise<PhotoOriginalView[]> {
+    const record = await this.unlocked().getRecord(recordId);
+    return record.attachments.filter(isMediaOriginal).map((a) => ({ fileId: a.fileId, name: a.name, shared: a.shareOriginal === true }));
   }
 
   async photosWithLocation(recordIds: string[]): Promise<number> {

@@ -17,6 +17,15 @@ export interface AttachmentView {
   uploadedAt: string;
   /** A redacted copy: the original's name and SHA-256 (from the signed manifest). */
   redactionOf?: { name: string; sha256: string; removed: string[] };
+  /** An original its owner let redacted readers open, location and device data included (signed). */
+  sharedOriginal?: true;
+}
+
+/** A photo or video original, when sharing: `shared` once its owner let redacted readers open it. */
+export interface PhotoOriginalView {
+  fileId: string;
+  name: string;
+  shared: boolean;
 }
 
 /** An original kept from this (redacted) reader: it exists, it cannot be opened. */

@@ -34,8 +34,9 @@ export function view(r: VaultRecord, me: string): RecordView {
     latestVersion: r.latestVersion,
     author: { ...r.author },
     mine: r.owner === me,
-    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt, redactionOf }) => ({
+    files: r.attachments.map(({ fileId, name, type, size, sha256, uploadedAt, redactionOf, shareOriginal }) => ({
       fileId, name: label(name), type: label(type), size, sha256, uploadedAt,
+      ...(shareOriginal ? { sharedOriginal: true as const } : {}),
       ...(redactionOf ? { redactionOf: { name: label(names.get(redactionOf.fileId) ?? redactionOf.fileId), sha256: redactionOf.sha256, removed: redactionOf.removed.map(label) } } : {}),
     })),
     withheld: r.withheldOriginals.map(({ fileId, name, size, sha256 }) => ({ fileId, name: label(name), size, sha256 })),

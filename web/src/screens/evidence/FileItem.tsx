@@ -57,6 +57,7 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
           <p class="hint sha">
             {t('evidence.sha256')} <code>{file.sha256}</code>
           </p>
+          {file.sharedOriginal && <p class="hint redacted">{t('evidence.sharedOriginal')}</p>}
           {file.redactionOf && (
             <p class="hint sha redacted">
               {t('evidence.redactedCopy', { name: file.redactionOf.name, sha256: file.redactionOf.sha256 })}

@@ -5,7 +5,7 @@ import { Field } from '../../components/Field.tsx';
 import { ErrorNotice, Info } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { isKeyChanged, KeyChangedWarning } from '../../components/KeyChanged.tsx';
-import type { ContactView } from '../../worker/types.ts';
+import type { ContactView, PhotoOriginalView } from '../../worker/types.ts';
 
 /** The end of the chosen day where the person is (an end date means "through that day"). */
 function endOfDay(day: string): string {
@@ -28,6 +28,10 @@ export function Share({ ids }: { ids: string[] }) {
   // Redacted copies by default when a chosen testimony holds a photo that says where it was taken.
   const [redact, setRedact] = useState(false);
   const redactTouched = useRef(false);
+  // One testimony shared redacted: the photos whose original the person may open anyway,
+  // none ticked unless the person ticks it (the choice cannot be taken back).
+  const [photos, setPhotos] = useState<PhotoOriginalView[]>([]);
+  const [originals, setOriginals] = useState<string[]>([]);
   const [done, setDone] = useState(false);
   const look = useAction();
   const share = useAction();
@@ -35,7 +39,10 @@ export function Share({ ids }: { ids: string[] }) {
   useEffect(() => {
     void store.client.api.contacts().then(setContacts, () => {});
     void store.client.api.photosWithLocation(ids).then((n) => redactTouched.current || setRedact(n > 0), () => {});
+    if (ids.length === 1) void store.client.api.photoOriginals(ids[0]!).then(setPhotos, () => {});
   }, []);
+
+  const tick = (fileId: string, on: boolean) => setOriginals((list) => (on ? [...list, fileId] : list.filter((f) => f !== fileId)));
 
   const find = (e: Event) => {
     e.preventDefault();
@@ -48,7 +55,7 @@ export function Share({ ids }: { ids: string[] }) {
     e.preventDefault();
     if (!contact || (!contact.verified && !accepted)) return;
     void share.run(async () => {
-      await store.client.api.share(ids, contact.handle, until ? endOfDay(until) : null, !accepted, redact);
+      await store.client.api.share(ids, contact.handle, until ? endOfDay(until) : null, !accepted, redact, redact ? originals : []);
       setDone(true);
     });
   };
@@ -114,6 +121,26 @@ export function Share({ ids }: { ids: string[] }) {
                 <input type="checkbox" checked={redact} onChange={(e) => ((redactTouched.current = true), setRedact(e.currentTarget.checked))} /> {t('share.redact')}
               </label>
               <p class="hint">{t('share.redactHint')}</p>
+              {redact && ids.length === 1 && photos.length > 0 && (
+                <fieldset>
+                  <legend>{t('share.originals')}</legend>
+                  <p class="hint">{t('share.originalsHint')}</p>
+                  {photos.map((p) => (
+                    <div key={p.fileId}>
+                      <p id={`original-${p.fileId}`}>
+                        <strong>{p.name}</strong>
+                      </p>
+                      {p.shared ? (
+                        <p class="hint">{t('share.originalSent')}</p>
+                      ) : (
+                        <label class="check">
+                          <input type="checkbox" aria-describedby={`original-${p.fileId}`} checked={originals.includes(p.fileId)} onChange={(e) => tick(p.fileId, e.currentTarget.checked)} /> {t('share.original')}
+                        </label>
+                      )}
+                    </div>
+                  ))}
+                </fieldset>
+              )}
               {!isKeyChanged(share.error) && <ErrorNotice error={share.error} />}
               <button type="submit" class="primary" disabled={share.busy || (!contact.verified && !accepted)}>
                 {share.busy ? t('share.working') : t('share.submit', { handle: contact.handle, count: ids.length })}
