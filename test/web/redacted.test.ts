@@ -13,9 +13,9 @@ import exifr from 'exifr';
 import type { Page } from 'playwright-core';
 import { build } from '../helper.ts';
 import { RUN_TS } from '../run-ts.ts';
-import { buildWeb, launch, spanishPage } from './browser.ts';
+import { buildWeb, launch } from './browser.ts';
 import { evidenceFolder, sha256 } from './fixtures.ts';
-import { registerThroughTheForm } from './people.ts';
+import { coordinatorAndLawyer, shareFormFor } from './redacted-people.ts';
 
 const LONG = { timeout: 90_000 };
 const COORD = { handle: 'coord-sur', passphrase: 'mariposa tejado brújula cántaro nieve' };
@@ -38,13 +38,7 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   const original = await readFile(photo);
   t.ok(await exifr.gps(original), 'the fixture carries a GPS position');
 
-  const coord = await spanishPage(browser);
-  const lawyer = await spanishPage(browser);
-  const [c, l] = [coord.page, lawyer.page];
-  await c.goto(server.url);
-  await l.goto(server.url);
-  await registerThroughTheForm(c, COORD.handle, COORD.passphrase);
-  await registerThroughTheForm(l, LAWYER.handle, LAWYER.passphrase);
+  const { coord, lawyer, c, l } = await coordinatorAndLawyer(browser, server.url, COORD, LAWYER);
 
   await c.getByRole('button', { name: 'Nuevo testimonio' }).click();
   await c.getByLabel('Título', { exact: true }).fill('Retén en la carretera');
@@ -56,14 +50,8 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   await item(c, 'IMG_0042.jpg').waitFor(LONG);
   t.equal((await item(c, 'IMG_0042.jpg').locator('code').innerText()).trim(), sha256(original), 'the SHA-256 taken at intake is the file\'s');
 
-  await c.getByRole('button', { name: 'Compartir', exact: true }).click();
-  await c.getByLabel('¿Con quién? (nombre de usuario)').fill(LAWYER.handle);
-  await c.getByRole('button', { name: 'Comprobar' }).click();
-  await c.getByLabel('Entiendo el riesgo y quiero compartir sin verificar').check(LONG);
-  const redact = c.getByLabel('Compartir las fotos como copias depuradas (sin ubicación, dispositivo ni hora)');
-  await redact.waitFor(LONG);
   // The default is set once the worker has looked at the testimony's files.
-  for (let i = 0; i < 100 && !(await redact.isChecked()); i++) await c.waitForTimeout(100);
+  const redact = await shareFormFor(c, LAWYER.handle);
   t.ok(await redact.isChecked(), 'ticked by default: the testimony holds a photo with a GPS position');
   await c.getByRole('button', { name: `Compartir con ${LAWYER.handle}` }).click();
   await c.getByText(`Compartido con ${LAWYER.handle}.`).waitFor(LONG);
