@@ -21,7 +21,7 @@ async function memory(pid: number): Promise<{ rss: number; peak: number }> {
 
 /** Starts the server as `npm start` does, waits until it answers, reads its memory, stops it. */
 async function startAndMeasure(dataDir: string, sharedBuffersMiB: number): Promise<{ rss: number; peak: number; seconds: number }> {
-  const env = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, EMBEDDED_SHARED_BUFFERS_MIB: String(sharedBuffersMiB), MALLOC_MMAP_THRESHOLD_: '131072', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, EMBEDDED_SHARED_BUFFERS_MIB: String(sharedBuffersMiB), MALLOC_MMAP_THRESHOLD_: '131072', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   const started = performance.now();
   const child = spawn(process.execPath, ['--max-semi-space-size=1', entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
