@@ -6,8 +6,8 @@ import type { RecordKeys } from './record-key.ts';
 import type { Attachment, WireAttachment, WithheldFile } from './types.ts';
 
 // [Note: withheld originals]
-// Under a seeded key version ([Note: redacted access] in record-key.ts) every photo
-// original (image/*, not itself a redacted copy) is written with its file key wrapped
+// Under a seeded key version ([Note: redacted access] in record-key.ts) every photo or
+// video original (keptFromRedacted, below) is written with its file key wrapped
 // under the key version's originals key instead of open in the body. Full readers hold the
 // seed and unwrap it; a redacted reader holds the record key only, sees that the original
 // exists (name, type, size, SHA-256) and opens its redacted copy, whose key is open. The
