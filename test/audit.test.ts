@@ -96,7 +96,9 @@ t.test('each action appends exactly the events expected', async (t) => {
     ['share (the record, then its sealed keys to re-seal)', () => owner.vault.share(id, l), [['record.read', 'ok', o], ['record.read', 'ok', o], ['grant.share', 'ok', o]]],
     ['sealed keys alone', () => fetch(`${server.url}/v1/records/${id}/keys`, { headers: { authorization: `Bearer ${owner.token()}` } }), [['record.read', 'ok', o]]],
     ['someone else asks for the sealed keys (refused)', () => fetch(`${server.url}/v1/records/${id}/keys`, { headers: { authorization: `Bearer ${other.token()}` } }), [['record.read', 'refused', x]]],
-    ['list grants (no ciphertext: no event)', () => owner.vault.grants(id), []],
+    // Which grantees have redacted access is in the record's body, sealed under its
+    // originals key (PROTOCOL.md "Redacted copies"): listing grants opens the latest version.
+    ['list grants (reads the latest version for who is redacted: one read)', () => owner.vault.grants(id), [['record.read', 'ok', o]]],
     ['history (metadata the owner already holds: no event)', () => owner.vault.recordHistory(id), []],
     ['reviewer lists what is shared with it (no event)', () => lawyer.vault.sharedWithMe(), []],
     ['reviewer reads', () => lawyer.vault.getRecord(id), [['record.read', 'ok', l]]],
