@@ -370,7 +370,9 @@ export class Vault {
 
   /** The copies a just-attached photo needs for the record's redacted readers, if it has any. */
   private async copiesForRedactedReaders(recordId: string, file: { name: string; type: string }): Promise<{ redaction?: RedactionSummary }> {
-    if (!keptFromRedacted(file)) return {};
+    // The upload has just written the record's manifest: that version says whether anyone
+    // has redacted access, so most attaches need no second read of the record.
+    if (!keptFromRedacted(file) || this.records.redactedGranteesWritten(recordId) === 0) return {};
     const { record, redactedGrantees } = await this.records.latest(recordId);
     if (record.owner !== this.me.handle || redactedGrantees.length === 0) return {};
     return { redaction: await this.makeRedactedCopies(recordId) };

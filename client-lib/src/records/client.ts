@@ -51,6 +51,16 @@ export class RecordsClient {
    * writes the link into the copy's manifest entry, in the same signed version.
    */
   readonly redactionLinks = new Map<string, RedactionLink>();
+  /**
+   * How many redacted grantees the last version this client wrote of each record named: lets
+   * an attach skip reading the record again to learn whether its photos need copies.
+   */
+  private readonly redactedWritten = new Map<string, number>();
+
+  /** The redacted grantees in the last version this client wrote of `id`, if it wrote one. */
+  redactedGranteesWritten(id: string): number | undefined {
+    return this.redactedWritten.get(id);
+  }
 
   constructor(
     private readonly s: Sodium,
@@ -243,6 +253,7 @@ export class RecordsClient {
       if (keys !== current) zeroKeys(s, keys);
       zeroKeys(s, current);
     }
+    this.redactedWritten.set(id, redacted.length);
     await this.raise(id, version);
     return { id, version, keyVersion };
   }
