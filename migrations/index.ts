@@ -7,6 +7,7 @@ import * as m0005 from './0005_audit.ts';
 import * as m0006 from './0006_audit_append.ts';
 import * as m0007 from './0007_session_labels.ts';
 import * as m0008 from './0008_audit_addresses.ts';
+import * as m0009 from './0009_teams.ts';
 
 // Listed statically (not read from the folder) so the set is the same in every
 // runtime and bundle. Names sort in the order they must run.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0006_audit_append': m0006,
   '0007_session_labels': m0007,
   '0008_audit_addresses': m0008,
+  '0009_teams': m0009,
 };

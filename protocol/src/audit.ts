@@ -30,6 +30,14 @@ export const AUDIT_ACTIONS = [
   'file.download',
   'grant.share',
   'grant.revoke',
+  // Teams (docs/PROTOCOL.md "Teams"): one event per membership statement, the team id as its record id.
+  'team.create',
+  'team.add',
+  'team.remove',
+  'team.role',
+  'case.create',
+  'case.share',
+  'case.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -9,3 +9,4 @@ export * from './statements.ts';
 export * from './limits.ts';
 export * from './audit.ts';
 export * from './padding.ts';
+export * from './teams.ts';

@@ -33,6 +33,17 @@ export const LABEL = {
   recordKeyAbsentSeal: 'tvault/v2/key-absent',
   originalFileKey: 'tvault/v2/original-file-key',
   redactedGrantees: 'tvault/v2/redacted-grantees',
+  // [Note: teams] (docs/PROTOCOL.md "Teams"): the chain of statements, key commitments, sealed
+  // and wrapped team, case and record keys, team record bodies and signatures.
+  teamStatement: 'tvault/v1/team-statement',
+  teamKeyCommit: 'tvault/v1/team-key-commit',
+  caseKeyCommit: 'tvault/v1/case-key-commit',
+  teamKeySeal: 'tvault/v1/team-key',
+  caseKeyWrap: 'tvault/v1/case-key',
+  caseKeyShare: 'tvault/v1/case-key-share',
+  teamRecordKey: 'tvault/v1/team-record-key',
+  teamRecordBody: 'tvault/v1/team-record-body',
+  teamRecordVersion: 'tvault/v1/team-record-version',
 } as const;
 
 /** crypto_kdf contexts are exactly 8 bytes; the last character is the version. */

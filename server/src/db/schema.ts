@@ -164,6 +164,20 @@ export interface Database {
   audit_events: AuditEventTable;
   audit_nodes: AuditNodeTable;
   audit_addresses: AuditAddressTable;
+  // Teams (migrations/0009_teams.ts)
+  teams: { id: string; head_seq: number; created_at: CreatedAt };
+  team_statements: { team_id: string; seq: number; body: string; signature: Buffer; created_at: CreatedAt };
+  team_members: { team_id: string; account_id: string; role: string };
+  team_cases: { team_id: string; case_id: string; current_epoch: number };
+  team_reviewers: { team_id: string; case_id: string; account_id: string; expires_at: Date | null };
+  team_keys: { team_id: string; team_epoch: number; account_id: string; sealed: Buffer };
+  team_case_keys: { team_id: string; case_id: string; case_epoch: number; team_epoch: number; wrapped: Buffer };
+  team_share_keys: { team_id: string; case_id: string; case_epoch: number; account_id: string; sealed: Buffer };
+  team_records: { id: string; team_id: string; case_id: string; current_version: number; updated_at: ColumnType<Date, Date | undefined, Date> };
+  team_record_versions: {
+    record_id: string; version: number; case_epoch: number; chain_seq: number; chain_head: Buffer; author_id: string;
+    wrapped_key: Buffer; body: Buffer; signature: Buffer; created_at: CreatedAt;
+  };
 }
 
 export type Account = Selectable<AccountTable>;

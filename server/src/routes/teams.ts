@@ -1,0 +1,357 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { TEAM_STATEMENT_MAX_BYTES, headSeq, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
+import { findAccountById } from '../accounts/repository.ts';
+import { verifyEd25519 } from '../crypto/ed25519.ts';
+import { ERR } from '../errors.ts';
+import { Bytes, BytesUpTo, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { callerOf } from '../plugins/auth.ts';
+import { mayReadCase, requireMember, teamAccess } from '../teams/access.ts';
+import { extendChain, loadTeamState, storeDerived, storedChain } from '../teams/chain.ts';
+import { SEALED_TEAM_KEY_BYTES, SHARED_CASE_KEY_BYTES, WRAPPED_CASE_KEY_BYTES, checkKeyMaterial, storeKeyMaterial } from '../teams/keys.ts';
+import { teamRecordToWire, latestTeamVersions, TeamRecordWire } from '../teams/records.ts';
+import { Version } from './records/schemas.ts';
+
+// Teams (docs/PROTOCOL.md "Teams"): the chain of signed membership statements, the key
+// material clients sealed and wrapped, and team records. The server authorizes from what it
+// replayed of the chain ([Note: the server replays the chain]); clients trust only their own replay.
+
+const AUDIT_OF: Record<TeamAction, AuditAction> = {
+  create: 'team.create',
+  add: 'team.add',
+  remove: 'team.remove',
+  role: 'team.role',
+  'case-create': 'case.create',
+  'case-share': 'case.share',
+  'case-revoke': 'case.revoke',
+};
+
+const Epoch = Type.Integer({ minimum: 1, maximum: 2147483647 });
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
+
+const teams: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['teams'];
+  const security = [{ session: [] }];
+  const maxBody = app.config.RECORD_MAX_BYTES;
+  const Body = BytesUpTo(maxBody, 'envelope of the padded body under the record key');
+  const recordBodyLimit = Math.ceil((maxBody * 4) / 3) + 64 * 1024;
+  const TeamParams = Strict({ id: Uuid });
+  const RecordParams = Strict({ id: Uuid, recordId: Uuid });
+  app.addHook('onRequest', app.authenticate);
+
+  app.get(
+    '/teams',
+    {
+      schema: {
+        summary: 'The teams the caller is a member of, or reviews a case of',
+        tags,
+        security,
+        response: { 200: Type.Object({ teams: Type.Array(Type.Object({ id: Uuid, role: Type.String(), headSeq: Type.Integer() })) }), ...errors(401) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const member = await app.db
+        .selectFrom('team_members')
+        .innerJoin('teams', 'teams.id', 'team_members.team_id')
+        .select(['teams.id', 'team_members.role', 'teams.head_seq'])
+        .where('team_members.account_id', '=', caller.accountId)
+        .execute();
+      const reviewing = await app.db
+        .selectFrom('team_reviewers')
+        .innerJoin('teams', 'teams.id', 'team_reviewers.team_id')
+        .select(['teams.id', 'teams.head_seq'])
+        .distinct()
+        .where('team_reviewers.account_id', '=', caller.accountId)
+        .execute();
+      const seen = new Set(member.map((m) => m.id));
+      return {
+        teams: [
+          ...member.map((m) => ({ id: m.id, role: m.role, headSeq: m.head_seq })),
+          ...reviewing.filter((r) => !seen.has(r.id)).map((r) => ({ id: r.id, role: 'reviewer', headSeq: r.head_seq })),
+        ],
+      };
+    },
+  );
+
+  app.post(
+    '/teams/:id/statements',
+    {
+      bodyLimit: 4 * 1024 * 1024,
+      schema: {
+        summary: 'Append a signed membership statement and the keys it needs (a coordinator; anyone for the creation at seq 0)',
+        tags,
+        security,
+        params: TeamParams,
+        body: Strict({
+          statement: Type.String({ minLength: 2, maxLength: TEAM_STATEMENT_MAX_BYTES, description: 'the JSON text, exactly as signed' }),
+          signature: Bytes(64, 'Ed25519 by the signer over tvault/v1/team-statement ‖ statement'),
+          teamKeys: Type.Array(Strict({ accountId: Uuid, teamEpoch: Epoch, sealed: Bytes(SEALED_TEAM_KEY_BYTES) }), { maxItems: 10_000 }),
+          caseKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, teamEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
+          shareKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, accountId: Uuid, sealed: Bytes(SHARED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
+        }),
+        response: { 201: Type.Object({ seq: Type.Integer() }), ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const teamId = request.params.id;
+      const b = request.body;
+      const signature = decodeBytes('signature', b.signature, 64);
+      const keys = {
+        teamKeys: b.teamKeys.map((k) => ({ ...k, sealed: decodeBytes('sealed', k.sealed, SEALED_TEAM_KEY_BYTES) })),
+        caseKeys: b.caseKeys.map((k) => ({ ...k, wrapped: decodeBytes('wrapped', k.wrapped, WRAPPED_CASE_KEY_BYTES) })),
+        shareKeys: b.shareKeys.map((k) => ({ ...k, sealed: decodeBytes('sealed', k.sealed, SHARED_CASE_KEY_BYTES) })),
+      };
+      const seq = await app.db.transaction().execute(async (trx) => {
+        const team = await trx.selectFrom('teams').select('head_seq').where('id', '=', teamId).forUpdate().executeTakeFirst();
+        if (team) {
+          const access = await teamAccess(trx, teamId, caller.accountId);
+          if (access.role !== 'coordinator') throw new ERR.FORBIDDEN();
+        } else {
+          const inserted = await trx.insertInto('teams').values({ id: teamId, head_seq: 0 }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+          if (!inserted) throw new ERR.VERSION_CONFLICT();
+        }
+        const state = team ? await loadTeamState(trx, teamId) : null;
+        const { state: next, statement } = extendChain(state, teamId, b.statement, signature);
+        // The signer is the caller, with the keys its account has; a subject is an account with the keys named.
+        const me = await findAccountById(trx, caller.accountId);
+        if (!me || statement.by !== me.handle) throw new ERR.FORBIDDEN();
+        if (statement.subject) {
+          const subject = await findAccountById(trx, statement.subject.accountId);
+          if (!subject || subject.handle !== statement.subject.handle || !subject.sign_public_key.equals(statement.subject.signPublicKey) || !subject.box_public_key.equals(statement.subject.boxPublicKey)) {
+            throw new ERR.UNKNOWN_USER();
+          }
+        }
+        if (statement.at < Date.now() - 10 * 60_000 || statement.at > Date.now() + 10 * 60_000) throw new ERR.VALIDATION('a statement is signed within 10 minutes of the server clock');
+        if (statement.expiresAt !== null && statement.expiresAt <= Date.now()) throw new ERR.VALIDATION('a share ends in the future');
+        checkKeyMaterial(next, statement, keys);
+        await trx.insertInto('team_statements').values({ team_id: teamId, seq: statement.seq, body: b.statement, signature }).execute();
+        await storeKeyMaterial(trx, teamId, keys);
+        await storeDerived(trx, next);
+        await app.audit(trx, request, { action: AUDIT_OF[statement.action], outcome: 'ok', recordId: teamId, subject: statement.subject?.handle ?? null });
+        return headSeq(next);
+      });
+      reply.status(201);
+      return { seq };
+    },
+  );
+
+  app.get(
+    '/teams/:id/statements',
+    {
+      schema: {
+        summary: "The team's chain of statements from `from`, oldest first (members and current reviewers)",
+        tags,
+        security,
+        params: TeamParams,
+        querystring: Strict({ from: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })) }),
+        response: {
+          200: Type.Object({ statements: Type.Array(Type.Object({ seq: Type.Integer(), statement: Type.String(), signature: Bytes(64) })) }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      await teamAccess(app.db, request.params.id, callerOf(request).accountId);
+      const rows = (await storedChain(app.db, request.params.id)).filter((r) => r.seq >= (request.query.from ?? 0));
+      return { statements: rows.map((r) => ({ seq: r.seq, statement: r.body, signature: b64(r.signature) })) };
+    },
+  );
+
+  app.get(
+    '/teams/:id/keys',
+    {
+      schema: {
+        summary: "The caller's sealed team keys and the case keys wrapped under the newest of them (members), or the case keys shared with it (reviewers)",
+        tags,
+        security,
+        params: TeamParams,
+        response: {
+          200: Type.Object({
+            teamKeys: Type.Array(Type.Object({ teamEpoch: Epoch, sealed: Bytes(SEALED_TEAM_KEY_BYTES) })),
+            caseKeys: Type.Array(Type.Object({ caseId: Uuid, caseEpoch: Epoch, teamEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) })),
+            shareKeys: Type.Array(Type.Object({ caseId: Uuid, caseEpoch: Epoch, sealed: Bytes(SHARED_CASE_KEY_BYTES) })),
+          }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const teamId = request.params.id;
+      const access = await teamAccess(app.db, teamId, caller.accountId);
+      const teamKeys = access.role === null ? [] : await app.db.selectFrom('team_keys').select(['team_epoch', 'sealed']).where('team_id', '=', teamId).where('account_id', '=', caller.accountId).orderBy('team_epoch').execute();
+      const newest = teamKeys[teamKeys.length - 1]?.team_epoch;
+      const caseKeys = newest === undefined ? [] : await app.db.selectFrom('team_case_keys').selectAll().where('team_id', '=', teamId).where('team_epoch', '=', newest).execute();
+      const shareKeys = access.cases.length === 0 ? [] : await app.db.selectFrom('team_share_keys').selectAll().where('team_id', '=', teamId).where('account_id', '=', caller.accountId).where('case_id', 'in', access.cases).execute();
+      return {
+        teamKeys: teamKeys.map((k) => ({ teamEpoch: k.team_epoch, sealed: b64(k.sealed) })),
+        caseKeys: caseKeys.map((k) => ({ caseId: k.case_id, caseEpoch: k.case_epoch, teamEpoch: k.team_epoch, wrapped: b64(k.wrapped) })),
+        shareKeys: shareKeys.map((k) => ({ caseId: k.case_id, caseEpoch: k.case_epoch, sealed: b64(k.sealed) })),
+      };
+    },
+  );
+
+  const VersionFields = {
+    caseEpoch: Epoch,
+    chainSeq: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+    chainHead: Bytes(32),
+    wrappedKey: Bytes(WRAPPED_CASE_KEY_BYTES, 'the record key wrapped under the case key'),
+    body: Body,
+    signature: Bytes(64),
+  };
+
+  /** Checks and stores one version of a team record written by a current member (in `trx`, the record locked). */
+  async function writeVersion(
+    trx: Transaction<Database>,
+    request: FastifyRequest,
+    teamId: string,
+    v: { recordId: string; caseId: string; version: number; caseEpoch: number; chainSeq: number; chainHead: string; wrappedKey: string; body: string; signature: string },
+  ): Promise<void> {
+    const caller = callerOf(request);
+    const team = await trx.selectFrom('teams').select('head_seq').where('id', '=', teamId).forShare().executeTakeFirst();
+    if (!team) throw new ERR.NOT_FOUND();
+    requireMember(await teamAccess(trx, teamId, caller.accountId));
+    const c = await trx.selectFrom('team_cases').select('current_epoch').where('team_id', '=', teamId).where('case_id', '=', v.caseId).executeTakeFirst();
+    if (!c) throw new ERR.NOT_FOUND();
+    const state = await loadTeamState(trx, teamId);
+    const head = decodeBytes('chainHead', v.chainHead, 32);
+    // Written under the newest chain and case epoch, so a rotation is never written around.
+    if (v.chainSeq !== headSeq(state) || !head.equals(state.hashes[headSeq(state)]!) || v.caseEpoch !== c.current_epoch) throw new ERR.VERSION_CONFLICT();
+    const wrappedKey = decodeBytes('wrappedKey', v.wrappedKey, WRAPPED_CASE_KEY_BYTES);
+    const body = decodeBytes('body', v.body);
+    if (body.length > maxBody) throw new ERR.BODY_TOO_LARGE();
+    const signature = decodeBytes('signature', v.signature, 64);
+    const author = await findAccountById(trx, caller.accountId);
+    if (!author) throw new ERR.UNAUTHENTICATED();
+    const statement = teamRecordVersionStatement({
+      team: teamId, caseId: v.caseId, recordId: v.recordId, version: v.version, caseEpoch: v.caseEpoch,
+      chainSeq: v.chainSeq, chainHead: head, wrappedKeyHash: sha256(wrappedKey), bodyHash: sha256(body),
+    });
+    if (!verifyEd25519(author.sign_public_key, statement, signature)) throw new ERR.SIGNATURE_INVALID();
+    await trx
+      .insertInto('team_record_versions')
+      .values({ record_id: v.recordId, version: v.version, case_epoch: v.caseEpoch, chain_seq: v.chainSeq, chain_head: head, author_id: author.id, wrapped_key: wrappedKey, body, signature })
+      .execute();
+  }
+
+  app.post(
+    '/teams/:id/records',
+    {
+      bodyLimit: recordBodyLimit,
+      schema: {
+        summary: "Write a team record's first version into a case (members)",
+        tags,
+        security,
+        params: TeamParams,
+        body: Strict({ id: Uuid, caseId: Uuid, ...VersionFields }),
+        response: { 201: Type.Object({ id: Uuid, version: Version }), ...errors(401, 403, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      await app.db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('team_records')
+          .values({ id: b.id, team_id: request.params.id, case_id: b.caseId, current_version: 1 })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .executeTakeFirst()
+          .catch((err: { code?: string }) => {
+            if (err.code === '23503') throw new ERR.NOT_FOUND(); // no such team
+            throw err;
+          });
+        if (!inserted) throw new ERR.RECORD_EXISTS();
+        await writeVersion(trx, request, request.params.id, { ...b, recordId: b.id, version: 1 });
+        await app.audit(trx, request, { action: 'record.create', outcome: 'ok', recordId: b.id });
+      });
+      reply.status(201);
+      return { id: b.id, version: 1 };
+    },
+  );
+
+  app.post(
+    '/teams/:id/records/:recordId/versions',
+    {
+      bodyLimit: recordBodyLimit,
+      schema: {
+        summary: 'Write the next version of a team record (members), under the current case key',
+        tags,
+        security,
+        params: RecordParams,
+        body: Strict({ version: Version, ...VersionFields }),
+        response: { 201: Type.Object({ id: Uuid, version: Version }), ...errors(401, 403, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const { id: teamId, recordId } = request.params;
+      await app.db.transaction().execute(async (trx) => {
+        const record = await trx.selectFrom('team_records').selectAll().where('id', '=', recordId).where('team_id', '=', teamId).forUpdate().executeTakeFirst();
+        if (!record) {
+          await teamAccess(trx, teamId, callerOf(request).accountId);
+          throw new ERR.NOT_FOUND();
+        }
+        if (b.version !== record.current_version + 1) {
+          requireMember(await teamAccess(trx, teamId, callerOf(request).accountId));
+          throw new ERR.VERSION_CONFLICT();
+        }
+        await writeVersion(trx, request, teamId, { ...b, recordId, caseId: record.case_id });
+        await trx.updateTable('team_records').set({ current_version: b.version, updated_at: new Date() }).where('id', '=', recordId).execute();
+        await app.audit(trx, request, { action: 'record.update', outcome: 'ok', recordId });
+      });
+      reply.status(201);
+      return { id: recordId, version: b.version };
+    },
+  );
+
+  app.get(
+    '/teams/:id/records/:recordId',
+    {
+      schema: {
+        summary: 'The latest version of a team record (members; a reviewer of its case)',
+        tags,
+        security,
+        params: RecordParams,
+        response: { 200: TeamRecordWire, ...errors(401, 404) },
+      },
+    },
+    async (request) => {
+      const { id: teamId, recordId } = request.params;
+      const access = await teamAccess(app.db, teamId, callerOf(request).accountId);
+      const [row] = await latestTeamVersions(app.db, teamId, { recordId });
+      if (!row || !mayReadCase(access, row.case_id)) throw new ERR.NOT_FOUND();
+      await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId });
+      return teamRecordToWire(teamId, row);
+    },
+  );
+
+  app.get(
+    '/teams/:id/records',
+    {
+      schema: {
+        summary: "The latest version of a team's records, newest change first, up to 500 (members; a reviewer: its cases only)",
+        tags,
+        security,
+        params: TeamParams,
+        querystring: Strict({ caseId: Type.Optional(Uuid) }),
+        response: { 200: Type.Object({ records: Type.Array(TeamRecordWire) }), ...errors(401, 404) },
+      },
+    },
+    async (request) => {
+      const teamId = request.params.id;
+      const access = await teamAccess(app.db, teamId, callerOf(request).accountId);
+      const caseId = request.query.caseId;
+      const cases = access.role !== null ? (caseId ? [caseId] : null) : access.cases.filter((c) => caseId === undefined || c === caseId);
+      const rows = cases !== null && cases.length === 0 ? [] : await latestTeamVersions(app.db, teamId, { cases });
+      if (rows.length > 0) await app.auditManyAlone(request, rows.map((r) => ({ action: 'record.read' as const, outcome: 'ok' as const, recordId: r.id })));
+      return { records: rows.map((r) => teamRecordToWire(teamId, r)) };
+    },
+  );
+};
+
+export default teams;

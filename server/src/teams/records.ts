@@ -1,0 +1,55 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { Bytes, Identity, Uuid, b64 } from '../http/schemas.ts';
+import { identityToWire } from '../sharing/wire.ts';
+
+/** A team record's version as served (docs/PROTOCOL.md "Team records"). */
+export const TeamRecordWire = Type.Object({
+  id: Uuid,
+  teamId: Uuid,
+  caseId: Uuid,
+  version: Type.Integer(),
+  latestVersion: Type.Integer(),
+  caseEpoch: Type.Integer(),
+  chainSeq: Type.Integer(),
+  chainHead: Bytes(32),
+  wrappedKey: Type.String(),
+  body: Type.String(),
+  signature: Bytes(64),
+  author: Identity,
+});
+
+export async function latestTeamVersions(db: Kysely<Database>, teamId: string, where: { recordId?: string; cases?: string[] | null }) {
+  let q = db
+    .selectFrom('team_records as r')
+    .innerJoin('team_record_versions as v', (j) => j.onRef('v.record_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'))
+    .innerJoin('accounts as a', 'a.id', 'v.author_id')
+    .select([
+      'r.id', 'r.case_id', 'r.current_version', 'v.version', 'v.case_epoch', 'v.chain_seq', 'v.chain_head', 'v.wrapped_key', 'v.body', 'v.signature',
+      'a.handle', 'a.sign_public_key', 'a.box_public_key', 'a.identity_signature',
+    ])
+    .where('r.team_id', '=', teamId);
+  if (where.recordId) q = q.where('r.id', '=', where.recordId);
+  if (where.cases) q = q.where('r.case_id', 'in', where.cases);
+  return q.orderBy('r.updated_at', 'desc').limit(500).execute();
+}
+
+type Row = Awaited<ReturnType<typeof latestTeamVersions>>[number];
+
+export function teamRecordToWire(teamId: string, r: Row) {
+  return {
+    id: r.id,
+    teamId,
+    caseId: r.case_id,
+    version: r.version,
+    latestVersion: r.current_version,
+    caseEpoch: r.case_epoch,
+    chainSeq: r.chain_seq,
+    chainHead: b64(r.chain_head),
+    wrappedKey: b64(r.wrapped_key),
+    body: b64(r.body),
+    signature: b64(r.signature),
+    author: identityToWire(r),
+  };
+}
