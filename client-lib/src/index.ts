@@ -25,3 +25,7 @@ export type { AuditCheckpoint } from './audit/client.ts';
 export type { AuditAction, AuditOutcome, NewerAuditWord } from '@testimony-vault/protocol';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from '@testimony-vault/protocol/merkle';
+export type { TeamsClient } from './teams/client.ts';
+export type { TeamInfo, TeamHistoryEntry } from './teams/view.ts';
+export type { TeamRecord } from './teams/records.ts';
+export type { TeamRole, TeamAction } from '@testimony-vault/protocol';

@@ -24,6 +24,7 @@ import { AuditClient, type AuditCheckpoint } from './audit/client.ts';
 import type { AuditHistoryEvent } from './audit/events.ts';
 import type { AuditExport } from './audit/export.ts';
 import { provenAddress, type AuditAddress } from './audit/address.ts';
+import { TeamsClient } from './teams/client.ts';
 
 export interface ConnectOptions {
   /** Base URL of the vault server, e.g. http://127.0.0.1:8080 */
@@ -117,6 +118,8 @@ export class Vault {
   private readonly sharing: SharingClient;
   private readonly uploader: Uploader;
   private readonly audit: AuditClient;
+  /** Teams, cases and team records (docs/PROTOCOL.md "Teams"). */
+  readonly teams: TeamsClient;
   /**
    * Owner handles of records this session verified (a record's owner never changes), so
    * that reading a record's history does not read the record again, which the server would
@@ -136,6 +139,7 @@ export class Vault {
     this.sharing = new SharingClient(s, http, () => this.me, this.records, this.contacts);
     this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
     this.audit = new AuditClient(s, http, () => this.me, state, { logKey: options.logKey });
+    this.teams = new TeamsClient(s, http, () => this.me, state, this.contacts);
   }
 
   static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {

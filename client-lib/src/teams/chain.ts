@@ -1,0 +1,99 @@
+import { TeamChainError, equalBytes, fromBase64Url, headSeq, replayTeamChain, type TeamState } from '@testimony-vault/protocol';
+import type { Http } from '../api/http.ts';
+import type { Unlocked } from '../account/session.ts';
+import type { ContactsClient } from '../contacts/client.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { IntegrityError, RollbackError, SignatureError } from '../errors.ts';
+import type { StateStore } from '../state/store.ts';
+
+export interface WireTeamStatement {
+  seq: number;
+  statement: string;
+  signature: string;
+}
+
+export const teamPath = (id: string) => `/v1/teams/${encodeURIComponent(id)}`;
+
+// [Note: team chain memory]
+// The client remembers the newest seq it verified of each team's chain and that statement's
+// hash, keyed by its own signing key as records are ([Note: rollback] in records/client.ts).
+// A chain that ends before it (an old chain replayed) or has another statement there (a
+// rewrite, or a fork shown to this client after another) is refused. A fork shown to two
+// members from the start is caught by the chain head each team record names.
+
+export class TeamChains {
+  constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private readonly me: () => Unlocked,
+    private readonly state: StateStore,
+    private readonly contacts: ContactsClient,
+  ) {}
+
+  private memoryKey(team: string): string {
+    return `team:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${team}`;
+  }
+
+  /** The newest seq and hash this client verified of the team's chain, if any. */
+  async remembered(team: string): Promise<{ seq: number; hash: Uint8Array } | undefined> {
+    const text = await this.state.get(this.memoryKey(team));
+    if (!text) return undefined;
+    const [seq, hash] = text.split(':');
+    return { seq: Number(seq), hash: this.s.from_hex(hash!) };
+  }
+
+  /** Reads and replays the whole chain, checks it against this client's memory and pins, then remembers its head. */
+  async verified(team: string): Promise<TeamState> {
+    const { statements } = await this.http.json<{ statements: WireTeamStatement[] }>('GET', `${teamPath(team)}/statements`);
+    const state = this.replay(team, statements);
+    await this.checkPins(state);
+    const seen = await this.remembered(team);
+    if (seen) {
+      if (headSeq(state) < seen.seq) throw new RollbackError(`team ${team}: the server presents a chain of ${headSeq(state) + 1} statements, but statement ${seen.seq} was seen`);
+      if (!equalBytes(state.hashes[seen.seq]!, seen.hash)) throw new RollbackError(`team ${team}: statement ${seen.seq} is not the one this client verified before (the chain was rewritten or forked)`);
+    }
+    if (!seen || headSeq(state) > seen.seq) await this.state.set(this.memoryKey(team), `${headSeq(state)}:${this.s.to_hex(state.hashes[headSeq(state)]!)}`);
+    return state;
+  }
+
+  replay(team: string, statements: WireTeamStatement[]): TeamState {
+    if (!statements.every((w, i) => w.seq === i)) throw new IntegrityError(`team ${team}: statements are missing or out of order`);
+    const verify = (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array) => {
+      try {
+        return this.s.crypto_sign_verify_detached(sig, msg, pk);
+      } catch {
+        return false;
+      }
+    };
+    try {
+      return replayTeamChain(team, statements.map((w) => ({ json: w.statement, signature: decode(w.signature) })), verify);
+    } catch (err) {
+      if (!(err instanceof TeamChainError)) throw err;
+      if (err.kind === 'signature') throw new SignatureError(`team ${team}: ${err.message}`);
+      throw new IntegrityError(`team ${team}: ${err.message}`);
+    }
+  }
+
+  /**
+   * Everyone the chain names must have the keys this account pinned for them (KeyChangedError
+   * otherwise); this account itself must appear with exactly its own keys.
+   */
+  private async checkPins(state: TeamState): Promise<void> {
+    const people = [...state.memberships, ...[...state.cases.values()].flatMap((c) => c.reviewers)];
+    const checked = new Set<string>();
+    for (const p of people) {
+      const key = `${p.handle}:${this.s.to_hex(p.signPublicKey)}:${this.s.to_hex(p.boxPublicKey)}`;
+      if (checked.has(key)) continue;
+      checked.add(key);
+      await this.contacts.checkPinned({ handle: p.handle, signPublicKey: p.signPublicKey, boxPublicKey: p.boxPublicKey, signature: new Uint8Array(64) });
+    }
+  }
+}
+
+function decode(text: string): Uint8Array {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    throw new IntegrityError('a team statement signature is not base64url');
+  }
+}

@@ -1,0 +1,361 @@
+import {
+  currentMember, currentMembers, currentReviewers, currentTeamEpoch, encodeTeamStatement, headSeq, teamStatementBytes, teamStatementHash,
+  toBase64Url as b64, fromBase64Url, type TeamAction, type TeamRole, type TeamState, type TeamStatement, type TeamSubject,
+} from '@testimony-vault/protocol';
+import type { Http } from '../api/http.ts';
+import type { Unlocked } from '../account/session.ts';
+import type { ContactsClient } from '../contacts/client.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { ApiError, DecryptionError, RollbackError, VaultError } from '../errors.ts';
+import { uuidV4 } from '../records/client.ts';
+import type { RecordChanges, RecordFields } from '../records/types.ts';
+import type { StateStore } from '../state/store.ts';
+import { TeamChains, teamPath } from './chain.ts';
+import {
+  caseKeyCommitment, newKey, openSharedCaseKey, openTeamKey, sealTeamKey, shareCaseKey, teamKeyCommitment, unwrapCaseKey, wrapCaseKey,
+} from './keys.ts';
+import { checkTeamRecord, openTeamRecord, sealTeamRecord, type TeamRecord, type WireTeamRecord } from './records.ts';
+import { describeTeam, historyOf, type TeamHistoryEntry, type TeamInfo } from './view.ts';
+
+interface KeyMaterial {
+  teamKeys: { handle: string; teamEpoch: number; sealed: string }[];
+  caseKeys: { caseId: string; caseEpoch: number; teamEpoch: number; wrapped: string }[];
+  shareKeys: { caseId: string; caseEpoch: number; handle: string; sealed: string }[];
+}
+
+interface WireKeys {
+  teamKeys: { teamEpoch: number; sealed: string }[];
+  caseKeys: { caseId: string; caseEpoch: number; teamEpoch: number; wrapped: string }[];
+  shareKeys: { caseId: string; caseEpoch: number; sealed: string }[];
+}
+
+/** The team and case keys this client opened, in memory only. */
+export interface HeldTeamKeys {
+  teamKeys: Map<number, Uint8Array>;
+  /** By `${caseId}#${caseEpoch}`. */
+  caseKeys: Map<string, Uint8Array>;
+}
+
+const none = (): KeyMaterial => ({ teamKeys: [], caseKeys: [], shareKeys: [] });
+const caseRef = (caseId: string, epoch: number) => `${caseId}#${epoch}`;
+
+/** Teams, cases and team records: the client side of docs/PROTOCOL.md "Teams". */
+export class TeamsClient {
+  readonly chains: TeamChains;
+  /** @internal Keys opened per team (memory only; dropped with the Vault). */
+  readonly held = new Map<string, HeldTeamKeys>();
+
+  constructor(
+    private readonly s: Sodium,
+    private readonly http: Http,
+    private readonly me: () => Unlocked,
+    state: StateStore,
+    private readonly contacts: ContactsClient,
+  ) {
+    this.chains = new TeamChains(s, http, me, state, contacts);
+  }
+
+  private self(): TeamSubject {
+    const me = this.me();
+    return { handle: me.handle, signPublicKey: me.identity.signPublicKey, boxPublicKey: me.identity.boxPublicKey };
+  }
+
+  private heldFor(team: string): HeldTeamKeys {
+    let h = this.held.get(team);
+    if (!h) this.held.set(team, (h = { teamKeys: new Map(), caseKeys: new Map() }));
+    return h;
+  }
+
+  private statement(state: TeamState | null, team: string, action: TeamAction, rest: Partial<TeamStatement>): TeamStatement {
+    const seq = state ? headSeq(state) + 1 : 0;
+    return {
+      v: 1, team, seq, prev: state ? state.hashes[seq - 1]! : null, action, at: Date.now(), by: this.me().handle,
+      subject: null, role: null, teamEpoch: state ? currentTeamEpoch(state).teamEpoch : 1, teamKey: null, caseId: null, caseKeys: [], expiresAt: null,
+      ...rest,
+    };
+  }
+
+  private async post(team: string, st: TeamStatement, keys: KeyMaterial): Promise<string> {
+    const json = encodeTeamStatement(st);
+    const signature = this.s.crypto_sign_detached(teamStatementBytes(json), this.me().privateKeys.signSecretKey);
+    await this.http.json('POST', `${teamPath(team)}/statements`, { statement: json, signature: b64(signature), ...keys });
+    return json;
+  }
+
+  /** Runs a coordinator's change on the verified chain, again if another statement came first. */
+  private async change(team: string, make: (state: TeamState) => Promise<{ st: TeamStatement; keys: KeyMaterial }>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const state = await this.chains.verified(team);
+      const mine = currentMember(state, this.me().handle);
+      if (!mine || mine.role !== 'coordinator') throw new VaultError(`only a coordinator of team ${team} can change it`);
+      const { st, keys } = await make(state);
+      try {
+        await this.post(team, st, keys);
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'VAULT_ERR_VERSION_CONFLICT') || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** Creates a team with this account as its coordinator, and its general space (the case whose id is the team id). */
+  async create(): Promise<string> {
+    const s = this.s;
+    const team = uuidV4(s);
+    const teamKey = newKey(s);
+    const st0 = this.statement(null, team, 'create', { subject: this.self(), role: 'coordinator', teamKey: teamKeyCommitment(s, team, 1, teamKey) });
+    const json0 = await this.post(team, st0, { ...none(), teamKeys: [{ handle: this.me().handle, teamEpoch: 1, sealed: b64(sealTeamKey(s, team, 1, teamKey, this.me().identity.boxPublicKey)) }] });
+    const caseKey = newKey(s);
+    const st1: TeamStatement = {
+      ...this.statement(null, team, 'case-create', { caseId: team, caseKeys: [{ caseId: team, caseEpoch: 1, commitment: caseKeyCommitment(s, team, team, 1, caseKey) }] }),
+      seq: 1,
+      prev: teamStatementHash(json0),
+    };
+    await this.post(team, st1, { ...none(), caseKeys: [{ caseId: team, caseEpoch: 1, teamEpoch: 1, wrapped: b64(wrapCaseKey(s, teamKey, team, team, 1, 1, caseKey)) }] });
+    const held = this.heldFor(team);
+    held.teamKeys.set(1, teamKey);
+    held.caseKeys.set(caseRef(team, 1), caseKey);
+    await this.chains.verified(team);
+    return team;
+  }
+
+  /** The person's keys, checked against this account's pin (KeyChangedError), and verified if asked. */
+  private async person(handle: string, requireVerified: boolean): Promise<TeamSubject> {
+    const c = await this.contacts.lookup(handle.trim().toLowerCase());
+    if (requireVerified && !c.verified) throw new VaultError(`${handle}'s safety number was never verified; compare it first`);
+    return { handle: c.handle, signPublicKey: c.keys.signPublicKey, boxPublicKey: c.keys.boxPublicKey };
+  }
+
+  async addMember(team: string, handle: string, options: { role?: TeamRole; requireVerified?: boolean } = {}): Promise<void> {
+    const subject = await this.person(handle, options.requireVerified ?? false);
+    await this.change(team, async (state) => {
+      const epoch = currentTeamEpoch(state).teamEpoch;
+      const teamKey = await this.teamKey(team, state, epoch);
+      const st = this.statement(state, team, 'add', { subject, role: options.role ?? 'member' });
+      return { st, keys: { ...none(), teamKeys: [{ handle, teamEpoch: epoch, sealed: b64(sealTeamKey(this.s, team, epoch, teamKey, subject.boxPublicKey)) }] } };
+    });
+  }
+
+  async setRole(team: string, handle: string, role: TeamRole): Promise<void> {
+    await this.change(team, async (state) => {
+      const m = currentMember(state, handle);
+      if (!m) throw new VaultError(`${handle} is not a member of team ${team}`);
+      return { st: this.statement(state, team, 'role', { subject: m, role }), keys: none() };
+    });
+  }
+
+  /**
+   * Removes a member: a new team epoch and a new epoch of every case, sealed and wrapped from
+   * the chain's keys only ([Note: team keys are committed to]); everything written afterwards
+   * is under keys the removed member never held.
+   */
+  async removeMember(team: string, handle: string): Promise<void> {
+    const s = this.s;
+    await this.change(team, async (state) => {
+      const m = currentMember(state, handle);
+      if (!m) throw new VaultError(`${handle} is not a member of team ${team}`);
+      const epoch = currentTeamEpoch(state).teamEpoch + 1;
+      const teamKey = newKey(s);
+      const keys = none();
+      const caseKeys = [];
+      for (const c of state.cases.values()) {
+        const next = c.epochs.length + 1;
+        const fresh = newKey(s);
+        caseKeys.push({ caseId: c.caseId, caseEpoch: next, commitment: caseKeyCommitment(s, team, c.caseId, next, fresh) });
+        for (let e = 1; e < next; e++) {
+          keys.caseKeys.push({ caseId: c.caseId, caseEpoch: e, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, c.caseId, e, epoch, await this.caseKey(team, state, c.caseId, e))) });
+        }
+        keys.caseKeys.push({ caseId: c.caseId, caseEpoch: next, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, c.caseId, next, epoch, fresh)) });
+        for (const r of liveReviewers(currentReviewers(c))) keys.shareKeys.push({ caseId: c.caseId, caseEpoch: next, handle: r.handle, sealed: b64(shareCaseKey(s, team, c.caseId, next, fresh, r.boxPublicKey)) });
+        s.memzero(fresh);
+      }
+      for (const member of currentMembers(state).filter((x) => x.handle !== handle)) {
+        keys.teamKeys.push({ handle: member.handle, teamEpoch: epoch, sealed: b64(sealTeamKey(s, team, epoch, teamKey, member.boxPublicKey)) });
+      }
+      const st = this.statement(state, team, 'remove', { subject: m, teamEpoch: epoch, teamKey: teamKeyCommitment(s, team, epoch, teamKey), caseKeys });
+      s.memzero(teamKey);
+      return { st, keys };
+    });
+  }
+
+  async createCase(team: string): Promise<string> {
+    const s = this.s;
+    const caseId = uuidV4(s);
+    await this.change(team, async (state) => {
+      const epoch = currentTeamEpoch(state).teamEpoch;
+      const teamKey = await this.teamKey(team, state, epoch);
+      const caseKey = newKey(s);
+      const st = this.statement(state, team, 'case-create', { caseId, caseKeys: [{ caseId, caseEpoch: 1, commitment: caseKeyCommitment(s, team, caseId, 1, caseKey) }] });
+      const keys = { ...none(), caseKeys: [{ caseId, caseEpoch: 1, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, caseId, 1, epoch, caseKey)) }] };
+      s.memzero(caseKey);
+      return { st, keys };
+    });
+    return caseId;
+  }
+
+  /** Shares a case with an outside reviewer: every epoch of its key, sealed to the reviewer's pinned keys. */
+  async shareCase(team: string, caseId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<void> {
+    const subject = await this.person(handle, options.requireVerified ?? false);
+    await this.change(team, async (state) => {
+      const c = state.cases.get(caseId);
+      if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
+      const keys = none();
+      for (let e = 1; e <= c.epochs.length; e++) {
+        keys.shareKeys.push({ caseId, caseEpoch: e, handle, sealed: b64(shareCaseKey(this.s, team, caseId, e, await this.caseKey(team, state, caseId, e), subject.boxPublicKey)) });
+      }
+      const st = this.statement(state, team, 'case-share', { subject, caseId, expiresAt: options.expiresAt?.getTime() ?? null });
+      return { st, keys };
+    });
+  }
+
+  /** Ends a reviewer's access to a case and starts the case's next key epoch. */
+  async revokeCase(team: string, caseId: string, handle: string): Promise<void> {
+    const s = this.s;
+    await this.change(team, async (state) => {
+      const c = state.cases.get(caseId);
+      const r = c && currentReviewers(c).find((x) => x.handle === handle);
+      if (!c || !r) throw new VaultError(`${handle} does not review case ${caseId}`);
+      const epoch = currentTeamEpoch(state).teamEpoch;
+      const teamKey = await this.teamKey(team, state, epoch);
+      const next = c.epochs.length + 1;
+      const fresh = newKey(s);
+      const keys = none();
+      keys.caseKeys.push({ caseId, caseEpoch: next, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, caseId, next, epoch, fresh)) });
+      for (const other of liveReviewers(currentReviewers(c)).filter((x) => x.handle !== handle)) {
+        keys.shareKeys.push({ caseId, caseEpoch: next, handle: other.handle, sealed: b64(shareCaseKey(s, team, caseId, next, fresh, other.boxPublicKey)) });
+      }
+      const st = this.statement(state, team, 'case-revoke', { subject: r, caseId, caseKeys: [{ caseId, caseEpoch: next, commitment: caseKeyCommitment(s, team, caseId, next, fresh) }] });
+      s.memzero(fresh);
+      return { st, keys };
+    });
+  }
+
+  /** The teams this account is a member of or reviews a case of, as the server lists them (open one with info() to verify). */
+  async list(): Promise<{ id: string; role: string }[]> {
+    const { teams } = await this.http.json<{ teams: { id: string; role: string }[] }>('GET', '/v1/teams');
+    return teams.map((t) => ({ id: t.id, role: t.role }));
+  }
+
+  /** The team as its verified chain has it now. */
+  async info(team: string): Promise<TeamInfo> {
+    return describeTeam(this.s, await this.chains.verified(team), this.me().handle);
+  }
+
+  /** Every statement of the verified chain, oldest first: who added whom, when, with which role, each case share and revocation. */
+  async history(team: string): Promise<TeamHistoryEntry[]> {
+    return historyOf(this.s, await this.chains.verified(team));
+  }
+
+  // ---- keys ----------------------------------------------------------------------------
+
+  /** Opens what the server holds for this account (each key checked against the chain's commitment). */
+  private async loadKeys(team: string, state: TeamState): Promise<void> {
+    const s = this.s;
+    const me = this.me();
+    const w = await this.http.json<WireKeys>('GET', `${teamPath(team)}/keys`);
+    const held = this.heldFor(team);
+    for (const k of w.teamKeys) {
+      const e = state.teamEpochs.find((x) => x.teamEpoch === k.teamEpoch);
+      if (!e || held.teamKeys.has(k.teamEpoch)) continue;
+      held.teamKeys.set(k.teamEpoch, openTeamKey(s, team, k.teamEpoch, fromBase64Url(k.sealed), e.commitment, me.identity.boxPublicKey, me.privateKeys.boxSecretKey));
+    }
+    for (const k of w.caseKeys) {
+      const commitment = state.cases.get(k.caseId)?.epochs[k.caseEpoch - 1]?.commitment;
+      const teamKey = held.teamKeys.get(k.teamEpoch);
+      if (!commitment || !teamKey || held.caseKeys.has(caseRef(k.caseId, k.caseEpoch))) continue;
+      held.caseKeys.set(caseRef(k.caseId, k.caseEpoch), unwrapCaseKey(s, teamKey, team, k.caseId, k.caseEpoch, k.teamEpoch, fromBase64Url(k.wrapped), commitment));
+    }
+    for (const k of w.shareKeys) {
+      const commitment = state.cases.get(k.caseId)?.epochs[k.caseEpoch - 1]?.commitment;
+      if (!commitment || held.caseKeys.has(caseRef(k.caseId, k.caseEpoch))) continue;
+      held.caseKeys.set(caseRef(k.caseId, k.caseEpoch), openSharedCaseKey(s, team, k.caseId, k.caseEpoch, fromBase64Url(k.sealed), commitment, me.identity.boxPublicKey, me.privateKeys.boxSecretKey));
+    }
+  }
+
+  private async teamKey(team: string, state: TeamState, epoch: number): Promise<Uint8Array> {
+    if (!this.held.get(team)?.teamKeys.has(epoch)) await this.loadKeys(team, state);
+    const key = this.held.get(team)?.teamKeys.get(epoch);
+    if (!key) throw new DecryptionError(`team ${team}: this account holds no key of team epoch ${epoch}`);
+    return key;
+  }
+
+  private async caseKey(team: string, state: TeamState, caseId: string, epoch: number): Promise<Uint8Array> {
+    const ref = caseRef(caseId, epoch);
+    if (!this.held.get(team)?.caseKeys.has(ref)) await this.loadKeys(team, state);
+    const key = this.held.get(team)?.caseKeys.get(ref);
+    if (!key) throw new DecryptionError(`team ${team}: this account holds no key of case ${caseId} epoch ${epoch}`);
+    return key;
+  }
+
+  // ---- team records --------------------------------------------------------------------
+
+  private async writeVersion(team: string, caseId: string, recordId: string, version: number, fields: RecordFields, createdAt: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const state = await this.chains.verified(team);
+      if (!currentMember(state, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
+      const c = state.cases.get(caseId);
+      if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
+      const caseEpoch = c.epochs.length;
+      const caseKey = await this.caseKey(team, state, caseId, caseEpoch);
+      const sealed = sealTeamRecord(this.s, caseKey, this.me().privateKeys.signSecretKey, { team, caseId, recordId, version, caseEpoch, chain: state }, {
+        v: 1, fields, createdAt, writtenAt: new Date().toISOString(),
+      });
+      const body = {
+        caseEpoch, chainSeq: sealed.chainSeq, chainHead: b64(sealed.chainHead), wrappedKey: b64(sealed.wrappedKey), body: b64(sealed.body), signature: b64(sealed.signature),
+      };
+      try {
+        if (version === 1) await this.http.json('POST', `${teamPath(team)}/records`, { id: recordId, caseId, ...body });
+        else await this.http.json('POST', `${teamPath(team)}/records/${encodeURIComponent(recordId)}/versions`, { version, ...body });
+        return;
+      } catch (err) {
+        // The chain moved on (or the case key rotated) since it was read: read it again.
+        if (!(err instanceof ApiError && err.code === 'VAULT_ERR_VERSION_CONFLICT') || attempt >= 3 || version !== 1) throw err;
+      }
+    }
+  }
+
+  /** Writes a record into a case (the general space when `caseId` is the team id). */
+  async writeRecord(team: string, caseId: string, fields: RecordFields): Promise<{ id: string; version: number }> {
+    const id = uuidV4(this.s);
+    await this.writeVersion(team, caseId, id, 1, fields, new Date().toISOString());
+    return { id, version: 1 };
+  }
+
+  /** Writes the next version, under the case's current key. */
+  async updateRecord(team: string, recordId: string, changes: RecordChanges): Promise<{ id: string; version: number }> {
+    const current = await this.readRecord(team, recordId);
+    const fields = Object.fromEntries(Object.entries({ ...current.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields;
+    await this.writeVersion(team, current.caseId, recordId, current.version + 1, fields, current.createdAt.toISOString());
+    return { id: recordId, version: current.version + 1 };
+  }
+
+  private async open(team: string, w: WireTeamRecord, stateIn: TeamState): Promise<TeamRecord> {
+    if (w.teamId !== team) throw new RollbackError(`team record ${w.id}: served as a record of another team`);
+    // A head beyond this client's chain: the chain may simply have grown since it was read.
+    const state = w.chainSeq > headSeq(stateIn) ? await this.chains.verified(team) : stateIn;
+    const checked = checkTeamRecord(this.s, state, w);
+    return openTeamRecord(this.s, await this.caseKey(team, state, w.caseId, w.caseEpoch), w, checked);
+  }
+
+  async readRecord(team: string, recordId: string): Promise<TeamRecord> {
+    const state = await this.chains.verified(team);
+    const w = await this.http.json<WireTeamRecord>('GET', `${teamPath(team)}/records/${encodeURIComponent(recordId)}`);
+    if (w.id !== recordId) throw new RollbackError(`team record ${recordId}: the server answered with another record`);
+    return this.open(team, w, state);
+  }
+
+  async listRecords(team: string, options: { caseId?: string } = {}): Promise<TeamRecord[]> {
+    const state = await this.chains.verified(team);
+    const q = options.caseId ? `?caseId=${encodeURIComponent(options.caseId)}` : '';
+    const { records } = await this.http.json<{ records: WireTeamRecord[] }>('GET', `${teamPath(team)}/records${q}`);
+    const out: TeamRecord[] = [];
+    for (const w of records) out.push(await this.open(team, w, state));
+    return out;
+  }
+}
+
+/** Reviewers whose signed end date has not passed: the client judges, not the server. */
+function liveReviewers<T extends { expiresAt: number | null }>(list: T[]): T[] {
+  const now = Date.now();
+  return list.filter((r) => r.expiresAt === null || r.expiresAt > now);
+}

@@ -1,0 +1,88 @@
+import {
+  KEY_BYTES, caseKeyCommitInput, caseKeyShareContext, caseKeyWrapAad, concat, equalBytes, teamKeyCommitInput, teamKeyContext,
+  teamRecordKeyAad,
+} from '@testimony-vault/protocol';
+import { open, seal } from '../crypto/aead.ts';
+import type { Sodium } from '../crypto/sodium.ts';
+import { DecryptionError, IntegrityError } from '../errors.ts';
+
+// [Note: team keys are committed to]
+// A sealed box is anonymous: a server can seal a key of its own making to any member. Every
+// team and case key epoch is therefore committed to (BLAKE2b, crypto_generichash) in the
+// signed statement that starts it, and a key that opens but does not match its commitment is
+// refused: a member never writes under a key the server could know (docs/PROTOCOL.md "Teams").
+
+export const teamKeyCommitment = (s: Sodium, team: string, epoch: number, key: Uint8Array) =>
+  s.crypto_generichash(32, teamKeyCommitInput(team, epoch, key), null);
+
+export const caseKeyCommitment = (s: Sodium, team: string, caseId: string, caseEpoch: number, key: Uint8Array) =>
+  s.crypto_generichash(32, caseKeyCommitInput(team, caseId, caseEpoch, key), null);
+
+export const newKey = (s: Sodium) => s.crypto_aead_xchacha20poly1305_ietf_keygen();
+
+function openSealedWith(s: Sodium, sealed: Uint8Array, context: Uint8Array, boxPk: Uint8Array, boxSk: Uint8Array, what: string): Uint8Array {
+  let plain: Uint8Array;
+  try {
+    plain = s.crypto_box_seal_open(sealed, boxPk, boxSk);
+  } catch {
+    throw new DecryptionError(`${what}: cannot be opened with this account's key`);
+  }
+  if (plain.length !== context.length + KEY_BYTES || !equalBytes(plain.subarray(0, context.length), context)) {
+    s.memzero(plain);
+    throw new DecryptionError(`${what}: made for another team, case or epoch`);
+  }
+  const key = plain.slice(context.length);
+  s.memzero(plain);
+  return key;
+}
+
+function requireCommitment(s: Sodium, key: Uint8Array, commitment: Uint8Array, actual: Uint8Array, what: string): Uint8Array {
+  if (!equalBytes(actual, commitment)) {
+    s.memzero(key);
+    throw new IntegrityError(`${what} is not the key the signed chain committed to`);
+  }
+  return key;
+}
+
+export function sealTeamKey(s: Sodium, team: string, epoch: number, key: Uint8Array, boxPk: Uint8Array): Uint8Array {
+  return s.crypto_box_seal(concat(teamKeyContext(team, epoch), key), boxPk);
+}
+
+export function openTeamKey(s: Sodium, team: string, epoch: number, sealed: Uint8Array, commitment: Uint8Array, boxPk: Uint8Array, boxSk: Uint8Array): Uint8Array {
+  const what = `team key ${epoch} of ${team}`;
+  const key = openSealedWith(s, sealed, teamKeyContext(team, epoch), boxPk, boxSk, what);
+  return requireCommitment(s, key, commitment, teamKeyCommitment(s, team, epoch, key), what);
+}
+
+export function wrapCaseKey(s: Sodium, teamKey: Uint8Array, team: string, caseId: string, caseEpoch: number, teamEpoch: number, key: Uint8Array): Uint8Array {
+  return seal(s, teamKey, key, caseKeyWrapAad(team, caseId, caseEpoch, teamEpoch));
+}
+
+export function unwrapCaseKey(
+  s: Sodium, teamKey: Uint8Array, team: string, caseId: string, caseEpoch: number, teamEpoch: number, wrapped: Uint8Array, commitment: Uint8Array,
+): Uint8Array {
+  const what = `case key ${caseId}#${caseEpoch}`;
+  const key = open(s, teamKey, wrapped, caseKeyWrapAad(team, caseId, caseEpoch, teamEpoch), what);
+  if (key.length !== KEY_BYTES) throw new DecryptionError(`${what}: not a key`);
+  return requireCommitment(s, key, commitment, caseKeyCommitment(s, team, caseId, caseEpoch, key), what);
+}
+
+export function shareCaseKey(s: Sodium, team: string, caseId: string, caseEpoch: number, key: Uint8Array, boxPk: Uint8Array): Uint8Array {
+  return s.crypto_box_seal(concat(caseKeyShareContext(team, caseId, caseEpoch), key), boxPk);
+}
+
+export function openSharedCaseKey(
+  s: Sodium, team: string, caseId: string, caseEpoch: number, sealed: Uint8Array, commitment: Uint8Array, boxPk: Uint8Array, boxSk: Uint8Array,
+): Uint8Array {
+  const what = `shared case key ${caseId}#${caseEpoch}`;
+  const key = openSealedWith(s, sealed, caseKeyShareContext(team, caseId, caseEpoch), boxPk, boxSk, what);
+  return requireCommitment(s, key, commitment, caseKeyCommitment(s, team, caseId, caseEpoch, key), what);
+}
+
+export function wrapRecordKey(s: Sodium, caseKey: Uint8Array, team: string, caseId: string, recordId: string, version: number, caseEpoch: number, key: Uint8Array): Uint8Array {
+  return seal(s, caseKey, key, teamRecordKeyAad(team, caseId, recordId, version, caseEpoch));
+}
+
+export function unwrapRecordKey(s: Sodium, caseKey: Uint8Array, team: string, caseId: string, recordId: string, version: number, caseEpoch: number, wrapped: Uint8Array): Uint8Array {
+  return open(s, caseKey, wrapped, teamRecordKeyAad(team, caseId, recordId, version, caseEpoch), `record key of team record ${recordId} v${version}`);
+}
