@@ -1,6 +1,7 @@
 import t from 'tap';
 import { AuditLogError, MemoryStateStore, Vault, verifyExport } from '@testimony-vault/client';
-import { decodeAuditEvent, fromBase64Url } from '@testimony-vault/protocol';
+import { decodeAuditEvent, fromBase64Url, toBase64Url } from '@testimony-vault/protocol';
+import { storedMultiLeafProof } from '../server/src/audit/proofs.ts';
 import { build, handle, testClient } from './helper.ts';
 
 // A hostile server hides the newest accesses to a record: it ends a history early (the
@@ -35,8 +36,12 @@ function hostileFetch(h: Hostile): typeof fetch {
       return Response.json({ checkpoint: h.checkpoint ?? body.checkpoint }, { headers });
     }
     if (/^\/v1\/records\/[^/]+\/history$/.test(url.pathname)) {
-      const body = (await res.json()) as { size: number; events: { leaf: string; proof: string[] }[] };
+      const body = (await res.json()) as { size: number; events: { leaf: string }[]; proof: string[] };
       body.events = body.events.filter((e) => !h.hide.has(decodeAuditEvent(fromBase64Url(e.leaf)).index));
+      // The page's proof made anew for what is left, as a hostile server would: only what
+      // the client knew of can catch it.
+      const indices = body.events.map((e) => decodeAuditEvent(fromBase64Url(e.leaf)).index);
+      body.proof = indices.length === 0 ? [] : (await storedMultiLeafProof(db, indices, body.size)).map(toBase64Url);
       return Response.json(body, { headers });
     }
     if (h.told) {

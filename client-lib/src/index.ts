@@ -21,7 +21,7 @@ export { cryptoReady, verifyExport } from './audit/export.ts';
 export type { AuditExport } from './audit/export.ts';
 export type { AuditHistoryEvent } from './audit/events.ts';
 export type { AuditAddress } from './audit/address.ts';
-export type { AuditCheckpoint } from './audit/client.ts';
+export type { AuditCheckpoint, AuditHistoryPage } from './audit/client.ts';
 export type { AuditAction, AuditOutcome, NewerAuditWord } from '@testimony-vault/protocol';
 /** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification. */
 export * as merkle from '@testimony-vault/protocol/merkle';

@@ -20,7 +20,7 @@ import { decryptFile, type DownloadOptions } from './files/download.ts';
 import { platform } from './files/platform.ts';
 import { fromWebStream, type FileSource } from './files/sources.ts';
 import type { Attachment, RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
-import { AuditClient, type AuditCheckpoint } from './audit/client.ts';
+import { AuditClient, type AuditCheckpoint, type AuditHistoryPage } from './audit/client.ts';
 import type { AuditHistoryEvent } from './audit/events.ts';
 import type { AuditExport } from './audit/export.ts';
 import { provenAddress, type AuditAddress } from './audit/address.ts';
@@ -344,6 +344,17 @@ export class Vault {
     return page;
   }
 
+  /**
+   * Every record this account can read, newest change first, as verified pages (`pageSize`
+   * records, default and most 200): the next page is asked for while one is verified.
+   */
+  async *allRecords(options: { pageSize?: number } = {}): AsyncGenerator<RecordPage> {
+    for await (const page of this.records.pages(options.pageSize === undefined ? {} : { limit: options.pageSize })) {
+      for (const r of page.records) this.owners.set(r.id, r.owner);
+      yield page;
+    }
+  }
+
   /** Destroys the record's ciphertext and every sealed key for it. */
   deleteRecord(id: string): Promise<void> {
     return this.records.delete(id);
@@ -515,18 +526,30 @@ export class Vault {
   /**
    * Who did what to a record, oldest first, each event proven to be in a verified
    * checkpoint. The owner sees every event and its chain is checked (none left out between
-   * the first and the last); a reviewer sees only their own. Throws AuditLogError.
+   * the first and the last); a reviewer sees only their own. Read in pages of
+   * `options.pageSize` events (default and most 1,000), all proven in one checkpoint
+   * (recordHistoryPages shows them as they come). Throws AuditLogError.
    */
-  async recordHistory(recordId: string): Promise<AuditHistoryEvent[]> {
-    return this.audit.recordHistory(recordId, await this.ownerOf(recordId));
+  async recordHistory(recordId: string, options: { pageSize?: number } = {}): Promise<AuditHistoryEvent[]> {
+    return this.audit.recordHistory(recordId, await this.ownerOf(recordId), options.pageSize);
+  }
+
+  /**
+   * The record's history a page at a time (oldest first, `pageSize` events, default 200):
+   * each page proven in one verified checkpoint as it arrives, the chain checked across
+   * pages for the owner, and on the last page (`complete`) every event this device knew of
+   * met. A page that fails throws AuditLogError; a screen can show the first page at once.
+   */
+  async *recordHistoryPages(recordId: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditHistoryPage> {
+    yield* this.audit.historyPages(recordId, await this.ownerOf(recordId), options);
   }
 
   /**
    * The record's verified history as a self-contained JSON-serialisable document that
    * anyone can check offline with verifyExport or `npm run verify-export FILE`.
    */
-  async exportHistory(recordId: string): Promise<AuditExport> {
-    return this.audit.exportHistory(recordId, await this.ownerOf(recordId));
+  async exportHistory(recordId: string, options: { pageSize?: number } = {}): Promise<AuditExport> {
+    return this.audit.exportHistory(recordId, await this.ownerOf(recordId), options.pageSize);
   }
 
   /**

@@ -70,3 +70,12 @@ export const SESSION_LABEL_ENVELOPE_BYTES = 1 + NONCE_BYTES + SESSION_LABEL_PADD
 
 /** How far a grant's timestamp may be from the server's clock. */
 export const GRANT_CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+/**
+ * A record's history comes a page at a time (docs/PROTOCOL.md "A page of a record's
+ * history"): this many events when the client names no limit, at most HISTORY_PAGE_MAX. A
+ * page's multi-leaf proof grows with its events (about log2 of the log's size each, less
+ * where they share a path), so the maximum bounds an answer and the nodes it reads.
+ */
+export const HISTORY_PAGE_DEFAULT = 200;
+export const HISTORY_PAGE_MAX = 1000;

@@ -1,15 +1,26 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, type AuditEvent, type ToldAuditEvent } from '@testimony-vault/protocol';
+import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, HISTORY_PAGE_MAX, type ToldAuditEvent } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import { hashLeaf, verifyConsistency } from '@testimony-vault/protocol/merkle';
 import type { StateStore } from '../state/store.ts';
 import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
-import { bytesFrom, checkRecordEvents, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
+import { bytesFrom, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
+import { HistoryWalk, type CheckedPage } from './history-pages.ts';
 import { buildExport, type AuditExport } from './export.ts';
 import { rootFromRange } from './range.ts';
 import { fail, guard } from './fail.ts';
 import { toldBy } from './told.ts';
+
+/** One verified page of a record's history (AuditClient.historyPages). */
+export interface AuditHistoryPage {
+  /** The page's events, oldest first, each proven in the checkpoint of `checkpointSize`. */
+  events: AuditHistoryEvent[];
+  /** The size of the signed tree every page of this walk is proven in. */
+  checkpointSize: number;
+  /** True on the last page: none follows, and every event this client knew of was met. */
+  complete: boolean;
+}
 
 /** A checkpoint this client verified, with the signed note itself and the key that signed it. */
 export interface AuditCheckpoint extends VerifiedCheckpoint {
@@ -149,43 +160,61 @@ export class AuditClient {
   }
 
   /**
-   * The record's events in a freshly verified checkpoint, each checked for inclusion; when
-   * this account is `recordOwner` (the owner handle of the record, as verified when it was
-   * read) the server must show every event about it, so the chain is checked as well.
+   * Walks the record's history in a freshly verified checkpoint, a page at a time
+   * ([Note: paged history]); when this account is `recordOwner` (the owner handle of the
+   * record, as verified when it was read) the server must show every event about it, so
+   * the chain is checked as well. After the last page, remembers what it showed.
    */
-  private async history(recordId: string, recordOwner: string): Promise<{
-    cp: AuditCheckpoint;
-    chain: boolean;
-    items: (ProvenLeaf & { index: number })[];
-    events: AuditEvent[];
-    newestKnown: number | null;
-  }> {
-    // What this client knew before it asked: the answer must hold all of it.
+  private async *walk(recordId: string, recordOwner: string, pageSize?: number): AsyncGenerator<CheckedPage & { cp: AuditCheckpoint; chain: boolean; newestKnown: number | null }> {
+    // What this client knew before it asked: the walk must meet all of it.
     const known = await this.known(recordId);
     const cp = await this.checkpoint();
     const chain = recordOwner === this.me().handle;
-    const res = await this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(recordId)}/history?size=${cp.size}`);
-    if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of record ${recordId} is malformed`);
-    if (res.size !== cp.size) fail(`the server answered the history for a log of ${String(res.size)} events, not the ${cp.size} of the checkpoint`);
-    const proven = res.events.map((e: unknown, i): ProvenLeaf => {
-      if (!isObject(e)) fail(`event ${i} of the history is malformed`);
-      return { leaf: bytesFrom(e.leaf, `event ${i}'s leaf`), proof: proofFrom(e.proof, `event ${i}'s proof`) };
-    });
-    const events = checkRecordEvents(proven, recordId, cp, chain);
-    this.checkKnownThere(recordId, known, events, proven);
-    await this.rememberShown(recordId, events, proven);
-    const newestKnown = Math.max(known.last?.index ?? -1, ...known.own);
-    return { cp, chain, events, items: proven.map((p, i) => ({ ...p, index: events[i]!.index })), newestKnown: newestKnown < 0 ? null : newestKnown };
+    const walk = new HistoryWalk(this.http, recordId, cp, chain, this.me().handle, known, pageSize);
+    const newest = Math.max(known.last?.index ?? -1, ...known.own);
+    const newestKnown = newest < 0 ? null : newest;
+    const shown: number[] = [];
+    let lastItem: { index: number; leaf: Uint8Array } | undefined;
+    while (!walk.finished) {
+      const page = await walk.next();
+      for (const e of page.events) if (known.own.includes(e.index)) shown.push(e.index);
+      lastItem = page.items[page.items.length - 1] ?? lastItem;
+      if (page.last) await this.rememberShown(recordId, lastItem, shown);
+      yield { ...page, cp, chain, newestKnown };
+    }
   }
 
-  /** The record's verified history, oldest first. See history() for what is checked. */
-  async recordHistory(recordId: string, recordOwner: string): Promise<AuditHistoryEvent[]> {
-    return (await this.history(recordId, recordOwner)).events.map(historyEvent);
+  /**
+   * The record's verified history, a page at a time, oldest first: each page is shown once
+   * it is proven in the checkpoint the walk started from; `complete` is true on the last
+   * page, once the end checks passed. Stop early and nothing is remembered.
+   */
+  async *historyPages(recordId: string, recordOwner: string, options: { pageSize?: number } = {}): AsyncGenerator<AuditHistoryPage> {
+    for await (const page of this.walk(recordId, recordOwner, options.pageSize)) {
+      yield { events: page.events.map(historyEvent), checkpointSize: page.cp.size, complete: page.last };
+    }
   }
 
-  /** The record's verified history as a self-contained file for verifyExport. */
-  async exportHistory(recordId: string, recordOwner: string): Promise<AuditExport> {
-    const { cp, items, chain, newestKnown } = await this.history(recordId, recordOwner);
+  /** The record's verified history, oldest first. See walk() for what is checked. */
+  async recordHistory(recordId: string, recordOwner: string, pageSize = HISTORY_PAGE_MAX): Promise<AuditHistoryEvent[]> {
+    const out: AuditHistoryEvent[] = [];
+    for await (const page of this.historyPages(recordId, recordOwner, { pageSize })) out.push(...page.events);
+    return out;
+  }
+
+  /**
+   * The record's verified history as a self-contained file for verifyExport: each event
+   * with its inclusion proof, which the page's proof gave ([Note: multi-leaf proofs]).
+   */
+  async exportHistory(recordId: string, recordOwner: string, pageSize = HISTORY_PAGE_MAX): Promise<AuditExport> {
+    const items: (ProvenLeaf & { index: number })[] = [];
+    let end: { cp: AuditCheckpoint; chain: boolean; newestKnown: number | null } | undefined;
+    for await (const page of this.walk(recordId, recordOwner, pageSize)) {
+      items.push(...page.items);
+      end = page;
+    }
+    if (!end) fail(`the history of record ${recordId} was not read`);
+    const { cp, chain, newestKnown } = end;
     return buildExport({ verifierKey: cp.verifierKey, checkpoint: cp.checkpoint, origin: cp.origin, recordId, chainComplete: chain, items, complete: { treeSize: cp.size, newestKnownIndex: newestKnown } });
   }
 
@@ -305,32 +334,14 @@ export class AuditClient {
     });
   }
 
-  private checkKnownThere(recordId: string, known: { last: { index: number; hash: string } | undefined; own: number[] }, events: AuditEvent[], proven: ProvenLeaf[]): void {
-    const at = (index: number) => events.findIndex((e) => e.index === index);
-    if (known.last) {
-      const leaf = proven[at(known.last.index)]?.leaf;
-      if (!leaf || toBase64Url(hashLeaf(leaf)) !== known.last.hash) {
-        fail(`record ${recordId}: event ${known.last.index}, verified before, is missing from its history`);
-      }
-    }
-    for (const index of known.own) {
-      const e = events[at(index)];
-      if (!e) fail(`record ${recordId}: event ${index}, which logged this account's own access, is missing from its history`);
-      if (e.actor !== this.me().handle) fail(`record ${recordId}: event ${index}, told as this account's own access, names ${e.actor ?? 'nobody'}`);
-    }
-  }
-
   /** After a history passed: its newest event is the one to hold from now on; own events it showed are settled. */
-  private async rememberShown(recordId: string, events: AuditEvent[], proven: ProvenLeaf[]): Promise<void> {
-    const last = proven[proven.length - 1];
+  private async rememberShown(recordId: string, last: { index: number; leaf: Uint8Array } | undefined, shown: readonly number[]): Promise<void> {
     if (!last) return;
-    const newest = events[events.length - 1]!.index;
     await this.locked(async () => {
       const stored = await this.state.get(this.lastSeenKey(recordId));
-      if (!stored || Number(stored.split(':')[0]) < newest) await this.state.set(this.lastSeenKey(recordId), `${newest}:${toBase64Url(hashLeaf(last.leaf))}`);
+      if (!stored || Number(stored.split(':')[0]) < last.index) await this.state.set(this.lastSeenKey(recordId), `${last.index}:${toBase64Url(hashLeaf(last.leaf))}`);
       const own = await this.ownEvents(recordId);
-      const shown = new Set(events.map((e) => e.index));
-      const left = own.filter((i) => !shown.has(i));
+      const left = own.filter((i) => !shown.includes(i));
       if (left.length !== own.length) await this.state.set(this.ownKey(recordId), JSON.stringify(left));
     });
   }

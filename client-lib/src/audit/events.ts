@@ -53,38 +53,72 @@ export function proofFrom(proof: unknown, what: string): Uint8Array[] {
 }
 
 /**
- * Checks the events of one record against a verified checkpoint: every leaf decodes, is
- * about `recordId`, is included at its own index in the tree of the checkpoint's size and
- * root, and indices strictly increase. With `chain` (the record's owner, who is shown
- * every event about it), also the per-record chain: the first event's `prev` is empty and
- * each later one's is the leaf hash of the event before it, so an event left out of the
- * middle is caught. Events after the last one shown cannot be caught this way: the
- * chain proves that nothing is missing between the first and the last event listed.
+ * The checks on a record's events that need no proof, fed one leaf at a time in the order
+ * the history lists them (a page after another): every leaf decodes, is about `recordId`,
+ * and indices strictly increase. With `chain` (the record's owner, who is shown every event
+ * about it), also the per-record chain: the first event is the record's creation with an
+ * empty `prev`, and each later one's `prev` is the leaf hash of the event before it, so an
+ * event left out of the middle, or at a page boundary, is caught. Events after the last one
+ * shown cannot be caught this way: the chain proves that nothing is missing between the
+ * first and the last event listed. Call end() once every event was given.
  */
-export function checkRecordEvents(items: readonly ProvenLeaf[], recordId: string, tree: VerifiedCheckpoint, chain: boolean): AuditEvent[] {
-  const out: AuditEvent[] = [];
-  let previous: { index: number; leafHash: Uint8Array } | undefined;
-  for (const [i, item] of items.entries()) {
-    const event = guard(`event ${i} is not an audit event`, () => decodeAuditEvent(item.leaf));
+export class RecordEventsCheck {
+  private previous: { index: number; leafHash: Uint8Array } | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly recordId: string,
+    private readonly chain: boolean,
+  ) {}
+
+  /** The index of the last event given, or -1. */
+  get lastIndex(): number {
+    return this.previous?.index ?? -1;
+  }
+
+  /** Decodes and checks the next event; returns it with its leaf hash. */
+  next(leaf: Uint8Array): { event: AuditEvent; leafHash: Uint8Array } {
+    const i = this.count++;
+    const event = guard(`event ${i} is not an audit event`, () => decodeAuditEvent(leaf));
     const where = `event ${i} (log index ${event.index})`;
-    if (event.recordId !== recordId) fail(`${where} is about record ${event.recordId ?? '(none)'}, not ${recordId}`);
+    const previous = this.previous;
+    if (event.recordId !== this.recordId) fail(`${where} is about record ${event.recordId ?? '(none)'}, not ${this.recordId}`);
     if (previous && event.index <= previous.index) fail(`${where} is out of order: the history's indices must increase`);
-    const leafHash = hashLeaf(item.leaf);
-    guard(`${where} is not in the signed log of size ${tree.size}`, () => verifyInclusion(leafHash, event.index, tree.size, item.proof, tree.root));
-    if (chain) {
+    const leafHash = hashLeaf(leaf);
+    if (this.chain) {
       if (!previous) {
         if (event.prev !== null) fail(`${where} is not the record's first event: events before it are missing`);
+        this.mustBeCreation(event);
       } else if (event.prev === null || !equalBytes(event.prev, previous.leafHash)) {
         fail(`${where} does not follow log index ${previous.index}: an event about this record is missing between them`);
       }
     }
-    previous = { index: event.index, leafHash };
-    out.push(event);
+    this.previous = { index: event.index, leafHash };
+    return { event, leafHash };
   }
-  // A record's full history starts where the record was made: a history that is empty, or
-  // starts anywhere else, has lost its beginning.
-  if (chain && (out[0]?.action !== 'record.create' || out[0].outcome !== 'ok')) {
-    fail(`the history of record ${recordId} does not start with its creation`);
+
+  /** A record's full history starts where the record was made: an empty one has lost its beginning. */
+  end(): void {
+    if (this.chain && this.count === 0) this.mustBeCreation(undefined);
   }
+
+  private mustBeCreation(first: AuditEvent | undefined): void {
+    if (first?.action !== 'record.create' || first.outcome !== 'ok') fail(`the history of record ${this.recordId} does not start with its creation`);
+  }
+}
+
+/**
+ * Checks the events of one record, each with its own inclusion proof, against a verified
+ * checkpoint: RecordEventsCheck's checks, and every leaf included at its own index in the
+ * tree of the checkpoint's size and root (an export is checked this way).
+ */
+export function checkRecordEvents(items: readonly ProvenLeaf[], recordId: string, tree: VerifiedCheckpoint, chain: boolean): AuditEvent[] {
+  const check = new RecordEventsCheck(recordId, chain);
+  const out = items.map((item, i) => {
+    const { event, leafHash } = check.next(item.leaf);
+    guard(`event ${i} (log index ${event.index}) is not in the signed log of size ${tree.size}`, () => verifyInclusion(leafHash, event.index, tree.size, item.proof, tree.root));
+    return event;
+  });
+  check.end();
   return out;
 }

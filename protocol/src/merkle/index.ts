@@ -3,3 +3,4 @@
 export { MerkleProofError } from './errors.ts';
 export { emptyRootHash, hashChildren, hashLeaf } from './hash.ts';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.ts';
+export { rootFromLeaves, splitPoint, walkLeaves, type IndexedLeafHash } from './multi.ts';

@@ -1,6 +1,6 @@
 // Builds the roots and proofs of RFC 9162 §2.1 (MTH, PATH, PROOF/SUBPROOF)
 // that the client checks with @testimony-vault/protocol/merkle (protocol/src/merkle/).
-import { emptyRootHash, hashChildren } from '@testimony-vault/protocol/merkle';
+import { emptyRootHash, hashChildren, walkLeaves } from '@testimony-vault/protocol/merkle';
 
 /**
  * The leaf hashes of a tree, in log order, read through an accessor so that a
@@ -144,4 +144,28 @@ function appendSubproof(
     appendSubproof(source, oldEnd, mid, end, false, proof);
     proof.push(subtreeHash(source, start, mid));
   }
+}
+
+/**
+ * The multi-leaf proof of the leaves at `indices` (strictly increasing): the hashes of the
+ * ranges that hold none of them, in the order the walk of [Note: multi-leaf proofs]
+ * (protocol/src/merkle/multi.ts) meets them; what the client's rootFromLeaves takes.
+ */
+export function multiLeafProof(indices: readonly number[], leaves: LeafHashes): Uint8Array[] {
+  const source = asSource(leaves);
+  if (indices.length === 0) throw new RangeError('a multi-leaf proof needs at least one leaf');
+  indices.forEach((index, i) => {
+    checkCount('index', index);
+    if (index >= source.size) throw new RangeError(`index ${index} is outside a tree of size ${source.size}`);
+    if (i > 0 && index <= indices[i - 1]!) throw new RangeError('indices must strictly increase');
+  });
+  const proof: Uint8Array[] = [];
+  walkLeaves(
+    indices,
+    source.size,
+    (lo, hi) => void proof.push(subtreeHash(source, lo, hi)),
+    () => undefined,
+    () => undefined,
+  );
+  return proof;
 }

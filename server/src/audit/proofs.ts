@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { consistencyProof, inclusionProof, rootHash, type LeafHashSource } from './merkle-tree.ts';
+import { consistencyProof, inclusionProof, multiLeafProof, rootHash, type LeafHashSource } from './merkle-tree.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -18,7 +18,7 @@ function completeSubtree(start: number, end: number): { level: number; idx: numb
 // Roots and proofs are computed by merkle-tree.ts from subtree hashes. Every range it asks
 // for is either a complete subtree, stored in audit_nodes, or split further down to complete
 // ones, so a first pass with placeholder hashes learns exactly which stored nodes are needed
-// (O(log² n) at most), one query fetches them, and a second pass computes the real result.
+// (O(log² n) at most for one proof, O(k log n) for k leaves), one query fetches them, and a second pass computes the real result.
 async function withStoredNodes<T>(db: Db, size: number, compute: (source: LeafHashSource) => T): Promise<T> {
   const wanted = new Map<string, { level: number; idx: number }>();
   const ask = (level: number, idx: number) => wanted.set(`${level}:${idx}`, { level, idx });
@@ -31,15 +31,15 @@ async function withStoredNodes<T>(db: Db, size: number, compute: (source: LeafHa
       return node ? HOLE : undefined;
     },
   });
-  const have = new Map<string, Uint8Array>();
+  // One query whatever the count: a page's multi-leaf proof can need a thousand nodes.
   const list = [...wanted.values()];
-  for (let i = 0; i < list.length; i += 500) {
-    const batch = list.slice(i, i + 500);
-    const rows = await db
-      .selectFrom('audit_nodes')
-      .select(['level', 'idx', 'hash'])
-      .where((eb) => eb.or(batch.map((n) => eb.and([eb('level', '=', n.level), eb('idx', '=', n.idx)]))))
-      .execute();
+  const have = new Map<string, Uint8Array>();
+  if (list.length > 0) {
+    const { rows } = await sql<{ level: number; idx: string; hash: Uint8Array }>`
+      select n.level, n.idx, n.hash
+      from audit_nodes n
+      join unnest(${list.map((n) => n.level)}::int[], ${list.map((n) => String(n.idx))}::bigint[]) as w(level, idx)
+        on n.level = w.level and n.idx = w.idx`.execute(db);
     for (const r of rows) have.set(`${r.level}:${Number(r.idx)}`, r.hash);
   }
   const get = (level: number, idx: number) => {
@@ -67,4 +67,9 @@ export function storedInclusionProof(db: Db, index: number, size: number): Promi
 
 export function storedConsistencyProof(db: Db, from: number, to: number): Promise<Uint8Array[]> {
   return withStoredNodes(db, to, (source) => consistencyProof(from, source));
+}
+
+/** The multi-leaf proof of the leaves at `indices` in the tree of `size` leaves ([Note: multi-leaf proofs]). */
+export function storedMultiLeafProof(db: Db, indices: readonly number[], size: number): Promise<Uint8Array[]> {
+  return withStoredNodes(db, size, (source) => multiLeafProof(indices, source));
 }

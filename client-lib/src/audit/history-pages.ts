@@ -1,0 +1,118 @@
+// A record's history read a page at a time, each page proven by one multi-leaf proof
+// (docs/PROTOCOL.md "A page of a record's history", "What a client checks" 3, 4).
+import { equalBytes, toBase64Url, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, type AuditEvent } from '@testimony-vault/protocol';
+import { rootFromLeaves } from '@testimony-vault/protocol/merkle';
+import type { Http } from '../api/http.ts';
+import type { VerifiedCheckpoint } from './checkpoint.ts';
+import { RecordEventsCheck, bytesFrom, proofFrom, type ProvenLeaf } from './events.ts';
+import { fail, guard } from './fail.ts';
+
+/** What this client knew about the record before it asked ([Note: events seen stay], [Note: events told]). */
+export interface KnownEvents {
+  last: { index: number; hash: string } | undefined;
+  own: number[];
+}
+
+/** One page as checked: each event with its leaf and its inclusion proof (from the page's proof). */
+export interface CheckedPage {
+  items: (ProvenLeaf & { index: number })[];
+  events: AuditEvent[];
+  /** True when no page follows in the checkpoint's tree; the walk's end checks passed. */
+  last: boolean;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+// [Note: paged history]
+// Every page of one walk is asked for in the tree of one verified checkpoint, after the
+// last index of the page before; the checks carry from page to page, so a walk checks what
+// one answer with every event would have:
+// - each page's size is the checkpoint's, and its leaves with the page's multi-leaf proof
+//   give the checkpoint's root: a leaf changed, added, left out or moved, a proof from
+//   another page or another tree, each fails;
+// - indices increase across pages (a page repeated, overlapping or out of order fails) and,
+//   for the owner, the chain runs across page boundaries from the record's creation;
+// - a page is at most the limit asked; a full page must name the cursor for the next (its
+//   last index), an empty one must be the last;
+// - the events the client knew of must appear where their index falls; one passed over, or
+//   still missing when the server says no page follows, fails the walk (a server that drops
+//   the newest page is caught by the client's own newest events and the last one it saw).
+// Until the last page passed, the pages shown are verified as far as they go: the
+// completeness of the end is a property of the whole walk.
+export class HistoryWalk {
+  private readonly check: RecordEventsCheck;
+  private readonly limit: number;
+  private cursor = -1;
+  private done = false;
+  private readonly ownLeft: Set<number>;
+  private lastLeft: KnownEvents['last'];
+
+  constructor(
+    private readonly http: Http,
+    private readonly recordId: string,
+    private readonly cp: VerifiedCheckpoint,
+    readonly chain: boolean,
+    private readonly me: string,
+    known: KnownEvents,
+    pageSize = HISTORY_PAGE_DEFAULT,
+  ) {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > HISTORY_PAGE_MAX) throw new RangeError(`a history page holds 1 to ${HISTORY_PAGE_MAX} events, not ${pageSize}`);
+    this.limit = pageSize;
+    this.check = new RecordEventsCheck(recordId, chain);
+    this.ownLeft = new Set(known.own);
+    this.lastLeft = known.last;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Fetches and checks the next page; AuditLogError (or MerkleProofError's cause) when it fails. */
+  async next(): Promise<CheckedPage> {
+    if (this.done) throw new RangeError('the history was read to its end');
+    const id = this.recordId;
+    const res = await this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(id)}/history?size=${this.cp.size}&after=${this.cursor}&limit=${this.limit}`);
+    if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of record ${id} is malformed`);
+    if (res.size !== this.cp.size) fail(`the server answered the history for a log of ${String(res.size)} events, not the ${this.cp.size} of the checkpoint`);
+    if (res.events.length > this.limit) fail(`the server answered ${res.events.length} events for a page of at most ${this.limit}`);
+    const leaves = res.events.map((e: unknown, i) => (isObject(e) ? bytesFrom(e.leaf, `event ${i}'s leaf`) : fail(`event ${i} of the history is malformed`)));
+    const proof = proofFrom(res.proof, `the proof of the history page after index ${this.cursor}`);
+    const checked = leaves.map((leaf) => this.check.next(leaf));
+    const events = checked.map((c) => c.event);
+    let items: CheckedPage['items'] = [];
+    if (events.length > 0) {
+      const { root, inclusionProofs } = guard(`the history page after index ${this.cursor} is not in the signed log of size ${this.cp.size}`, () =>
+        rootFromLeaves(events.map((e, i) => ({ index: e.index, hash: checked[i]!.leafHash })), this.cp.size, proof),
+      );
+      if (!equalBytes(root, this.cp.root)) fail(`the history page after index ${this.cursor} is not in the signed log of size ${this.cp.size}: an event was changed, added, left out or moved`);
+      items = events.map((e, i) => ({ leaf: leaves[i]!, index: e.index, proof: inclusionProofs[i]! }));
+    } else if (proof.length > 0) fail('an empty history page comes with a proof');
+    const lastIndex = this.check.lastIndex;
+    if (res.next === null) {
+      if (events.length === this.limit) fail(`the server says a full history page is the last of record ${id}; it must name the next`);
+      this.done = true;
+    } else if (events.length === 0 || res.next !== lastIndex) fail(`the history page of record ${id} after index ${this.cursor} does not advance to its last event`);
+    this.cursor = lastIndex;
+    this.knownAmong(events, checked.map((c) => c.leafHash));
+    if (this.done) this.check.end();
+    return { items, events, last: this.done };
+  }
+
+  /** Checks the known events whose index this page covers; at the end, that none is left. */
+  private knownAmong(events: AuditEvent[], hashes: Uint8Array[]): void {
+    const id = this.recordId;
+    events.forEach((e, i) => {
+      if (this.lastLeft?.index === e.index) {
+        if (toBase64Url(hashes[i]!) !== this.lastLeft.hash) fail(`record ${id}: event ${e.index}, verified before, is missing from its history`);
+        this.lastLeft = undefined;
+      }
+      if (this.ownLeft.delete(e.index) && e.actor !== this.me) fail(`record ${id}: event ${e.index}, told as this account's own access, names ${e.actor ?? 'nobody'}`);
+    });
+    // Indices increase, so one at or below the cursor that was not met never will be.
+    const reached = this.done ? Number.MAX_SAFE_INTEGER : this.cursor;
+    if (this.lastLeft && this.lastLeft.index <= reached) fail(`record ${id}: event ${this.lastLeft.index}, verified before, is missing from its history`);
+    for (const index of this.ownLeft) {
+      if (index <= reached) fail(`record ${id}: event ${index}, which logged this account's own access, is missing from its history`);
+    }
+  }
+}
