@@ -18,7 +18,6 @@ export type TeamRole = 'coordinator' | 'member';
 export const TEAM_STATEMENT_MAX_BYTES = 256 * 1024;
 
 export interface TeamSubject {
-  accountId: string;
   handle: string;
   signPublicKey: Uint8Array;
   boxPublicKey: Uint8Array;
@@ -74,7 +73,6 @@ export function teamStatementHash(json: string): Uint8Array {
 /** The JSON text of a statement (the writer's side; readers keep the bytes they were given). */
 export function encodeTeamStatement(s: TeamStatement): string {
   const subject = s.subject && {
-    accountId: s.subject.accountId,
     handle: s.subject.handle,
     signPublicKey: toBase64Url(s.subject.signPublicKey),
     boxPublicKey: toBase64Url(s.subject.boxPublicKey),
@@ -133,7 +131,6 @@ export function parseTeamStatement(json: string): TeamStatement {
   if (s !== null && s !== undefined) {
     if (typeof s !== 'object' || typeof s.handle !== 'string' || !HANDLE.test(s.handle)) fail('subject is not a person');
     subject = {
-      accountId: uuid(s.accountId, 'subject account id'),
       handle: s.handle,
       signPublicKey: bytesOf(s.signPublicKey, 32, 'subject signing key'),
       boxPublicKey: bytesOf(s.boxPublicKey, 32, 'subject box key'),
@@ -232,7 +229,7 @@ export function newTeamState(team: string): TeamState {
 }
 
 function sameKeys(a: TeamSubject, b: TeamSubject): boolean {
-  return a.accountId === b.accountId && equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
+  return a.handle === b.handle && equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
 }
 
 /**

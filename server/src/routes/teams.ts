@@ -3,11 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TEAM_STATEMENT_MAX_BYTES, headSeq, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
-import { findAccountById } from '../accounts/repository.ts';
+import { TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
+import { findAccountByHandle, findAccountById } from '../accounts/repository.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
-import { Bytes, BytesUpTo, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { Bytes, BytesUpTo, Handle, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { mayReadCase, requireMember, teamAccess } from '../teams/access.ts';
 import { extendChain, loadTeamState, storeDerived, storedChain } from '../teams/chain.ts';
@@ -89,9 +89,9 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         body: Strict({
           statement: Type.String({ minLength: 2, maxLength: TEAM_STATEMENT_MAX_BYTES, description: 'the JSON text, exactly as signed' }),
           signature: Bytes(64, 'Ed25519 by the signer over tvault/v1/team-statement ‖ statement'),
-          teamKeys: Type.Array(Strict({ accountId: Uuid, teamEpoch: Epoch, sealed: Bytes(SEALED_TEAM_KEY_BYTES) }), { maxItems: 10_000 }),
+          teamKeys: Type.Array(Strict({ handle: Handle, teamEpoch: Epoch, sealed: Bytes(SEALED_TEAM_KEY_BYTES) }), { maxItems: 10_000 }),
           caseKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, teamEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
-          shareKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, accountId: Uuid, sealed: Bytes(SHARED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
+          shareKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, handle: Handle, sealed: Bytes(SHARED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
         }),
         response: { 201: Type.Object({ seq: Type.Integer() }), ...errors(401, 403, 404, 409) },
       },
@@ -112,6 +112,8 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
           const access = await teamAccess(trx, teamId, caller.accountId);
           if (access.role !== 'coordinator') throw new ERR.FORBIDDEN();
         } else {
+          // Only a team's creation names a team that does not exist yet; anything else is about no team.
+          if (!isCreation(b.statement, teamId)) throw new ERR.NOT_FOUND();
           const inserted = await trx.insertInto('teams').values({ id: teamId, head_seq: 0 }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
           if (!inserted) throw new ERR.VERSION_CONFLICT();
         }
@@ -121,8 +123,8 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         const me = await findAccountById(trx, caller.accountId);
         if (!me || statement.by !== me.handle) throw new ERR.FORBIDDEN();
         if (statement.subject) {
-          const subject = await findAccountById(trx, statement.subject.accountId);
-          if (!subject || subject.handle !== statement.subject.handle || !subject.sign_public_key.equals(statement.subject.signPublicKey) || !subject.box_public_key.equals(statement.subject.boxPublicKey)) {
+          const subject = await findAccountByHandle(trx, statement.subject.handle);
+          if (!subject || !subject.sign_public_key.equals(statement.subject.signPublicKey) || !subject.box_public_key.equals(statement.subject.boxPublicKey)) {
             throw new ERR.UNKNOWN_USER();
           }
         }
@@ -255,16 +257,13 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const b = request.body;
       await app.db.transaction().execute(async (trx) => {
+        requireMember(await teamAccess(trx, request.params.id, callerOf(request).accountId));
         const inserted = await trx
           .insertInto('team_records')
           .values({ id: b.id, team_id: request.params.id, case_id: b.caseId, current_version: 1 })
           .onConflict((oc) => oc.column('id').doNothing())
           .returning('id')
-          .executeTakeFirst()
-          .catch((err: { code?: string }) => {
-            if (err.code === '23503') throw new ERR.NOT_FOUND(); // no such team
-            throw err;
-          });
+          .executeTakeFirst();
         if (!inserted) throw new ERR.RECORD_EXISTS();
         await writeVersion(trx, request, request.params.id, { ...b, recordId: b.id, version: 1 });
         await app.audit(trx, request, { action: 'record.create', outcome: 'ok', recordId: b.id });
@@ -353,5 +352,14 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+function isCreation(json: string, teamId: string): boolean {
+  try {
+    const st = parseTeamStatement(json);
+    return st.seq === 0 && st.action === 'create' && st.team === teamId;
+  } catch {
+    return false;
+  }
+}
 
 export default teams;

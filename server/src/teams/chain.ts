@@ -46,10 +46,11 @@ export function extendChain(state: TeamState | null, teamId: string, json: strin
 /** Rewrites the derived tables of a team from its replayed state. */
 export async function storeDerived(trx: Transaction<Database>, t: TeamState): Promise<void> {
   await trx.updateTable('teams').set({ head_seq: headSeq(t) }).where('id', '=', t.team).execute();
+  const ids = await accountIds(trx, [...currentMembers(t), ...[...t.cases.values()].flatMap(currentReviewers)].map((m) => m.handle));
   await trx.deleteFrom('team_members').where('team_id', '=', t.team).execute();
   const members = currentMembers(t);
   if (members.length > 0) {
-    await trx.insertInto('team_members').values(members.map((m) => ({ team_id: t.team, account_id: m.accountId, role: m.role }))).execute();
+    await trx.insertInto('team_members').values(members.map((m) => ({ team_id: t.team, account_id: ids.get(m.handle)!, role: m.role }))).execute();
   }
   await trx.deleteFrom('team_cases').where('team_id', '=', t.team).execute();
   await trx.deleteFrom('team_reviewers').where('team_id', '=', t.team).execute();
@@ -59,8 +60,17 @@ export async function storeDerived(trx: Transaction<Database>, t: TeamState): Pr
     if (reviewers.length > 0) {
       await trx
         .insertInto('team_reviewers')
-        .values(reviewers.map((r) => ({ team_id: t.team, case_id: c.caseId, account_id: r.accountId, expires_at: r.expiresAt === null ? null : new Date(r.expiresAt) })))
+        .values(reviewers.map((r) => ({ team_id: t.team, case_id: c.caseId, account_id: ids.get(r.handle)!, expires_at: r.expiresAt === null ? null : new Date(r.expiresAt) })))
         .execute();
     }
   }
+}
+
+/** Account ids by handle; a handle without an account (deleted since) is an error. */
+export async function accountIds(db: Db, handles: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(handles)];
+  const rows = unique.length === 0 ? [] : await db.selectFrom('accounts').select(['id', 'handle']).where('handle', 'in', unique).execute();
+  const ids = new Map(rows.map((r) => [r.handle, r.id]));
+  if (ids.size !== unique.length) throw new ERR.UNKNOWN_USER();
+  return ids;
 }
