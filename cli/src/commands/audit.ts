@@ -25,12 +25,17 @@ export function auditCommands(program: Command, ctx: () => Context, t: Translate
       const c = ctx();
       await c.withVault(async (vault) => {
         const recordId = await resolveRecord(c, vault, ref);
-        const events = await vault.recordHistory(recordId);
-        const checkpoint = await vault.auditCheckpoint();
+        // Printed once every page passed: a page that fails leaves nothing that reads as the history.
+        const events: AuditHistoryEvent[] = [];
+        let size = 0;
+        for await (const page of vault.recordHistoryPages(recordId, { pageSize: 1000 })) {
+          events.push(...page.events);
+          size = page.checkpointSize;
+        }
         if (c.options.json) c.printJson(events);
         else {
           for (const e of events) c.print(line(c, e));
-          c.print(c.t('history.verified', { size: checkpoint.size }));
+          c.print(c.t('history.verified', { size }));
         }
         if (opts.export) {
           await writeFile(opts.export, `${JSON.stringify(await vault.exportHistory(recordId), null, 2)}\n`, { mode: 0o600 });

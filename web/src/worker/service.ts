@@ -1,6 +1,6 @@
 // The vault as the page calls it, living in the worker. One Vault per worker; its keys
 // exist only in this worker's memory and die with it (lock terminates the worker).
-import { checkPassphrase, cryptoReady, isMediaOriginal, Vault, VaultError, type RecordChanges } from '@testimony-vault/client';
+import { checkPassphrase, cryptoReady, isMediaOriginal, Vault, VaultError, type AuditHistoryPage, type RecordChanges } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
 
@@ -246,6 +246,32 @@ export class VaultService {
 
   async history(recordId: string): Promise<HistoryEventView[]> {
     return (await this.unlocked().recordHistory(recordId)).map(eventView);
+  }
+
+  /** Walks of a record's history in progress (Vault.recordHistoryPages), one per record. */
+  private readonly historyWalks = new Map<string, AsyncGenerator<AuditHistoryPage>>();
+
+  /**
+   * The next verified page of a record's history, oldest first; `restart` begins a new walk
+   * in a fresh checkpoint. `complete` on the last page, once its end checks passed.
+   */
+  async historyPage(recordId: string, restart: boolean): Promise<{ events: HistoryEventView[]; complete: boolean }> {
+    let walk = this.historyWalks.get(recordId);
+    if (restart || !walk) {
+      await walk?.return(undefined);
+      // 100 events: a screen and a half, shown at once; the rest as the person scrolls.
+      walk = this.unlocked().recordHistoryPages(recordId, { pageSize: 100 });
+      this.historyWalks.set(recordId, walk);
+    }
+    try {
+      const step = await walk.next();
+      if (step.done) throw new VaultError('the history was read to its end');
+      if (step.value.complete) this.historyWalks.delete(recordId);
+      return { events: step.value.events.map(eventView), complete: step.value.complete };
+    } catch (err) {
+      this.historyWalks.delete(recordId);
+      throw err;
+    }
   }
 
   /** The record's history for a court: JSON that verifies offline. */

@@ -3,22 +3,39 @@ import { t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
+import { isTampering } from '../../errors.ts';
 import { saveBlob } from '../../state/object-urls.ts';
 import type { HistoryEventView } from '../../worker/types.ts';
 import { EventList } from './EventList.tsx';
+import { WhenSeen } from './WhenSeen.tsx';
 
 /**
- * Who did what to a record, verified against the log's signed checkpoints before it is
- * shown: a history that fails is the tampering warning, never an empty list.
+ * Who did what to a record, verified against the log's signed checkpoint before it is
+ * shown, a page at a time: the first page at once, the rest as the person scrolls or asks.
+ * A page that fails is the tampering warning in place of the list, never a shorter list;
+ * until the last page passed, the count says "so far".
  */
 export function History({ id }: { id: string }) {
   const store = useStore();
   const [events, setEvents] = useState<HistoryEventView[] | null>(null);
+  const [complete, setComplete] = useState(false);
   const load = useAction();
   const exporting = useAction();
+  const page = (restart: boolean) =>
+    load.run(async () => {
+      const next = await store.client.api.historyPage(id, restart);
+      setEvents((old) => (restart || !old ? next.events : [...old, ...next.events]));
+      setComplete(next.complete);
+    });
+  const more = () => {
+    if (!load.busy && !complete && !load.error) void page(false);
+  };
   useEffect(() => {
-    void load.run(async () => setEvents(await store.client.api.history(id)));
+    setEvents(null);
+    setComplete(false);
+    void page(true);
   }, [id]);
+  const tampered = isTampering(load.error);
 
   return (
     <main>
@@ -27,13 +44,21 @@ export function History({ id }: { id: string }) {
       </button>
       <h1 tabIndex={-1}>{t('history.title')}</h1>
       {load.busy && <p role="status">{t('history.verifying')}</p>}
-      <ErrorNotice error={load.error} onRetry={() => void load.run(async () => setEvents(await store.client.api.history(id)))} />
-      {events && (
+      <ErrorNotice error={load.error} onRetry={() => void page(true)} />
+      {events && !tampered && (
         <>
           <p class="notice ok" role="status">
-            {t('history.verified', { count: events.length })}
+            {complete ? t('history.verified', { count: events.length }) : t('history.verifiedSoFar', { count: events.length })}
           </p>
           <EventList events={events} />
+          {!complete && (
+            <>
+              <WhenSeen onSeen={more} />
+              <button type="button" disabled={load.busy} onClick={more}>
+                {t('history.more')}
+              </button>
+            </>
+          )}
           <div class="actions">
             <button type="button" disabled={exporting.busy} onClick={() => void exporting.run(async () => saveBlob(await store.client.api.exportHistory(id), `historial-${id.slice(0, 8)}.json`))}>
               {t('history.export')}
