@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallerName, Req, World } from './authz-world.ts';
+import { TEAM_ROWS } from './authz-teams.ts';
 
 // [Note: authorization matrix]
 // Every route of the API × seven callers, with the status (and error code) each must get.
@@ -197,6 +198,8 @@ export const TABLE: Row[] = [
       return { path: `/v1/audit/events/${index}/address?size=${index + 1}` };
     },
   },
+  // Teams: test/authz-teams.ts (who each caller is to the team T).
+  ...TEAM_ROWS,
 ];
 
 const HEADINGS: Record<CallerName, string> = {

@@ -200,6 +200,8 @@ export class World {
       ${whole('accounts')} as accounts, ${whole('invites')} as invites, ${whole('records')} as records,
       ${whole('record_versions')} as versions, ${whole('record_keys')} as keys, ${whole('files')} as files,
       ${whole('contact_lists')} as contacts, ${whole('grants')} as grants,
+      ${whole('team_statements')} as team_statements, ${whole('team_keys')} as team_keys, ${whole('team_case_keys')} as team_case_keys,
+      ${whole('team_share_keys')} as team_share_keys, ${whole('team_records')} as team_records, ${whole('team_record_versions')} as team_versions,
       (select md5(coalesce(string_agg(file_id || ':' || idx || ':' || md5(data), ',' order by file_id, idx), '')) from file_chunks) as chunks,
       (select md5(coalesce(string_agg(id || ':' || account_id || ':' || expires_at, ',' order by id), '')) from sessions) as sessions`.execute(this.server.db);
     return JSON.stringify(rows[0]);

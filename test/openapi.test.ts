@@ -24,6 +24,10 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['get', '/v1/records/{id}/keys'], ['get', '/v1/shared'],
     ['get', '/v1/audit/key'], ['get', '/v1/audit/checkpoint'], ['get', '/v1/audit/consistency'], ['get', '/v1/audit/inclusion'],
     ['get', '/v1/records/{id}/history'], ['get', '/v1/audit/events'], ['get', '/v1/audit/events/{index}/address'],
+    // Teams (docs/PROTOCOL.md "Teams")
+    ['get', '/v1/teams'], ['post', '/v1/teams/{id}/statements'], ['get', '/v1/teams/{id}/statements'], ['get', '/v1/teams/{id}/keys'],
+    ['post', '/v1/teams/{id}/records'], ['get', '/v1/teams/{id}/records'], ['get', '/v1/teams/{id}/records/{recordId}'],
+    ['post', '/v1/teams/{id}/records/{recordId}/versions'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];
