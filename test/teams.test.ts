@@ -95,6 +95,13 @@ t.test("the lawyer's access ends at its date", async (t) => {
   await new Promise((r) => setTimeout(r, 1700));
   await t.rejects(lawyer2.vault.teams.readRecord(team, rec.id), { status: 404 }, 'refused after it');
   await t.rejects(lawyer2.vault.teams.listRecords(team), { status: 404 });
+  // The coordinator's next write into the case ends the share in the chain and rotates the case key.
+  const epochBefore = (await coordinator.vault.teams.info(team)).cases.find((c) => c.caseId === familyCase)!.caseEpoch;
+  const later = await coordinator.vault.teams.writeRecord(team, familyCase, { title: 'Luego', narrative: 'tras la fecha' });
+  const row = await db.selectFrom('team_record_versions').select('case_epoch').where('record_id', '=', later.id).executeTakeFirstOrThrow();
+  t.equal(row.case_epoch, epochBefore + 1, 'written under a new case epoch');
+  t.notOk(lawyer2.vault.teams.held.get(team)!.caseKeys.has(`${familyCase}#${row.case_epoch}`), 'which the ended reviewer never held');
+  t.equal((await ana.vault.teams.history(team)).at(-1)!.action, 'case-revoke', 'the end is in the chain');
 });
 
 t.test('revoking a case share rotates the case key', async (t) => {
@@ -119,6 +126,7 @@ t.test('the team history shows every step, verified, and each is an audit event'
       ['case-share', lawyer.handle],
       ['remove', beto.handle],
       ['case-share', history[7]!.subject],
+      ['case-revoke', history[7]!.subject],
       ['case-revoke', lawyer.handle],
     ],
   );
@@ -127,7 +135,7 @@ t.test('the team history shows every step, verified, and each is an audit event'
   t.same(info.members.map((m) => [m.handle, m.role]).sort(), [[ana.handle, 'member'], [coordinator.handle, 'coordinator']].sort());
   t.equal(info.teamEpoch, 2, 'one removal, one new team epoch');
   const events = await db.selectFrom('audit_events').select(['action']).where('record_id', '=', team).orderBy('idx').execute();
-  t.same(events.map((e) => e.action), ['team.create', 'case.create', 'team.add', 'team.add', 'case.create', 'case.share', 'team.remove', 'case.share', 'case.revoke']);
+  t.same(events.map((e) => e.action), ['team.create', 'case.create', 'team.add', 'team.add', 'case.create', 'case.share', 'team.remove', 'case.share', 'case.revoke', 'case.revoke']);
 });
 
 t.test('only a coordinator changes the team', async (t) => {

@@ -295,6 +295,14 @@ export class TeamsClient {
       if (!currentMember(state, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
       const c = state.cases.get(caseId);
       if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
+      // [Note: ended shares rotate at a coordinator's next write] A share past its signed end
+      // date is refused by the server, but its reviewer still holds the current case key: a
+      // coordinator writing into the case first ends it, which starts a new case epoch.
+      const ended = currentReviewers(c).filter((r) => r.expiresAt !== null && r.expiresAt <= Date.now());
+      if (ended.length > 0 && currentMember(state, this.me().handle)?.role === 'coordinator') {
+        for (const r of ended) await this.revokeCase(team, caseId, r.handle);
+        continue;
+      }
       const caseEpoch = c.epochs.length;
       const caseKey = await this.caseKey(team, state, caseId, caseEpoch);
       const sealed = sealTeamRecord(this.s, caseKey, this.me().privateKeys.signSecretKey, { team, caseId, recordId, version, caseEpoch, chain: state }, {
