@@ -165,12 +165,12 @@ export class AuditClient {
    * record, as verified when it was read) the server must show every event about it, so
    * the chain is checked as well. After the last page, remembers what it showed.
    */
-  private async *walk(recordId: string, recordOwner: string, pageSize?: number): AsyncGenerator<CheckedPage & { cp: AuditCheckpoint; chain: boolean; newestKnown: number | null }> {
+  private async *walk(recordId: string, recordOwner: string, pageSize?: number, withProofs = false): AsyncGenerator<CheckedPage & { cp: AuditCheckpoint; chain: boolean; newestKnown: number | null }> {
     // What this client knew before it asked: the walk must meet all of it.
     const known = await this.known(recordId);
     const cp = await this.checkpoint();
     const chain = recordOwner === this.me().handle;
-    const walk = new HistoryWalk(this.http, recordId, cp, chain, this.me().handle, known, pageSize);
+    const walk = new HistoryWalk(this.http, recordId, cp, chain, this.me().handle, known, pageSize, withProofs);
     const newest = Math.max(known.last?.index ?? -1, ...known.own);
     const newestKnown = newest < 0 ? null : newest;
     const shown: number[] = [];
@@ -209,7 +209,7 @@ export class AuditClient {
   async exportHistory(recordId: string, recordOwner: string, pageSize = HISTORY_PAGE_MAX): Promise<AuditExport> {
     const items: (ProvenLeaf & { index: number })[] = [];
     let end: { cp: AuditCheckpoint; chain: boolean; newestKnown: number | null } | undefined;
-    for await (const page of this.walk(recordId, recordOwner, pageSize)) {
+    for await (const page of this.walk(recordId, recordOwner, pageSize, true)) {
       items.push(...page.items);
       end = page;
     }

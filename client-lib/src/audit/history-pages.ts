@@ -13,7 +13,7 @@ export interface KnownEvents {
   own: number[];
 }
 
-/** One page as checked: each event with its leaf and its inclusion proof (from the page's proof). */
+/** One page as checked: each event with its leaf and, when asked, its inclusion proof (from the page's proof). */
 export interface CheckedPage {
   items: (ProvenLeaf & { index: number })[];
   events: AuditEvent[];
@@ -46,6 +46,8 @@ export class HistoryWalk {
   private done = false;
   private readonly ownLeft: Set<number>;
   private lastLeft: KnownEvents['last'];
+  /** The next page, asked for before this one was checked. */
+  private ahead: { after: number; answer: Promise<unknown> } | undefined;
 
   constructor(
     private readonly http: Http,
@@ -55,6 +57,8 @@ export class HistoryWalk {
     private readonly me: string,
     known: KnownEvents,
     pageSize = HISTORY_PAGE_DEFAULT,
+    /** Whether each event's inclusion proof is kept (an export writes them). */
+    private readonly withProofs = false,
   ) {
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > HISTORY_PAGE_MAX) throw new RangeError(`a history page holds 1 to ${HISTORY_PAGE_MAX} events, not ${pageSize}`);
     this.limit = pageSize;
@@ -71,8 +75,13 @@ export class HistoryWalk {
   async next(): Promise<CheckedPage> {
     if (this.done) throw new RangeError('the history was read to its end');
     const id = this.recordId;
-    const res = await this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(id)}/history?size=${this.cp.size}&after=${this.cursor}&limit=${this.limit}`);
+    const ahead = this.ahead?.after === this.cursor ? this.ahead.answer : undefined;
+    this.ahead = undefined;
+    const res = await (ahead ?? this.ask(this.cursor));
     if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of record ${id} is malformed`);
+    // The next page is asked for while this one is checked; its cursor is checked below, and
+    // an answer asked for past a cursor that fails is never used.
+    if (Number.isSafeInteger(res.next)) this.prefetch(res.next as number);
     if (res.size !== this.cp.size) fail(`the server answered the history for a log of ${String(res.size)} events, not the ${this.cp.size} of the checkpoint`);
     if (res.events.length > this.limit) fail(`the server answered ${res.events.length} events for a page of at most ${this.limit}`);
     const leaves = res.events.map((e: unknown, i) => (isObject(e) ? bytesFrom(e.leaf, `event ${i}'s leaf`) : fail(`event ${i} of the history is malformed`)));
@@ -82,10 +91,10 @@ export class HistoryWalk {
     let items: CheckedPage['items'] = [];
     if (events.length > 0) {
       const { root, inclusionProofs } = guard(`the history page after index ${this.cursor} is not in the signed log of size ${this.cp.size}`, () =>
-        rootFromLeaves(events.map((e, i) => ({ index: e.index, hash: checked[i]!.leafHash })), this.cp.size, proof),
+        rootFromLeaves(events.map((e, i) => ({ index: e.index, hash: checked[i]!.leafHash })), this.cp.size, proof, { inclusionProofs: this.withProofs }),
       );
       if (!equalBytes(root, this.cp.root)) fail(`the history page after index ${this.cursor} is not in the signed log of size ${this.cp.size}: an event was changed, added, left out or moved`);
-      items = events.map((e, i) => ({ leaf: leaves[i]!, index: e.index, proof: inclusionProofs[i]! }));
+      items = events.map((e, i) => ({ leaf: leaves[i]!, index: e.index, proof: inclusionProofs[i] ?? [] }));
     } else if (proof.length > 0) fail('an empty history page comes with a proof');
     const lastIndex = this.check.lastIndex;
     if (res.next === null) {
@@ -96,6 +105,16 @@ export class HistoryWalk {
     this.knownAmong(events, checked.map((c) => c.leafHash));
     if (this.done) this.check.end();
     return { items, events, last: this.done };
+  }
+
+  private ask(after: number): Promise<unknown> {
+    return this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(this.recordId)}/history?size=${this.cp.size}&after=${after}&limit=${this.limit}`);
+  }
+
+  private prefetch(after: number): void {
+    const answer = this.ask(after);
+    answer.catch(() => undefined); // seen when it is used; a walk that stopped never uses it
+    this.ahead = { after, answer };
   }
 
   /** Checks the known events whose index this page covers; at the end, that none is left. */

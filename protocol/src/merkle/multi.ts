@@ -77,16 +77,23 @@ export function walkLeaves<H>(
 /**
  * The root of the tree of `treeSize` leaves given some of its leaves (hash and index,
  * indices strictly increasing) and their multi-leaf proof; with each leaf's inclusion proof
- * (leaf upward, as verifyInclusion takes it). Throws MerkleProofError when the arguments are
+ * (leaf upward, as verifyInclusion takes it; empty lists with `inclusionProofs: false`). Throws MerkleProofError when the arguments are
  * malformed or the proof has the wrong length. Compare the root with a signed one.
  */
-export function rootFromLeaves(leaves: readonly IndexedLeafHash[], treeSize: number, proof: readonly Uint8Array[]): { root: Uint8Array; inclusionProofs: Uint8Array[][] } {
+export function rootFromLeaves(
+  leaves: readonly IndexedLeafHash[],
+  treeSize: number,
+  proof: readonly Uint8Array[],
+  options: { inclusionProofs?: boolean } = {},
+): { root: Uint8Array; inclusionProofs: Uint8Array[][] } {
   checkLeaves(leaves, treeSize);
   if (!Array.isArray(proof)) fail('proof must be an array of hashes');
   proof.forEach((h, i) => {
     if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) fail(`proof[${i}] must be a ${HASH_SIZE}-byte hash`);
   });
-  const inclusionProofs: Uint8Array[][] = leaves.map(() => []);
+  // Only when asked (an export writes them): otherwise the walk rebuilds the root alone.
+  const collect = options.inclusionProofs !== false;
+  const inclusionProofs: Uint8Array[][] = collect ? leaves.map(() => []) : [];
   let next = 0;
   const root = walkLeaves(
     leaves.map((l) => l.index),
@@ -94,8 +101,10 @@ export function rootFromLeaves(leaves: readonly IndexedLeafHash[], treeSize: num
     () => proof[next++] ?? fail('multi-leaf proof is shorter than the leaves and tree need'),
     (k) => leaves[k]!.hash,
     (l, r, [a, m], [, b]) => {
-      for (let i = a; i < m; i++) inclusionProofs[i]!.push(r);
-      for (let i = m; i < b; i++) inclusionProofs[i]!.push(l);
+      if (collect) {
+        for (let i = a; i < m; i++) inclusionProofs[i]!.push(r);
+        for (let i = m; i < b; i++) inclusionProofs[i]!.push(l);
+      }
       return hashChildren(l, r);
     },
   );
