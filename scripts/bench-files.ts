@@ -1,5 +1,6 @@
 // npm run bench:files [-- --size-mib 256 --big-mib 2048 --rounds 3]
-// Encrypted vs plain transfer through the same server routes and storage, peak memory of
+// Encrypted vs plain transfer through the same server routes and storage, both against raw
+// PostgreSQL (the same chunk rows written and read with pg directly: bench-files-raw.ts), peak memory of
 // server and client while moving a big file, and the client's encryption speed against
 // libsodium's own. The server runs in its own process (DATABASE_URL if set, else embedded),
 // started as in production (scripts/start.sh). Experiments:
@@ -25,6 +26,7 @@ import { fileSha256, streamEngine } from '../client-lib/src/files/platform.ts';
 import { wasmEngine, type SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
 import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '@testimony-vault/protocol';
 import { RUN_TS } from '../test/run-ts.ts';
+import { openRawDatabase } from './bench-files-raw.ts';
 
 const MiB = 1024 * 1024;
 const { values: args } = parseArgs({
@@ -227,7 +229,7 @@ async function benchDatabase(): Promise<{ url: string | undefined; drop: () => P
   };
 }
 
-async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void>; kind: string; command: string }> {
+async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void>; kind: string; command: string; databaseUrl: string | undefined }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-bench-'));
   const database = await benchDatabase();
   const env = { ...process.env, ...(database.url ? { DATABASE_URL: database.url } : {}), PORT: '0', VAULT_DATA_DIR: dataDir, REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3) };
@@ -250,6 +252,7 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
   });
   return {
     url,
+    databaseUrl: database.url,
     pid: proc.pid!,
     kind: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded (PGlite)',
     command: command.join(' ').replace(process.execPath, 'node'),
@@ -271,6 +274,7 @@ if (args.child) {
   const rounds = Number(args.rounds);
   const server = await startServer();
   const phases = phaseTracker(server.pid);
+  const raw = await openRawDatabase(server.databaseUrl);
   try {
     const idle = await procStatusMiB(server.pid, 'VmRSS');
     await phases.mark('start-up');
@@ -283,8 +287,21 @@ if (args.child) {
     // Each measure is taken `rounds` times, plain and encrypted alternating, and the best of
     // each kept: the client, the server and PostgreSQL share the machine's cores, and one
     // slow moment on one side would otherwise decide a ratio.
-    const best = { plainUp: Infinity, encUp: Infinity, plainDown: Infinity, encDown: Infinity };
+    const best = { plainUp: Infinity, encUp: Infinity, plainDown: Infinity, encDown: Infinity, rawDown: Infinity };
+    const rawUp = new Map<string, number>();
+    await raw.uploads['INSERT per chunk']!(source(16 * MiB));
     for (let round = 0; round < rounds; round++) {
+      let rawFileId = '';
+      for (const [method, upload] of Object.entries(raw.uploads)) {
+        const [{ fileId, bytes }, secs] = await timed(() => upload(source(size)));
+        if (bytes !== size) throw new Error('raw upload size mismatch');
+        rawUp.set(method, Math.min(rawUp.get(method) ?? Infinity, secs));
+        rawFileId = fileId;
+      }
+      const [rawBytes, rawDown] = await timed(() => raw.download(rawFileId));
+      if (rawBytes < size) throw new Error('raw download size mismatch');
+      best.rawDown = Math.min(best.rawDown, rawDown);
+      await phases.mark('raw database baseline (server idle)');
       const [plainId, plainUp] = await timed(() => plainUpload(server.url, token, recordId, size));
       await phases.mark(`plain upload ${sizeMiB} MiB`);
       const [enc, encUp] = await timed(() => vault.attachFile(recordId, source(size), { name: 'bench.bin', type: 'application/octet-stream' }));
@@ -299,7 +316,9 @@ if (args.child) {
       best.plainDown = Math.min(best.plainDown, plainDown);
       best.encDown = Math.min(best.encDown, encDown);
     }
-    const { plainUp, encUp, plainDown, encDown } = best;
+    const { plainUp, encUp, plainDown, encDown, rawDown } = best;
+    // The raw baseline is the fastest way found to write the rows, whichever it is.
+    const [rawMethod, rawUpSecs] = [...rawUp.entries()].sort((a, b) => a[1] - b[1])[0]!;
     const engine = streamEngine(await sodiumReady());
     const wasm = wasmEngine(await sodiumReady());
     const speed = await encryptionSpeed(size, FILE_CHUNK_SIZE, engine);
@@ -327,6 +346,11 @@ if (args.child) {
     console.log(`\nFiles benchmark — database: ${server.kind}; chunk ${FILE_CHUNK_SIZE / MiB} MiB, ${PART_CHUNKS} chunks per part; best of ${rounds} rounds; ${new Date().toISOString()}\n`);
     console.log('| measure | encrypted | plain baseline | ratio |\n| --- | ---: | ---: | ---: |');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    console.log(`\nAgainst raw PostgreSQL (${raw.kind}; the same rows with pg, no HTTP: upload by ${rawMethod}, download by one binary COPY):\n`);
+    console.log('| measure | raw database (MB/s) | plain / raw | encrypted / raw |\n| --- | ---: | ---: | ---: |');
+    console.log(`| upload ${sizeMiB} MiB | ${mbps(rawUpSecs)} | **${(rawUpSecs / plainUp).toFixed(2)}** | **${(rawUpSecs / encUp).toFixed(2)}** |`);
+    console.log(`| download ${sizeMiB} MiB | ${mbps(rawDown)} | **${(rawDown / plainDown).toFixed(2)}** | **${(rawDown / encDown).toFixed(2)}** |`);
+    for (const [method, secs] of rawUp) console.log(`| raw upload by ${method} | ${mbps(secs)} | | |`);
     console.log('\n| engine | chunk size | client encrypt (MB/s) | libsodium alone (MB/s) |\n| --- | --- | ---: | ---: |');
     for (const [name, kib, sp] of sweep) console.log(`| ${name} | ${kib} KiB | ${sp.client.toFixed(1)} | ${sp.libsodium.toFixed(1)} |`);
     console.log(`\n| moving a ${bigMiB} MiB file | value |\n| --- | ---: |`);
@@ -338,6 +362,7 @@ if (args.child) {
     console.log('| server, by phase | peak RSS (MiB) | CPU (s) |\n| --- | ---: | ---: |');
     for (const [name, p] of phases.phases) console.log(`| ${name}${p.runs > 1 ? ` (×${p.runs})` : ''} | ${p.peakMiB.toFixed(0)} | ${p.cpu.toFixed(1)} |`);
   } finally {
+    await raw.close();
     await server.stop();
   }
 }

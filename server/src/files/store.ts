@@ -205,3 +205,13 @@ export class BinaryCopyColumn {
     this.stage = 'count';
   }
 }
+
+/**
+ * Whether the database takes `COPY … FROM STDIN` on a connection of the pool: PostgreSQL
+ * does; PGlite behind pglite-socket (its version says emscripten) loses the connection's
+ * protocol synchronisation instead, so the embedded server keeps inserting chunk by chunk.
+ */
+export async function takesCopyIn(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await poolOf(db).query<{ v: string }>('select version() as v');
+  return !/emscripten/i.test(rows[0]?.v ?? '');
+}

@@ -9,7 +9,8 @@ import { Bytes, Strict, Timestamp, Uuid, b64, decodeBytes, errors } from '../htt
 import { callerOf } from '../plugins/auth.ts';
 import { ownedRecord } from '../records/repository.ts';
 import { ownFile, readableFile, storedBytesOf } from '../files/repository.ts';
-import { PostgresChunkStore } from '../files/store.ts';
+import { PostgresChunkStore, takesCopyIn } from '../files/store.ts';
+import { received, streamPart } from '../files/part-upload.ts';
 import { checkCompletion, splitPart } from '../files/parts.ts';
 import { parseChunkRange } from '../files/range.ts';
 
@@ -28,9 +29,10 @@ const UploadStatus = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 
-// One chunk per query: bytea arrives as hex text, so a chunk in flight costs about three
-// times its size (hex bytes, string, buffer); batching multiplies that per download.
-const DOWNLOAD_BATCH = 1;
+// Chunks per query when downloading ([Note: binary chunk reads]: the raw bytes, once each).
+// A query's batch is held until the response takes it, and the next batch is read while it
+// goes out, so a download holds at most two batches and a connection only while one is read.
+const DOWNLOAD_BATCH = 4;
 
 const files: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['files'];
@@ -39,8 +41,21 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
   const { FILE_MAX_BYTES, USER_QUOTA_BYTES, UPLOAD_TTL_SECONDS } = app.config;
   const maxPartBytes = MAX_PART_PLAINTEXT + MAX_PART_CHUNKS * CHUNK_OVERHEAD;
   app.addHook('onRequest', app.authenticate);
-  // Parts are opaque ciphertext; buffered per part (bounded), never a whole file.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: maxPartBytes }, (_req, body, done) => done(null, body));
+  // Parts are opaque ciphertext. On PostgreSQL a part streams into the database as it
+  // arrives ([Note: streamed parts]); the embedded database's socket server does not take
+  // COPY FROM STDIN, so there a part is buffered (bounded) and inserted chunk by chunk.
+  // Never a whole file either way.
+  // Asked of the database on the first part, not at start-up (which needs no database).
+  let streaming: Promise<boolean> | undefined;
+  const takesStreams = () => (streaming ??= takesCopyIn(app.db).catch((err: unknown) => ((streaming = undefined), Promise.reject(err))));
+  // A part arriving while half the pool is busy with streamed parts is received first and
+  // then copied: slow senders cannot hold every database connection.
+  const streamSlots = Math.max(1, Math.floor(app.config.DB_POOL_MAX / 2));
+  let streamsOpen = 0;
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+    if (Number(request.headers['content-length'] ?? 0) > maxPartBytes) return done(new ERR.BODY_TOO_LARGE(), undefined);
+    done(null, payload);
+  });
 
   /**
    * An upload's state, with its file key wrapped under the owner's master key. For a complete
@@ -139,9 +154,20 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const caller = callerOf(request);
-      const body = request.body;
-      if (!Buffer.isBuffer(body)) throw new ERR.UNSUPPORTED_MEDIA_TYPE();
+      const payload: unknown = request.body;
       const { fileId, part } = request.params;
+      if (!(payload instanceof Readable)) throw new ERR.UNSUPPORTED_MEDIA_TYPE();
+      if (await takesStreams()) {
+        const limits = { fileMaxBytes: FILE_MAX_BYTES, quotaBytes: USER_QUOTA_BYTES };
+        if (streamsOpen >= streamSlots) return streamPart(app.db, caller.accountId, fileId, part, Readable.from(await received(payload, maxPartBytes)), limits);
+        streamsOpen += 1;
+        try {
+          return await streamPart(app.db, caller.accountId, fileId, part, payload, limits);
+        } finally {
+          streamsOpen -= 1;
+        }
+      }
+      const body = Buffer.concat(await received(payload, maxPartBytes));
       return app.db.transaction().execute(async (trx) => {
         const file = await trx.selectFrom('files').selectAll().where('id', '=', fileId).where('owner_id', '=', caller.accountId).forUpdate().executeTakeFirst();
         if (!file) throw new ERR.NOT_FOUND();
@@ -232,10 +258,18 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
       const firstChunk = range ? range.start / stride : 0;
       const totalChunks = file.total_chunks;
       const fileId = file.id;
+      const batch = (i: number) => {
+        const read = store.readChunks(fileId, i, Math.min(DOWNLOAD_BATCH, totalChunks - i));
+        read.catch(() => {}); // a client gone before it is awaited: its failure is no one's
+        return read;
+      };
       async function* chunks() {
-        // A few chunks per query: the connection is never held while the client reads.
+        // The database reads batch n+1 while the server writes batch n to the socket.
+        let next = batch(firstChunk);
         for (let i = firstChunk; i < totalChunks; i += DOWNLOAD_BATCH) {
-          for (const c of await store.readChunks(fileId, i, DOWNLOAD_BATCH)) yield c;
+          const current = await next;
+          if (i + DOWNLOAD_BATCH < totalChunks) next = batch(i + DOWNLOAD_BATCH);
+          yield* current;
         }
       }
       reply.header('content-type', 'application/octet-stream');
