@@ -156,8 +156,13 @@ export class Vault {
   }
 
   static async login(options: LoginOptions): Promise<Vault> {
+    const handle = normaliseHandle(options.handle);
+    const http = new Http(options);
+    // The pre-login request leaves before libsodium has loaded: the two overlap.
+    const kdf = prelogin(http, handle);
+    kdf.catch(() => undefined);
     const s = await sodiumReady();
-    return Vault.unlock(s, new Http(options), normaliseHandle(options.handle), options.passphrase, options);
+    return Vault.unlock(s, http, handle, options.passphrase, options, kdf);
   }
 
   /** Sets a new passphrase using the recovery words; keys and records stay the same. */
@@ -187,9 +192,11 @@ export class Vault {
     return Vault.unlock(s, http, handle, options.newPassphrase, options);
   }
 
-  private static async unlock(s: Sodium, http: Http, handle: string, passphrase: string, options: ConnectOptions): Promise<Vault> {
+  private static async unlock(
+    s: Sodium, http: Http, handle: string, passphrase: string, options: ConnectOptions, sent = prelogin(http, handle),
+  ): Promise<Vault> {
     const floor = options.kdfFloor ?? KDF_FLOOR;
-    const kdf = await prelogin(http, handle);
+    const kdf = await sent;
     checkKdfParams(kdf, floor, options.minKdfVersion);
     const keys = derivePassphraseKeys(s, passphrase, kdf, floor, handle);
     try {

@@ -4,6 +4,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { platform } from '../files/platform.ts';
 import { loadNativeEngine } from './native-secretstream.ts';
 
@@ -11,9 +12,18 @@ import { loadNativeEngine } from './native-secretstream.ts';
 // one), native libsodium for file streams ([Note: file stream engines]), and downloads written to a temporary name that becomes the real one only after
 // every chunk, the size and the SHA-256 checked out.
 
-// Native libsodium for file streams where sodium-native loads; WebAssembly otherwise.
-const native = loadNativeEngine();
-if (native) platform.secretStream = native;
+// Native libsodium for file streams where sodium-native loads; WebAssembly otherwise. Loaded
+// at the first file stream, not at import: a command that moves no file (tvault whoami)
+// does not load the addon. Setting the property (a test choosing an engine) replaces it.
+let native: SecretStreamEngine | undefined | null = null;
+Object.defineProperty(platform, 'secretStream', {
+  configurable: true,
+  enumerable: true,
+  get: () => (native === null ? (native = loadNativeEngine()) : native),
+  set: (engine: SecretStreamEngine | undefined) => {
+    native = engine;
+  },
+});
 
 platform.sha256 = () => {
   const h = createHash('sha256');

@@ -10,7 +10,7 @@ import { encryptBody, validateFields } from './body.ts';
 import { newRecordKeys, sealFor, zeroKeys } from './record-key.ts';
 import type { Attachment, RecordBodyV2, RecordChanges, RecordFields, RecordPage, RedactionLink, VaultRecord } from './types.ts';
 import { encodeAttachments, sealRedactedGrantees, type RedactedGrantee } from './withholding.ts';
-import { verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
+import { VerifiedIdentities, verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
 
 /** Someone a rotated record key is sealed to (besides the owner). */
 export interface Recipient {
@@ -36,6 +36,15 @@ export function uuidV4(s: Sodium): string {
 }
 
 const path = (id: string) => `/v1/records/${encodeURIComponent(id)}`;
+
+/** The most records the server hands out in one page of `GET /v1/records`. */
+export const LIST_PAGE_MAX = 200;
+
+interface FetchedPage {
+  /** The request's number ([Note: rollback]: a page is judged by what was known when it was asked for). */
+  sentAt: number;
+  page: { records: WireRecordVersion[]; nextCursor: string | null };
+}
 
 /** Records: the client side of docs/PROTOCOL.md "Records". */
 export class RecordsClient {
@@ -79,9 +88,14 @@ export class RecordsClient {
   // login), never by the account id the server names: a server that reported another id
   // would otherwise point the client at an empty memory and switch the check off.
   private seenKey(id: string) {
-    const account = this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey));
-    return `seen:${account}:${id}`;
+    const signPublicKey = this.me().identity.signPublicKey;
+    if (this.account?.of !== signPublicKey) this.account = { of: signPublicKey, hex: this.s.to_hex(this.s.crypto_hash_sha256(signPublicKey)) };
+    return `seen:${this.account.hex}:${id}`;
   }
+
+  /** The state's name for this account, made once per signing key (a listing asks for it twice a record). */
+  private account: { of: Uint8Array; hex: string } | undefined;
+  private readonly identities = new VerifiedIdentities();
 
   private async seen(id: string): Promise<number> {
     return Number((await this.state.get(this.seenKey(id))) ?? 0);
@@ -122,7 +136,7 @@ export class RecordsClient {
     // A shared record: the owner's keys must match this account's pin, if it has one...
     const shared = w.owner !== this.me().handle;
     if (shared) await this.contacts.checkPinned(identityFromWire(w.author));
-    const opened = verifyAndOpen(this.s, this.me(), w);
+    const opened = verifyAndOpen(this.s, this.me(), w, this.identities);
     if (shared) {
       // ...and, once everything verified against the keys it names, they are pinned if new.
       try {
@@ -319,11 +333,38 @@ export class RecordsClient {
   }
 
   async list(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
+    return this.verifyPage(await this.fetchPage(options.cursor, options.limit));
+  }
+
+  /**
+   * Every record, newest change first, a verified page at a time. The next page is asked
+   * for as soon as a page arrives, before it is verified: the server prepares one while
+   * this client checks the other (every check of `list` is made on every record). A page
+   * that fails verification throws; the page asked for ahead is then dropped unread.
+   */
+  async *pages(options: { limit?: number } = {}): AsyncGenerator<RecordPage> {
+    const limit = options.limit ?? LIST_PAGE_MAX;
+    let next: Promise<FetchedPage> | undefined = this.fetchPage(undefined, limit);
+    while (next) {
+      const fetched: FetchedPage = await next;
+      const cursor = fetched.page.nextCursor;
+      next = cursor === null ? undefined : this.fetchPage(cursor, limit);
+      // Settled here too, so that a page abandoned by a throw or a stopped loop is no unhandled rejection.
+      next?.catch(() => undefined);
+      yield await this.verifyPage(fetched);
+    }
+  }
+
+  private async fetchPage(cursor: string | undefined, limit: number | undefined): Promise<FetchedPage> {
     const q = new URLSearchParams();
-    if (options.cursor) q.set('cursor', options.cursor);
-    if (options.limit) q.set('limit', String(options.limit));
+    if (cursor) q.set('cursor', cursor);
+    if (limit) q.set('limit', String(limit));
     const sentAt = this.sending();
     const page = await this.http.json<{ records: WireRecordVersion[]; nextCursor: string | null }>('GET', `/v1/records?${q}`);
+    return { sentAt, page };
+  }
+
+  private async verifyPage({ sentAt, page }: FetchedPage): Promise<RecordPage> {
     const records: VaultRecord[] = [];
     for (const w of page.records) records.push((await this.accept(w, true, sentAt)).record);
     return { records, nextCursor: page.nextCursor };

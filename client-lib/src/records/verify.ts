@@ -87,10 +87,35 @@ function checkKeyKind(w: WireRecordVersion, me: Unlocked, keys: RecordKeys, body
   }
 }
 
+// [Note: identities verified once]
+// Every version names its author's identity, and a listing names the same one (the owner's)
+// on every record. An identity whose self-signature verified is remembered by its exact
+// wire text (handle, both keys and the signature, as the server sent them), with its safety
+// number: the same text decodes to the same bytes, so it would verify again. Any other
+// text, a changed signature included, is verified afresh. What the identity may do (own the
+// record, match this account's keys or the owner's grant, match a pin) is checked for every
+// version as before.
+
+/** Identities whose self-signature verified, by their wire text; a few hundred at most. */
+export class VerifiedIdentities {
+  private readonly known = new Map<string, { identity: PublicIdentity; fingerprint: string }>();
+
+  verified(s: Sodium, w: WireIdentity): { identity: PublicIdentity; fingerprint: string } {
+    const key = JSON.stringify([w.handle, w.signPublicKey, w.boxPublicKey, w.signature]);
+    const hit = this.known.get(key);
+    if (hit) return hit;
+    const identity = identityFromWire(w);
+    verifyIdentity(s, identity);
+    const entry = { identity, fingerprint: fingerprint(s, identity) };
+    if (this.known.size >= 512) this.known.clear();
+    this.known.set(key, entry);
+    return entry;
+  }
+}
+
 /** Verifies, in order: author identity, signature over the exact bytes, sealed key, body. */
-export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Opened {
-  const author = identityFromWire(w.author);
-  verifyIdentity(s, author);
+export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion, identities = new VerifiedIdentities()): Opened {
+  const { identity: author, fingerprint: authorFingerprint } = identities.verified(s, w.author);
   checkAuthor(s, me, w, author);
 
   const body = bytes(w.body, 'record body');
@@ -118,7 +143,7 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion): Op
       keyVersion: w.keyVersion,
       latestVersion: w.latestVersion,
       owner: w.owner,
-      author: { handle: author.handle, fingerprint: fingerprint(s, author), verified: w.owner === me.handle },
+      author: { handle: author.handle, fingerprint: authorFingerprint, verified: w.owner === me.handle },
       createdAt: new Date(plain.createdAt),
       writtenAt: new Date(plain.writtenAt),
       fields: plain.fields,
