@@ -27,22 +27,26 @@ interface Person {
   rewrite: { fn: Rewrite | null };
 }
 
-async function person(prefix: string): Promise<Person> {
-  const h = handle(prefix);
-  const rewrite: { fn: Rewrite | null } = { fn: null };
-  const fetchFn: typeof fetch = async (input, init) => {
+function rewriting(rewrite: { fn: Rewrite | null }): typeof fetch {
+  return async (input, init) => {
     const res = await fetch(input, init);
     const path = new URL(String(input)).pathname;
     if (!rewrite.fn || !res.ok || (init?.method ?? 'GET') !== 'GET' || res.status === 204) return res;
     const changed = rewrite.fn(path, await res.json());
     return new Response(JSON.stringify(changed), { status: res.status, headers: res.headers });
   };
-  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state: new MemoryStateStore(), fetch: fetchFn, ...testClient });
+}
+
+async function person(prefix: string): Promise<Person> {
+  const h = handle(prefix);
+  const rewrite: { fn: Rewrite | null } = { fn: null };
+  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state: new MemoryStateStore(), fetch: rewriting(rewrite), ...testClient });
   return { vault, handle: h, rewrite };
 }
 
 /** The same account on a new device: no memory of any chain, no keys held. */
-const freshDevice = (p: Person) => Vault.login({ server: server.url, handle: p.handle, passphrase: 'p', state: new MemoryStateStore(), ...testClient });
+const freshDevice = (p: Person, rewrite: { fn: Rewrite | null } = { fn: null }) =>
+  Vault.login({ server: server.url, handle: p.handle, passphrase: 'p', state: new MemoryStateStore(), fetch: rewriting(rewrite), ...testClient });
 const keysOf = (v: Vault) => (v as unknown as { me: Unlocked }).me;
 
 async function chain(team: string) {
@@ -208,8 +212,18 @@ t.test('a key the server sealed does not match the commitment: refused, nothing 
   const device = await freshDevice(ana);
   const records = async () => Number((await db.selectFrom('team_records').select(sql<number>`count(*)`.as('n')).where('team_id', '=', team).executeTakeFirstOrThrow()).n);
   const count = await records();
-  await t.rejects(device.teams.writeRecord(team, caseId, { title: 'x', narrative: 'y' }), IntegrityError, 'the opened key is not the committed one');
+  await t.rejects(device.teams.writeRecord(team, caseId, { title: 'x', narrative: 'y' }), { name: 'IntegrityError', message: /not the key the signed chain committed to/ }, 'the opened key is not the committed one');
   t.equal(await records(), count, 'nothing was written');
+
+  // A coordinator on a new device, served a team key of the server's making and no case keys
+  // to try it on: without the commitment it would wrap a new case's key under that key.
+  const coordSealed = s.crypto_box_seal(concat(teamKeyContext(team, 1), serverKey), keysOf(coordinator.vault).identity.boxPublicKey);
+  const rewrite: { fn: Rewrite | null } = {
+    fn: (path, json) => (path.endsWith('/keys') ? { teamKeys: [{ teamEpoch: 1, sealed: Buffer.from(coordSealed).toString('base64url') }], caseKeys: [], shareKeys: [] } : json),
+  };
+  const statements = (await chain(team)).length;
+  await t.rejects((await freshDevice(coordinator, rewrite)).teams.createCase(team), IntegrityError, 'the coordinator refuses the key');
+  t.equal((await chain(team)).length, statements, 'and no case key was wrapped under it');
 
   // The same for a case key shared with a lawyer.
   await coordinator.vault.teams.shareCase(team, caseId, lawyer.handle);
