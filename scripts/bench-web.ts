@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-web.ts [--size-mib 256] [--runs 3] [--no-profile] [--only upload] [--profile-out FILE]
+// npx tsx scripts/bench-web.ts [--size-mib 256] [--runs 3] [--no-profile] [--only upload] [--profile-out FILE] [--poll-listing]
 // The web client against tvault on the same server, in one run (docs/PERFORMANCE.md, "Web
 // client"): (1) encrypt-and-upload of one file through the real page in headless Chromium
 // and through `tvault attach`; (2) the login page's time to interactive and the JavaScript it
@@ -15,7 +15,8 @@ import { buildWeb, launch } from '../test/web/browser.ts';
 import { writeRandom } from '../test/web/fixtures.ts';
 import { contentEncoding, firstLoad, type Throttle } from './bench-web/browser.ts';
 import { BareChromium, BareTab } from './bench-web/cdp.ts';
-import { chromiumCpu, cpuDelta, profileWorker, type WorkerProfile } from './bench-web/chromium.ts';
+import { chromiumCpu, chromiumPids, cpuDelta, profileWorker, type WorkerProfile } from './bench-web/chromium.ts';
+import { machineCpu, postgresBackends, sampleCpu, type Groups } from './bench-web/sampler.ts';
 import { cpuSeconds, fromLog, startServer, uploadWindow, type LoggedRequest } from './bench-web/server.ts';
 import { tvault } from './bench-web/tvault.ts';
 
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // Where to write the worker's whole CPU profile (.cpuprofile, opens in Chromium's DevTools).
     'profile-out': { type: 'string' },
+    // The page polled every 20 ms for the listed file, as the harness did before 2026-12-07.
+    'poll-listing': { type: 'boolean', default: false },
   },
 });
 const sizeMiB = Number(args['size-mib']);
@@ -48,13 +51,6 @@ const median = (xs: number[]) => {
 };
 /** "median (min–max)" of a set of runs. */
 const mr = (xs: number[], digits = 2) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
-
-/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
-async function machineCpu(): Promise<number> {
-  const [, ...f] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f;
-  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
-}
 
 /** Load average, to tell a disturbed run from a quiet one. */
 const load = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
@@ -121,9 +117,14 @@ async function main() {
   }
 
   // (1) Upload, browser and tvault alternating (the order swapped each run).
-  interface Upload { window: number; inParts: number; wall: number; serverCpu: number; machineCpu: number; clientCpu: Map<string, number> }
+  interface Upload { window: number; inParts: number; wall: number; serverCpu: number; machineCpu: number; clientCpu: Map<string, number>; inWindow: Map<string, number> }
   const up = { browser: [] as Upload[], tvault: [] as Upload[] };
   const bytes = sizeMiB * 1024 * 1024;
+  // The groups of processes whose CPU is sampled during an upload ([Note: CPU in the window]).
+  const serverGroups = async () => new Map<string, number[]>([
+    ['server process', [server.pid]],
+    ['PostgreSQL backends of its database', server.database ? await postgresBackends(server.database) : []],
+  ]);
   const browserUpload = async (i: number): Promise<Upload> => {
     const tab = await BareTab.open(bare, server.url);
     try {
@@ -131,11 +132,15 @@ async function main() {
       const named = path.join(work, `video-navegador-${i}.mp4`);
       await link(file.path, named);
       const from = log.length;
+      const chromium = [...(await chromiumPids())].map(([kind, pids]) => [`Chromium ${kind}`, pids] as const);
+      const groups: Groups = async () => new Map([...(await serverGroups()), ...chromium]);
+      const sampler = sampleCpu(groups);
       const [s0, m0, c0] = [await cpuSeconds(server.pid), await machineCpu(), await chromiumCpu()];
-      const r = await tab.attach(TITLE, named);
+      const r = await tab.attach(TITLE, named, args['poll-listing']);
       const [s1, m1, c1] = [await cpuSeconds(server.pid), await machineCpu(), await chromiumCpu()];
+      const trace = await sampler.stop();
       const w = await fromLog(() => uploadWindow(log, from));
-      return { window: w.seconds, inParts: w.inParts, wall: (r.listed - r.picked) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: cpuDelta(c1, c0) };
+      return { window: w.seconds, inParts: w.inParts, wall: (r.listed - r.picked) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: cpuDelta(c1, c0), inWindow: trace.between(w.start, w.end) };
     } finally {
       await tab.close();
     }
@@ -144,11 +149,14 @@ async function main() {
     const named = path.join(work, `video-tvault-${i}.mp4`);
     await link(file.path, named);
     const from = log.length;
+    let pid: number | undefined;
+    const sampler = sampleCpu(async () => new Map([...(await serverGroups()), ['tvault process', pid === undefined ? [] : [pid]]]));
     const [s0, m0] = [await cpuSeconds(server.pid), await machineCpu()];
-    const r = await tvault(home, PASSPHRASE, ['attach', recordId, named]);
+    const r = await tvault(home, PASSPHRASE, ['attach', recordId, named], (p) => (pid = p));
     const [s1, m1] = [await cpuSeconds(server.pid), await machineCpu()];
+    const trace = await sampler.stop();
     const w = await fromLog(() => uploadWindow(log, from));
-    return { window: w.seconds, inParts: w.inParts, wall: (r.ended - r.started) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: new Map([['tvault process', r.cpu]]) };
+    return { window: w.seconds, inParts: w.inParts, wall: (r.ended - r.started) / 1000, serverCpu: s1 - s0, machineCpu: m1 - m0, clientCpu: new Map([['tvault process', r.cpu]]), inWindow: trace.between(w.start, w.end) };
   };
   // Warm-up of both paths (JIT, connections, the database's first pages), not counted.
   await cliUpload(-1);
@@ -207,6 +215,21 @@ async function main() {
   const kinds = new Set(up.browser.flatMap((u) => [...u.clientCpu.keys()]));
   for (const k of [...kinds].filter((k) => up.browser.some((u) => (u.clientCpu.get(k) ?? 0) >= 0.01))) console.log(`| client CPU: Chromium ${k} (s) | ${mr(up.browser.map((u) => u.clientCpu.get(k) ?? 0))} | | |`);
   console.log(`| client CPU: tvault process, login included (s) | | ${mr(up.tvault.map((u) => u.clientCpu.get('tvault process') ?? 0))} | |`);
+  // [Note: CPU in the window]
+  console.log(`\nCPU inside the same window (s), sampled from /proc every 100 ms; "other" is the machine's busy time beyond the groups listed (other work, this benchmark's own process, the kernel):\n`);
+  console.log('| in the window | browser | tvault attach |\n| --- | ---: | ---: |');
+  const rowsOf = (u: Upload[]) => new Set(u.flatMap((x) => [...x.inWindow.keys()]));
+  const inWin = (u: Upload[], k: string) => (rowsOf(u).has(k) ? mr(u.map((x) => x.inWindow.get(k) ?? 0)) : '');
+  const clientKeys = (u: Upload[]) => [...rowsOf(u)].filter((k) => k.startsWith('Chromium') || k === 'tvault process');
+  const sum = (x: Upload, keys: string[]) => keys.reduce((n, k) => n + (x.inWindow.get(k) ?? 0), 0);
+  for (const k of ['server process', 'PostgreSQL backends of its database']) console.log(`| ${k} | ${inWin(up.browser, k)} | ${inWin(up.tvault, k)} |`);
+  const bk = clientKeys(up.browser);
+  const tk = clientKeys(up.tvault);
+  console.log(`| client, all its processes | ${mr(up.browser.map((x) => sum(x, bk)))} | ${mr(up.tvault.map((x) => sum(x, tk)))} |`);
+  for (const k of bk.filter((k) => up.browser.some((x) => (x.inWindow.get(k) ?? 0) >= 0.01))) console.log(`| of which ${k} | ${inWin(up.browser, k)} | |`);
+  console.log(`| whole machine, 2 cores | ${inWin(up.browser, 'machine')} | ${inWin(up.tvault, 'machine')} |`);
+  const groupsOf = (u: Upload[]) => [...rowsOf(u)].filter((k) => k !== 'machine');
+  console.log(`| other | ${mr(up.browser.map((x) => (x.inWindow.get('machine') ?? 0) - sum(x, groupsOf(up.browser))))} | ${mr(up.tvault.map((x) => (x.inWindow.get('machine') ?? 0) - sum(x, groupsOf(up.tvault))))} |`);
   if (profile) {
     console.log(`\nWorker CPU profile of one more browser upload: ${(profile.totalMs / 1000).toFixed(2)} s sampled; self time of the heaviest functions:\n`);
     console.log('| function [file] | self (s) | share |\n| --- | ---: | ---: |');

@@ -130,6 +130,23 @@ export class BareTab {
     throw new Error(`timed out waiting for ${expression}`);
   }
 
+  /**
+   * Epoch ms (the page's clock) when the expression first holds, seen by a MutationObserver in
+   * the page: one DevTools message for the whole wait, where until() sends one every 20 ms
+   * through the browser process to the page's main thread, CPU that an upload would share
+   * with the harness ([Note: CPU in the window]).
+   */
+  async waitFor(expression: string, timeoutMs = 300_000): Promise<number> {
+    return this.run<number>(`new Promise((ok, no) => {
+      const holds = () => { try { return !!(${expression}); } catch { return false; } };
+      const done = () => { observer.disconnect(); clearTimeout(timer); ok(performance.timeOrigin + performance.now()); };
+      const observer = new MutationObserver(() => { if (holds()) done(); });
+      const timer = setTimeout(() => { observer.disconnect(); no(new Error('timed out')); }, ${timeoutMs});
+      if (holds()) done();
+      else observer.observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+    })`);
+  }
+
   /** Logs in through the form; epoch ms of the click on "Entrar" and of the "Testimonios" heading. */
   async login(handle: string, passphrase: string): Promise<{ click: number; list: number }> {
     await this.until(`button('^Entrar$')`);
@@ -138,8 +155,12 @@ export class BareTab {
     return { click, list: await this.until(`heading('Testimonios')`, 120_000) };
   }
 
-  /** Opens the record, picks the file with the "Elegir archivos" input, waits for it to be listed as stored. */
-  async attach(recordTitle: string, file: string): Promise<{ picked: number; listed: number }> {
+  /**
+   * Opens the record, picks the file with the "Elegir archivos" input, waits for it to be
+   * listed as stored: seen by waitFor, or with `poll` by until() as before 2026-12-07 (to
+   * measure what that polling cost).
+   */
+  async attach(recordTitle: string, file: string, poll = false): Promise<{ picked: number; listed: number }> {
     await this.until(`button(${JSON.stringify(recordTitle)})`);
     await this.run(`button(${JSON.stringify(recordTitle)}).click()`);
     await this.until(`heading(${JSON.stringify(recordTitle)}) && byLabel('Elegir archivos')`);
@@ -147,7 +168,7 @@ export class BareTab {
     const picked = Date.now();
     await this.chromium.send('DOM.setFileInputFiles', { files: [file], objectId: input.result.objectId }, this.session);
     const name = JSON.stringify(path.basename(file));
-    const listed = await this.until(`[...document.querySelectorAll('li')].some((li) => li.textContent.includes(${name}) && [...li.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Descargar'))`);
+    const listed = await (poll ? this.until.bind(this) : this.waitFor.bind(this))(`[...document.querySelectorAll('li')].some((li) => li.textContent.includes(${name}) && [...li.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Descargar'))`);
     return { picked, listed };
   }
 

@@ -21,8 +21,8 @@ function kindOf(cmdline: string): string {
   return type === 'renderer' ? 'renderer (page + worker)' : type;
 }
 
-/** CPU seconds of every Chromium process below this one, summed by kind. */
-export async function chromiumCpu(): Promise<Map<string, number>> {
+/** Every Chromium process below this one, by kind. */
+export async function chromiumPids(): Promise<Map<string, number[]>> {
   const parents = new Map<number, number>();
   for (const name of await readdir('/proc')) {
     const pid = Number(name);
@@ -34,16 +34,28 @@ export async function chromiumCpu(): Promise<Map<string, number>> {
     for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
     return false;
   };
-  const byKind = new Map<string, number>();
+  const byKind = new Map<string, number[]>();
   for (const pid of parents.keys()) {
     if (!mine(pid)) continue;
     try {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
       if (!/chrom/i.test(cmdline)) continue;
       const kind = kindOf(cmdline);
-      byKind.set(kind, (byKind.get(kind) ?? 0) + (await cpuSeconds(pid)));
+      byKind.set(kind, [...(byKind.get(kind) ?? []), pid]);
     } catch {
       // gone meanwhile
+    }
+  }
+  return byKind;
+}
+
+/** CPU seconds of every Chromium process below this one, summed by kind. */
+export async function chromiumCpu(): Promise<Map<string, number>> {
+  const byKind = new Map<string, number>();
+  for (const [kind, pids] of await chromiumPids()) {
+    for (const pid of pids) {
+      const s = await cpuSeconds(pid).catch(() => 0); // gone meanwhile
+      byKind.set(kind, (byKind.get(kind) ?? 0) + s);
     }
   }
   return byKind;

@@ -25,6 +25,8 @@ export interface BenchServer {
   url: string;
   pid: number;
   kind: string;
+  /** The throwaway PostgreSQL database's name (its backends' process titles carry it); undefined when embedded. */
+  database: string | undefined;
   requests: LoggedRequest[];
   stop(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
     url,
     pid: proc.pid!,
     kind: database ? 'PostgreSQL (DATABASE_URL, throwaway database)' : 'embedded (PGlite)',
+    database: database ? decodeURIComponent(new URL(database.url).pathname.slice(1)) : undefined,
     requests,
     stop: async () => {
       proc.kill('SIGTERM');
@@ -94,7 +97,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
  * creation (POST …/files) to the end of the record's new version (POST …/versions) that
  * follows its completion. The same window for the browser and for tvault.
  */
-export function uploadWindow(requests: LoggedRequest[], from: number): { seconds: number; parts: number; inParts: number } {
+export function uploadWindow(requests: LoggedRequest[], from: number): { seconds: number; parts: number; inParts: number; start: number; end: number } {
   const seen = requests.slice(from);
   const create = seen.find((r) => r.method === 'POST' && r.route === '/v1/records/:id/files');
   const complete = seen.findIndex((r) => r.method === 'POST' && r.route.endsWith('/complete'));
@@ -112,7 +115,7 @@ export function uploadWindow(requests: LoggedRequest[], from: number): { seconds
     until = Math.max(until, end);
   }
   inParts /= 1000;
-  return { seconds: (version.end - create.start) / 1000, parts: parts.length, inParts };
+  return { seconds: (version.end - create.start) / 1000, parts: parts.length, inParts, start: create.start, end: version.end };
 }
 
 /** Retries a reading of the server's log for up to 3 s: its lines arrive after the answers they describe. */

@@ -15,7 +15,8 @@ export interface TvaultRun {
   cpu: number;
 }
 
-export async function tvault(home: string, passphrase: string, args: string[]): Promise<TvaultRun> {
+/** Runs tvault to its end; `onSpawn` learns its pid (for a CPU sampler). */
+export async function tvault(home: string, passphrase: string, args: string[], onSpawn?: (pid: number) => void): Promise<TvaultRun> {
   const cpuBefore = await cpuSeconds('self', true);
   const started = Date.now();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
@@ -23,6 +24,7 @@ export async function tvault(home: string, passphrase: string, args: string[]): 
       env: { ...process.env, TVAULT_HOME: home, LANG: 'en_US.UTF-8', LC_ALL: '' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
