@@ -187,7 +187,7 @@ export const TABLE: Row[] = [
   { method: 'GET', path: '/v1/audit/checkpoint', expect: signedIn(200), request: () => ({ path: '/v1/audit/checkpoint' }) },
   { method: 'GET', path: '/v1/audit/consistency', expect: signedIn(200), request: () => ({ path: '/v1/audit/consistency?from=1&to=2' }) },
   { method: 'GET', path: '/v1/audit/inclusion', expect: signedIn(200), request: () => ({ path: '/v1/audit/inclusion?index=0&size=2' }) },
-  { method: 'GET', path: '/v1/records/{id}/history', expect: readers(200), request: (c) => ({ path: `/v1/records/${orUnknown(c, c.w.record)}/history` }) },
+  { method: 'GET', path: '/v1/records/{id}/history', expect: readers(200), request: (c) => ({ path: `/v1/records/${orUnknown(c, c.w.record)}/history?size=1` }) },
   { method: 'GET', path: '/v1/audit/events', expect: adminOnly(200), request: () => ({ path: '/v1/audit/events?limit=10' }) },
   {
     // The address of R's creation (the owner's event): its actor and the administrator; for
