@@ -244,10 +244,6 @@ export class VaultService {
 
   // Who accessed what.
 
-  async history(recordId: string): Promise<HistoryEventView[]> {
-    return (await this.unlocked().recordHistory(recordId)).map(eventView);
-  }
-
   /** Walks of a record's history in progress (Vault.recordHistoryPages), one per record. */
   private readonly historyWalks = new Map<string, AsyncGenerator<AuditHistoryPage>>();
 
