@@ -240,7 +240,7 @@ t.test('a removed coordinator can no longer sign', async (t) => {
   const { coordinator, team } = await newTeam(ana, beto);
   await coordinator.vault.teams.setRole(team, ana.handle, 'coordinator');
   await coordinator.vault.teams.removeMember(team, ana.handle);
-  await t.rejects(ana.vault.teams.addMember(team, (await person('x')).handle), { status: 404 }, 'the server refuses her');
+  await t.rejects(ana.vault.teams.addMember(team, (await person('x')).handle), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'the server refuses her');
   // A statement she signs anyway, put into the chain by the server.
   const a = keysOf(ana.vault);
   const bad = await forged(team, { handle: a.handle, signSecretKey: a.privateKeys.signSecretKey }, { action: 'remove', subject: subjectOf(beto.vault) });

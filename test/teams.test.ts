@@ -50,7 +50,7 @@ t.test('the lawyer reads a record written after the share, and nothing outside t
   t.equal((await lawyer.vault.teams.readRecord(team, after.id)).fields.narrative, 'escrito tras compartir');
   const listed = await lawyer.vault.teams.listRecords(team);
   t.ok(listed.length >= 2 && listed.every((r) => r.caseId === familyCase), 'the lawyer lists the case only');
-  await t.rejects(lawyer.vault.teams.readRecord(team, general.id), { status: 404 }, 'a record of the general space does not exist for the lawyer');
+  await t.rejects(lawyer.vault.teams.readRecord(team, general.id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'a record of the general space does not exist for the lawyer');
   await t.rejects(lawyer.vault.teams.writeRecord(team, familyCase, { title: 'x', narrative: 'x' }), /not a member/, 'a reviewer does not write');
   t.equal((await lawyer.vault.teams.info(team)).myRole, 'reviewer');
 });
@@ -84,7 +84,7 @@ t.test('a removed member cannot decrypt the next record with the keys its client
   }
   t.equal(opened, 0, 'no key beto held unwraps the record key');
   t.notOk(betoKeys.caseKeys.has(`${familyCase}#${row.case_epoch}`), 'beto never held the new epoch');
-  await t.rejects(beto.vault.teams.info(team), { status: 404 }, 'nor does he see the team any more');
+  await t.rejects(beto.vault.teams.info(team), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'nor does he see the team any more');
 });
 
 t.test("the lawyer's access ends at its date", async (t) => {
@@ -93,8 +93,8 @@ t.test("the lawyer's access ends at its date", async (t) => {
   const rec = await ana.vault.teams.writeRecord(team, familyCase, { title: 'Breve', narrative: 'acceso corto' });
   t.equal((await lawyer2.vault.teams.readRecord(team, rec.id)).fields.title, 'Breve', 'readable before the date');
   await new Promise((r) => setTimeout(r, 1700));
-  await t.rejects(lawyer2.vault.teams.readRecord(team, rec.id), { status: 404 }, 'refused after it');
-  await t.rejects(lawyer2.vault.teams.listRecords(team), { status: 404 });
+  await t.rejects(lawyer2.vault.teams.readRecord(team, rec.id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'refused after it');
+  await t.rejects(lawyer2.vault.teams.listRecords(team), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   // The coordinator's next write into the case ends the share in the chain and rotates the case key.
   const epochBefore = (await coordinator.vault.teams.info(team)).cases.find((c) => c.caseId === familyCase)!.caseEpoch;
   const later = await coordinator.vault.teams.writeRecord(team, familyCase, { title: 'Luego', narrative: 'tras la fecha' });
@@ -107,7 +107,7 @@ t.test("the lawyer's access ends at its date", async (t) => {
 t.test('revoking a case share rotates the case key', async (t) => {
   await coordinator.vault.teams.revokeCase(team, familyCase, lawyer.handle);
   const rec = await ana.vault.teams.writeRecord(team, familyCase, { title: 'Tras revocar', narrative: 'x' });
-  await t.rejects(lawyer.vault.teams.readRecord(team, rec.id), { status: 404 });
+  await t.rejects(lawyer.vault.teams.readRecord(team, rec.id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   const held = lawyer.vault.teams.held.get(team)!;
   const row = await db.selectFrom('team_record_versions').select('case_epoch').where('record_id', '=', rec.id).executeTakeFirstOrThrow();
   t.notOk(held.caseKeys.has(`${familyCase}#${row.case_epoch}`), 'the lawyer never held the key it is written under');
@@ -144,4 +144,13 @@ t.test('only a coordinator changes the team', async (t) => {
   await coordinator.vault.teams.setRole(team, ana.handle, 'coordinator');
   await ana.vault.teams.addMember(team, other.handle);
   t.ok((await coordinator.vault.teams.info(team)).members.some((m) => m.handle === other.handle), 'a second coordinator adds');
+});
+
+t.test('a case of more than one page lists whole, each record verified once', async (t) => {
+  const big = await coordinator.vault.teams.createCase(team);
+  const ids = new Set<string>();
+  for (let i = 0; i < 105; i++) ids.add((await ana.vault.teams.writeRecord(team, big, { title: `n${i}`, narrative: 'x' })).id);
+  const listed = await coordinator.vault.teams.listRecords(team, { caseId: big });
+  t.equal(listed.length, 105, 'two pages');
+  t.same(new Set(listed.map((r) => r.id)), ids, 'every record, once');
 });

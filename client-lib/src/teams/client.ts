@@ -6,7 +6,7 @@ import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { ApiError, DecryptionError, RollbackError, VaultError } from '../errors.ts';
+import { ApiError, DecryptionError, IntegrityError, RollbackError, VaultError } from '../errors.ts';
 import { uuidV4 } from '../records/client.ts';
 import type { RecordChanges, RecordFields } from '../records/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -352,13 +352,25 @@ export class TeamsClient {
     return this.open(team, w, state);
   }
 
+  /** Every record of the team (or of one case) this account may read, newest change first, each verified. */
   async listRecords(team: string, options: { caseId?: string } = {}): Promise<TeamRecord[]> {
     const state = await this.chains.verified(team);
-    const q = options.caseId ? `?caseId=${encodeURIComponent(options.caseId)}` : '';
-    const { records } = await this.http.json<{ records: WireTeamRecord[] }>('GET', `${teamPath(team)}/records${q}`);
     const out: TeamRecord[] = [];
-    for (const w of records) out.push(await this.open(team, w, state));
-    return out;
+    const seen = new Set<string>();
+    for (let cursor: string | null = null; ; ) {
+      const q = new URLSearchParams();
+      if (options.caseId) q.set('caseId', options.caseId);
+      if (cursor) q.set('cursor', cursor);
+      const page: { records: WireTeamRecord[]; nextCursor: string | null } = await this.http.json('GET', `${teamPath(team)}/records?${q}`);
+      for (const w of page.records) {
+        // A server that pages back over what it sent would otherwise keep this loop going.
+        if (seen.has(w.id)) throw new IntegrityError(`team ${team}: record ${w.id} listed twice`);
+        seen.add(w.id);
+        out.push(await this.open(team, w, state));
+      }
+      if (page.nextCursor === null || page.records.length === 0) return out;
+      cursor = page.nextCursor;
+    }
   }
 }
 

@@ -7,12 +7,12 @@ import { TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersio
 import { findAccountByHandle, findAccountById } from '../accounts/repository.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
-import { Bytes, BytesUpTo, Handle, Strict, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { Bytes, BytesUpTo, Handle, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
 import { mayReadCase, requireMember, teamAccess } from '../teams/access.ts';
 import { extendChain, loadTeamState, storeDerived, storedChain } from '../teams/chain.ts';
 import { SEALED_TEAM_KEY_BYTES, SHARED_CASE_KEY_BYTES, WRAPPED_CASE_KEY_BYTES, checkKeyMaterial, storeKeyMaterial } from '../teams/keys.ts';
-import { teamRecordToWire, latestTeamVersions, TeamRecordWire } from '../teams/records.ts';
+import { TEAM_PAGE, TeamRecordWire, decodeTeamCursor, encodeTeamCursor, latestTeamVersions, teamRecordToWire } from '../teams/records.ts';
 import { Version } from './records/schemas.ts';
 
 // Teams (docs/PROTOCOL.md "Teams"): the chain of signed membership statements, the key
@@ -333,12 +333,12 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     '/teams/:id/records',
     {
       schema: {
-        summary: "The latest version of a team's records, newest change first, up to 500 (members; a reviewer: its cases only)",
+        summary: "The latest version of a team's records, newest change first, 100 a page (members; a reviewer: its cases only)",
         tags,
         security,
         params: TeamParams,
-        querystring: Strict({ caseId: Type.Optional(Uuid) }),
-        response: { 200: Type.Object({ records: Type.Array(TeamRecordWire) }), ...errors(401, 404) },
+        querystring: Strict({ caseId: Type.Optional(Uuid), cursor: Type.Optional(Token(200)) }),
+        response: { 200: Type.Object({ records: Type.Array(TeamRecordWire), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors(401, 404) },
       },
     },
     async (request) => {
@@ -346,9 +346,15 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
       const access = await teamAccess(app.db, teamId, callerOf(request).accountId);
       const caseId = request.query.caseId;
       const cases = access.role !== null ? (caseId ? [caseId] : null) : access.cases.filter((c) => caseId === undefined || c === caseId);
-      const rows = cases !== null && cases.length === 0 ? [] : await latestTeamVersions(app.db, teamId, { cases });
+      const after = request.query.cursor === undefined ? undefined : decodeTeamCursor(request.query.cursor);
+      if (request.query.cursor !== undefined && !after) throw new ERR.VALIDATION('cursor is not one this server made');
+      const rows = cases !== null && cases.length === 0 ? [] : await latestTeamVersions(app.db, teamId, { cases, ...(after ? { after } : {}) });
       if (rows.length > 0) await app.auditManyAlone(request, rows.map((r) => ({ action: 'record.read' as const, outcome: 'ok' as const, recordId: r.id })));
-      return { records: rows.map((r) => teamRecordToWire(teamId, r)) };
+      const last = rows[rows.length - 1];
+      return {
+        records: rows.map((r) => teamRecordToWire(teamId, r)),
+        nextCursor: last && rows.length === TEAM_PAGE ? encodeTeamCursor({ at: last.updated_at, id: last.id }) : null,
+      };
     },
   );
 };

@@ -20,7 +20,25 @@ export const TeamRecordWire = Type.Object({
   author: Identity,
 });
 
-export async function latestTeamVersions(db: Kysely<Database>, teamId: string, where: { recordId?: string; cases?: string[] | null }) {
+/** Pages of team records: newest change first, keyed by (updated_at, id). */
+export const TEAM_PAGE = 100;
+
+export interface TeamCursor {
+  at: Date;
+  id: string;
+}
+
+export function encodeTeamCursor(c: TeamCursor): string {
+  return Buffer.from(`${c.at.getTime()}.${c.id}`).toString('base64url');
+}
+
+/** The cursor's position, or undefined when it is not one this server made. */
+export function decodeTeamCursor(text: string): TeamCursor | undefined {
+  const m = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  return m ? { at: new Date(Number(m[1])), id: m[2]! } : undefined;
+}
+
+export async function latestTeamVersions(db: Kysely<Database>, teamId: string, where: { recordId?: string; cases?: string[] | null; after?: TeamCursor }) {
   let q = db
     .selectFrom('team_records as r')
     .innerJoin('team_record_versions as v', (j) => j.onRef('v.record_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'))
@@ -32,7 +50,9 @@ export async function latestTeamVersions(db: Kysely<Database>, teamId: string, w
     .where('r.team_id', '=', teamId);
   if (where.recordId) q = q.where('r.id', '=', where.recordId);
   if (where.cases) q = q.where('r.case_id', 'in', where.cases);
-  return q.orderBy('r.updated_at', 'desc').limit(500).execute();
+  const after = where.after;
+  if (after) q = q.where((eb) => eb.or([eb('r.updated_at', '<', after.at), eb.and([eb('r.updated_at', '=', after.at), eb('r.id', '<', after.id)])]));
+  return q.select('r.updated_at').orderBy('r.updated_at', 'desc').orderBy('r.id', 'desc').limit(TEAM_PAGE).execute();
 }
 
 type Row = Awaited<ReturnType<typeof latestTeamVersions>>[number];
