@@ -4,7 +4,7 @@
 // the bench's own database; embedded, on a PGlite of its own in this process (the server's
 // PGlite is inside the server and has no other door), with the server's memory settings.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -24,6 +24,12 @@ export interface RawDatabase {
   /** Upload methods by name (seconds for `size` bytes from `source`). */
   uploads: Record<string, (source: Readable) => Promise<{ fileId: string; bytes: number }>>;
   download(fileId: string): Promise<number>;
+  /**
+   * CPU seconds used so far by the PostgreSQL backends of this database (the server's
+   * connections and this baseline's; 0 embedded), from /proc: each backend's last reading
+   * is kept, so a backend that exits keeps what was seen of it (a lower bound).
+   */
+  backendsCpuSeconds(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,9 +105,21 @@ export async function openRawDatabase(url: string | undefined): Promise<RawDatab
       return { fileId, bytes };
     };
   }
+  const seen = new Map<number, number>();
   return {
     kind,
     uploads,
+    async backendsCpuSeconds() {
+      if (kind !== 'PostgreSQL') return 0;
+      const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+      for (const { pid } of rows) {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        if (!stat) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        seen.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      }
+      return [...seen.values()].reduce((a, b) => a + b, 0);
+    },
     // One binary COPY of the whole file, in order, its bytes counted (not parsed).
     async download(fileId) {
       let n = 0;

@@ -180,20 +180,23 @@ async function cpuSeconds(pid: number): Promise<number> {
  * reset (writing 5 to clear_refs, Linux ≥ 4.0, own processes); a phase run several times
  * keeps its largest peak and adds its CPU time. The whole-run peak is the largest phase.
  */
-function phaseTracker(pid: number) {
-  const phases = new Map<string, { peakMiB: number; cpu: number; runs: number }>();
+function phaseTracker(pid: number, databaseCpu: () => Promise<number>) {
+  const phases = new Map<string, { peakMiB: number; cpu: number; dbCpu: number; runs: number }>();
   const reset = () => writeFile(`/proc/${pid}/clear_refs`, '5').catch(() => {});
   let cpuAt = 0;
+  let dbCpuAt = 0;
   return {
     async start() {
       await reset();
       cpuAt = await cpuSeconds(pid);
+      dbCpuAt = await databaseCpu();
     },
     async mark(name: string) {
       const peakMiB = await procStatusMiB(pid, 'VmHWM');
       const cpu = await cpuSeconds(pid);
-      const p = phases.get(name) ?? { peakMiB: 0, cpu: 0, runs: 0 };
-      phases.set(name, { peakMiB: Math.max(p.peakMiB, peakMiB), cpu: p.cpu + cpu - cpuAt, runs: p.runs + 1 });
+      const dbCpu = await databaseCpu();
+      const p = phases.get(name) ?? { peakMiB: 0, cpu: 0, dbCpu: 0, runs: 0 };
+      phases.set(name, { peakMiB: Math.max(p.peakMiB, peakMiB), cpu: p.cpu + cpu - cpuAt, dbCpu: p.dbCpu + dbCpu - dbCpuAt, runs: p.runs + 1 });
       await this.start();
     },
     phases,
@@ -273,8 +276,8 @@ if (args.child) {
   const size = sizeMiB * MiB;
   const rounds = Number(args.rounds);
   const server = await startServer();
-  const phases = phaseTracker(server.pid);
   const raw = await openRawDatabase(server.databaseUrl);
+  const phases = phaseTracker(server.pid, () => raw.backendsCpuSeconds());
   try {
     const idle = await procStatusMiB(server.pid, 'VmRSS');
     await phases.mark('start-up');
@@ -359,8 +362,8 @@ if (args.child) {
     console.log(`| client peak RSS (MiB) | ${big.rssMiB.toFixed(0)} |`);
     console.log(`| server peak RSS over the whole run (MiB) | ${serverPeak.toFixed(0)} |`);
     console.log(`\nServer \`${server.command}\`: ${idle.toFixed(0)} MiB resident after start-up.\n`);
-    console.log('| server, by phase | peak RSS (MiB) | CPU (s) |\n| --- | ---: | ---: |');
-    for (const [name, p] of phases.phases) console.log(`| ${name}${p.runs > 1 ? ` (×${p.runs})` : ''} | ${p.peakMiB.toFixed(0)} | ${p.cpu.toFixed(1)} |`);
+    console.log('| server, by phase | peak RSS (MiB) | server CPU (s) | database backends CPU (s) |\n| --- | ---: | ---: | ---: |');
+    for (const [name, p] of phases.phases) console.log(`| ${name}${p.runs > 1 ? ` (×${p.runs})` : ''} | ${p.peakMiB.toFixed(0)} | ${p.cpu.toFixed(1)} | ${server.databaseUrl ? p.dbCpu.toFixed(1) : 'in the server'} |`);
   } finally {
     await raw.close();
     await server.stop();

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -11,7 +12,7 @@ import type { Database } from '../db/schema.ts';
 export interface ChunkStore {
   /** Replaces the chunks firstIndex.. of a file, inside the caller's transaction. Returns bytes removed. */
   putChunks(trx: Transaction<Database>, fileId: string, firstIndex: number, lastIndexExclusive: number, chunks: Buffer[]): Promise<number>;
-  /** Up to `count` chunks from `fromIndex`, in order. */
+  /** The bytes of up to `count` chunks from `fromIndex`, in order, in pieces of any size. */
   readChunks(fileId: string, fromIndex: number, count: number): Promise<Buffer[]>;
   /** Indices and sizes of stored chunks, ascending; inside a transaction, pass it (see [Note: embedded pool]). */
   chunkIndices(fileId: string, db?: Kysely<Database> | Transaction<Database>): Promise<{ idx: number; size: number }[]>;
@@ -40,11 +41,13 @@ export class PostgresChunkStore implements ChunkStore {
     // A SELECT returns bytea as hex text: node-postgres decodes every field of a DataRow as
     // UTF-8 (its per-query `binary: true` then corrupts bytea), so a 1 MiB chunk arrives as
     // 2 MiB of hex, becomes a 2 MiB string and is decoded again. COPY … TO STDOUT (FORMAT
-    // binary) sends the raw bytes in CopyData messages, which node-postgres hands over as
-    // Buffers: half the bytes on the wire, no string, no hex decode, and much less garbage
-    // per chunk for the collector (peak server memory). It runs on a connection of the same
-    // pool (no second pool: [Note: embedded pool]) in the simple query protocol; COPY takes
-    // no bind parameters, so the values are checked and quoted here.
+    // binary) sends the raw bytes in CopyData messages. They are read with pg-copy-streams,
+    // which takes the connection's socket while the COPY lasts and hands over each socket
+    // read's CopyData bytes as they came (node-postgres's own parser would first rebuild
+    // every 1 MiB message from 64 KiB reads, then the values would be copied out of its
+    // reused buffer): the chunks' bytes are views into the socket's reads, copied by no one,
+    // sent as they are. It runs on a connection of the same pool (no second pool: [Note:
+    // embedded pool]); COPY takes no bind parameters, so the values are checked and quoted here.
     if (!UUID.test(fileId)) throw new Error('readChunks: fileId is not a UUID');
     if (!Number.isSafeInteger(fromIndex) || !Number.isSafeInteger(count) || fromIndex < 0 || count < 1) throw new Error('readChunks: bad range');
     const text =
@@ -53,7 +56,10 @@ export class PostgresChunkStore implements ChunkStore {
     const client = await poolOf(this.db).connect();
     let broken = false;
     try {
-      return await client.query(new CopyOutBytea(text)).result;
+      const parser = new BinaryCopyColumn();
+      for await (const piece of client.query(copyTo(text))) parser.push(piece as Buffer);
+      if (!parser.ended) throw new Error('COPY ended before its trailer');
+      return parser.pieces;
     } catch (err) {
       // The connection may be in the middle of a COPY: do not hand it back to the pool.
       broken = true;
@@ -76,92 +82,35 @@ export class PostgresChunkStore implements ChunkStore {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * A node-postgres query object (pg's Submittable, the interface pg-copy-streams uses) for
- * `COPY (select <one bytea column>) TO STDOUT (FORMAT binary)`: the values as Buffers of
- * their own, in row order. See [Note: binary chunk reads].
- */
-class CopyOutBytea {
-  readonly result: Promise<Buffer[]>;
-  private settle!: (err: Error | null, values?: Buffer[]) => void;
-  private readonly parser = new BinaryCopyColumn();
-  private failure: Error | null = null;
-
-  constructor(private readonly text: string) {
-    this.result = new Promise((resolve, reject) => {
-      let settled = false;
-      this.settle = (err, values) => {
-        if (settled) return;
-        settled = true;
-        if (err) reject(err);
-        else resolve(values!);
-      };
-    });
-  }
-
-  submit(connection: { query(text: string): void }): void {
-    connection.query(this.text);
-  }
-
-  handleCopyData(msg: { chunk: Buffer }): void {
-    if (this.failure) return;
-    try {
-      this.parser.push(msg.chunk);
-    } catch (err) {
-      this.failure = err as Error;
-    }
-  }
-
-  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
-    connection.sendCopyFail('not a COPY FROM');
-  }
-
-  handleReadyForQuery(): void {
-    if (this.failure) return this.settle(this.failure);
-    if (!this.parser.ended) return this.settle(new Error('COPY ended before its trailer'));
-    this.settle(null, this.parser.values);
-  }
-
-  handleError(err: Error): void {
-    this.settle(err);
-  }
-
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-}
-
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
  * PostgreSQL's binary COPY format for rows of one non-null column, fed in pieces of any
  * size: an 11-byte signature, flags and a header extension; then per row an int16 field
- * count (1), an int32 length and the bytes; an int16 -1 ends it. Each value is copied once
- * into a Buffer of its exact size (the pieces are views into the driver's read buffer,
- * which it reuses).
+ * count (1), an int32 length and the bytes; an int16 -1 ends it. The values' bytes, in row
+ * order, are kept as views into the pieces (no copy: the pieces are the socket's own reads,
+ * [Note: binary chunk reads]); `values` counts the rows.
  */
 export class BinaryCopyColumn {
-  readonly values: Buffer[] = [];
+  readonly pieces: Buffer[] = [];
+  values = 0;
   ended = false;
   private stage: 'header' | 'extension' | 'count' | 'length' | 'value' = 'header';
   private readonly small = Buffer.alloc(19);
   private have = 0;
   private skip = 0;
-  private value: Buffer | null = null;
+  private valueLength = 0;
 
   push(data: Buffer): void {
     let at = 0;
     while (at < data.length) {
       if (this.ended) throw new Error('binary COPY: data after the trailer');
       if (this.stage === 'value') {
-        const value = this.value!;
-        const n = Math.min(value.length - this.have, data.length - at);
-        data.copy(value, this.have, at, at + n);
+        const n = Math.min(this.valueLength - this.have, data.length - at);
+        this.pieces.push(n === data.length ? data : data.subarray(at, at + n));
         this.have += n;
         at += n;
-        if (this.have === value.length) this.finishValue();
+        if (this.have === this.valueLength) this.finishValue();
         continue;
       }
       if (this.stage === 'extension') {
@@ -191,7 +140,7 @@ export class BinaryCopyColumn {
       } else {
         const length = this.small.readInt32BE(0);
         if (length < 0) throw new Error('binary COPY: unexpected NULL');
-        this.value = Buffer.allocUnsafeSlow(length);
+        this.valueLength = length;
         this.stage = 'value';
         if (length === 0) this.finishValue();
       }
@@ -199,8 +148,7 @@ export class BinaryCopyColumn {
   }
 
   private finishValue(): void {
-    this.values.push(this.value!);
-    this.value = null;
+    this.values += 1;
     this.have = 0;
     this.stage = 'count';
   }

@@ -29,7 +29,7 @@ const UploadStatus = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 
-// Chunks per query when downloading ([Note: binary chunk reads]: the raw bytes, once each).
+// Chunks per query when downloading ([Note: binary chunk reads]: the bytes as the socket read them).
 // A query's batch is held until the response takes it, and the next batch is read while it
 // goes out, so a download holds at most two batches and a connection only while one is read.
 const DOWNLOAD_BATCH = 4;
