@@ -247,3 +247,14 @@ t.test('a removed coordinator can no longer sign', async (t) => {
   await db.insertInto('team_statements').values({ team_id: team, seq: bad.seq, body: bad.json, signature: bad.signature }).execute();
   await t.rejects(beto.vault.teams.info(team), /not a coordinator/);
 });
+
+t.test('an older version of a team record served as the latest is refused', async (t) => {
+  const ana = await person('ana');
+  const { coordinator, team } = await newTeam(ana);
+  const { id } = await ana.vault.teams.writeRecord(team, team, { title: 'v1', narrative: 'primera' });
+  await coordinator.vault.teams.updateRecord(team, id, { title: 'v2' });
+  t.equal((await ana.vault.teams.readRecord(team, id)).fields.title, 'v2', 'ana saw version 2');
+  await db.updateTable('team_records').set({ current_version: 1 }).where('id', '=', id).execute();
+  await t.rejects(ana.vault.teams.readRecord(team, id), RollbackError, 'version 1 again');
+  await t.rejects(ana.vault.teams.listRecords(team), RollbackError, 'in a list too');
+});

@@ -49,7 +49,7 @@ export class TeamsClient {
     private readonly s: Sodium,
     private readonly http: Http,
     private readonly me: () => Unlocked,
-    state: StateStore,
+    private readonly state: StateStore,
     private readonly contacts: ContactsClient,
   ) {
     this.chains = new TeamChains(s, http, me, state, contacts);
@@ -342,7 +342,15 @@ export class TeamsClient {
     // A head beyond this client's chain: the chain may simply have grown since it was read.
     const state = w.chainSeq > headSeq(stateIn) ? await this.chains.verified(team) : stateIn;
     const checked = checkTeamRecord(this.s, state, w);
-    return openTeamRecord(this.s, await this.caseKey(team, state, w.caseId, w.caseEpoch), w, checked);
+    const record = openTeamRecord(this.s, await this.caseKey(team, state, w.caseId, w.caseEpoch), w, checked);
+    // [Note: rollback], for team records: the highest version verified of each is remembered.
+    const key = `teamrec:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${w.id}`;
+    const seen = Number((await this.state.get(key)) ?? 0);
+    if (w.version < seen || w.latestVersion !== w.version) {
+      throw new RollbackError(`team record ${w.id}: the server presents version ${w.version} (latest ${w.latestVersion}) but version ${seen} was seen`);
+    }
+    if (w.version > seen) await this.state.set(key, String(w.version));
+    return record;
   }
 
   async readRecord(team: string, recordId: string): Promise<TeamRecord> {
