@@ -88,8 +88,13 @@ function startServer(): Promise<{ child: ChildProcess; url: string; kind: string
 
 function ask(child: ChildProcess, m: ToServer): Promise<FromServer | undefined> {
   return new Promise((resolve, reject) => {
-    child.once('message', (a: FromServer) => ('error' in a ? reject(new Error(a.error)) : resolve(a)));
-    child.once('exit', () => resolve(undefined));
+    const exited = () => resolve(undefined);
+    child.once('message', (a: FromServer) => {
+      child.off('exit', exited);
+      if ('error' in a) reject(new Error(a.error));
+      else resolve(a);
+    });
+    child.once('exit', exited);
     child.send(m);
   });
 }
