@@ -44,6 +44,7 @@ export class HistoryWalk {
   private readonly limit: number;
   private cursor = -1;
   private done = false;
+  private failed = false;
   private readonly ownLeft: Set<number>;
   private lastLeft: KnownEvents['last'];
   /** The next page, asked for before this one was checked. */
@@ -73,7 +74,18 @@ export class HistoryWalk {
 
   /** Fetches and checks the next page; AuditLogError (or MerkleProofError's cause) when it fails. */
   async next(): Promise<CheckedPage> {
+    if (this.failed) fail(`the history of record ${this.recordId} already failed its checks`);
     if (this.done) throw new RangeError('the history was read to its end');
+    try {
+      return await this.nextPage();
+    } catch (err) {
+      // Its state is part-way through a page: nothing after a failure is checked against it.
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private async nextPage(): Promise<CheckedPage> {
     const id = this.recordId;
     const ahead = this.ahead?.after === this.cursor ? this.ahead.answer : undefined;
     this.ahead = undefined;
