@@ -8,6 +8,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('teams')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
     .addColumn('head_seq', 'integer', (c) => c.notNull().check(sql`head_seq >= 0`))
+    // The hash of statement head_seq (empty until the first statement is stored): what a team
+    // record's author must name as its chain head.
+    .addColumn('head_hash', 'bytea', (c) => c.notNull().defaultTo(sql`'\\x'::bytea`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema

@@ -165,7 +165,7 @@ export interface Database {
   audit_nodes: AuditNodeTable;
   audit_addresses: AuditAddressTable;
   // Teams (migrations/0009_teams.ts)
-  teams: { id: string; head_seq: number; created_at: CreatedAt };
+  teams: { id: string; head_seq: number; head_hash: ColumnType<Buffer, Buffer | undefined, Buffer>; created_at: CreatedAt };
   team_statements: { team_id: string; seq: number; body: string; signature: Buffer; created_at: CreatedAt };
   team_members: { team_id: string; account_id: string; role: string };
   team_cases: { team_id: string; case_id: string; current_epoch: number };

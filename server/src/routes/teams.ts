@@ -215,15 +215,14 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     v: { recordId: string; caseId: string; version: number; caseEpoch: number; chainSeq: number; chainHead: string; wrappedKey: string; body: string; signature: string },
   ): Promise<void> {
     const caller = callerOf(request);
-    const team = await trx.selectFrom('teams').select('head_seq').where('id', '=', teamId).forShare().executeTakeFirst();
+    const team = await trx.selectFrom('teams').select(['head_seq', 'head_hash']).where('id', '=', teamId).forShare().executeTakeFirst();
     if (!team) throw new ERR.NOT_FOUND();
     requireMember(await teamAccess(trx, teamId, caller.accountId));
     const c = await trx.selectFrom('team_cases').select('current_epoch').where('team_id', '=', teamId).where('case_id', '=', v.caseId).executeTakeFirst();
     if (!c) throw new ERR.NOT_FOUND();
-    const state = await loadTeamState(trx, teamId);
     const head = decodeBytes('chainHead', v.chainHead, 32);
     // Written under the newest chain and case epoch, so a rotation is never written around.
-    if (v.chainSeq !== headSeq(state) || !head.equals(state.hashes[headSeq(state)]!) || v.caseEpoch !== c.current_epoch) throw new ERR.VERSION_CONFLICT();
+    if (v.chainSeq !== team.head_seq || !head.equals(team.head_hash) || v.caseEpoch !== c.current_epoch) throw new ERR.VERSION_CONFLICT();
     const wrappedKey = decodeBytes('wrappedKey', v.wrappedKey, WRAPPED_CASE_KEY_BYTES);
     const body = decodeBytes('body', v.body);
     if (body.length > maxBody) throw new ERR.BODY_TOO_LARGE();

@@ -45,7 +45,7 @@ export function extendChain(state: TeamState | null, teamId: string, json: strin
 
 /** Rewrites the derived tables of a team from its replayed state. */
 export async function storeDerived(trx: Transaction<Database>, t: TeamState): Promise<void> {
-  await trx.updateTable('teams').set({ head_seq: headSeq(t) }).where('id', '=', t.team).execute();
+  await trx.updateTable('teams').set({ head_seq: headSeq(t), head_hash: Buffer.from(t.hashes[headSeq(t)]!) }).where('id', '=', t.team).execute();
   const ids = await accountIds(trx, [...currentMembers(t), ...[...t.cases.values()].flatMap(currentReviewers)].map((m) => m.handle));
   await trx.deleteFrom('team_members').where('team_id', '=', t.team).execute();
   const members = currentMembers(t);
