@@ -87,12 +87,15 @@ async function plainUpload(server: string, token: string, recordId: string, size
   let chunks = 0;
   let bytes = 0;
   let pending: Buffer[] = [];
-  let inflight: Promise<unknown> = Promise.resolve();
+  // Two parts in flight, as attachFile sends them.
+  const inflight: Promise<unknown>[] = [];
   const send = async (body: Buffer, n: number) => {
-    await inflight;
-    inflight = fetch(`${server}/v1/files/${fileId}/parts/${n}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) }).then((r) => {
-      if (!r.ok) throw new Error(`plain part: ${r.status}`);
-    });
+    if (inflight.length === 2) await inflight.shift();
+    inflight.push(
+      fetch(`${server}/v1/files/${fileId}/parts/${n}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) }).then((r) => {
+        if (!r.ok) throw new Error(`plain part: ${r.status}`);
+      }),
+    );
   };
   for await (const { chunk } of chunksOf(source(size), stride)) {
     pending.push(Buffer.from(chunk));
@@ -104,7 +107,7 @@ async function plainUpload(server: string, token: string, recordId: string, size
     }
   }
   if (pending.length) await send(Buffer.concat(pending), part++);
-  await inflight;
+  await Promise.all(inflight);
   const done = await fetch(`${server}/v1/files/${fileId}/complete`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ totalChunks: chunks, encryptedSize: bytes }) });
   if (!done.ok) throw new Error(`plain complete: ${done.status} ${await done.text()}`);
   return fileId;
