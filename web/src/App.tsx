@@ -17,6 +17,7 @@ import type * as ContactScreens from './screens/contacts/index.ts';
 import type * as Sharing from './screens/sharing/index.ts';
 import type * as HistoryScreens from './screens/history/index.ts';
 import type * as Verify from './screens/verify/index.ts';
+import type * as TeamScreens from './screens/teams/index.ts';
 
 function Screen() {
   const store = useStore();
@@ -54,6 +55,14 @@ function Screen() {
       return <LazyScreen folder="history" render={(s: typeof HistoryScreens) => <s.Activity />} />;
     case 'verify':
       return <LazyScreen folder="verify" render={(s: typeof Verify) => <s.VerifyExport />} />;
+    case 'teams':
+      return <LazyScreen folder="teams" render={(s: typeof TeamScreens) => <s.Teams />} />;
+    case 'team':
+      return <LazyScreen folder="teams" render={(s: typeof TeamScreens) => <s.Team key={route.id} id={route.id} />} />;
+    case 'team-case':
+      return <LazyScreen folder="teams" render={(s: typeof TeamScreens) => <s.Case key={route.caseId} team={route.team} caseId={route.caseId} />} />;
+    case 'team-record':
+      return <LazyScreen folder="teams" render={(s: typeof TeamScreens) => <s.TeamRecord key={route.id} team={route.team} id={route.id} />} />;
   }
 }
 

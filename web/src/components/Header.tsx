@@ -26,6 +26,9 @@ export function Header() {
           <button type="button" class="nav" onClick={() => store.go({ name: 'contacts' })}>
             {t('nav.contacts')}
           </button>
+          <button type="button" class="nav" onClick={() => store.go({ name: 'teams' })}>
+            {t('nav.teams')}
+          </button>
           {me.isAdmin && (
             <button type="button" class="nav" onClick={() => store.go({ name: 'activity' })}>
               {t('nav.activity')}

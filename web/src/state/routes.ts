@@ -15,4 +15,8 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'history'; id: string }
   | { name: 'activity' }
-  | { name: 'verify' };
+  | { name: 'verify' }
+  | { name: 'teams' }
+  | { name: 'team'; id: string }
+  | { name: 'team-case'; team: string; caseId: string }
+  | { name: 'team-record'; team: string; id: string };

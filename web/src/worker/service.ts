@@ -3,6 +3,7 @@
 import { checkPassphrase, cryptoReady, isMediaOriginal, Vault, VaultError, type AuditHistoryPage, type RecordChanges } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
+import * as teamViews from './teams.ts';
 
 import { allTags, matches } from './search.ts';
 import { inConcurrentBatches } from './concurrent.ts';
@@ -285,6 +286,21 @@ export class VaultService {
   evidenceBundle(recordId: string): Promise<Blob> {
     return evidenceBundle(this.unlocked(), recordId);
   }
+
+  // Teams, cases and team records (web/src/worker/teams.ts).
+
+  teams = () => this.unlocked().teams.list();
+  createTeam = () => this.unlocked().teams.create();
+  team = (team: string) => teamViews.teamView(this.unlocked(), team);
+  teamHistory = (team: string) => teamViews.teamHistory(this.unlocked(), team);
+  addTeamMember = (team: string, handle: string, role: 'coordinator' | 'member', requireVerified: boolean) => teamViews.addTeamMember(this.unlocked(), team, handle, role, requireVerified);
+  removeTeamMember = (team: string, handle: string) => this.unlocked().teams.removeMember(team, handle);
+  createCase = (team: string) => this.unlocked().teams.createCase(team);
+  shareCase = (team: string, caseId: string, handle: string, expiresAt: string | null, requireVerified: boolean) => teamViews.shareTeamCase(this.unlocked(), team, caseId, handle, expiresAt, requireVerified);
+  revokeCase = (team: string, caseId: string, handle: string) => this.unlocked().teams.revokeCase(team, caseId, handle);
+  caseRecords = (team: string, caseId: string) => teamViews.caseRecords(this.unlocked(), team, caseId);
+  teamRecord = (team: string, recordId: string) => teamViews.teamRecord(this.unlocked(), team, recordId);
+  writeTeamTestimony = (team: string, caseId: string, title: string, narrative: string) => teamViews.writeTestimony(this.unlocked(), team, caseId, title, narrative);
 
   /** No account needed: checks an exported history or an evidence bundle, offline. */
   async checkExport(file: Blob): Promise<ExportCheck> {
