@@ -191,12 +191,14 @@ t.test('a swapped member key: nothing is added or sealed to it', async (t) => {
   await coordinator.vault.teams.addMember(team, ana.handle);
 
   // The keys inside a signed statement changed: its signature no longer verifies.
+  await ana.vault.teams.info(team);
   const rows = await chain(team);
   const last = rows[rows.length - 1]!;
   const edited = last.body.replace(Buffer.from(real.box_public_key).toString('base64url'), Buffer.from(fake.public.boxPublicKey).toString('base64url'));
   t.not(edited, last.body);
   await db.updateTable('team_statements').set({ body: edited }).where('team_id', '=', team).where('seq', '=', last.seq).execute();
   await t.rejects((await freshDevice(ana)).teams.info(team), SignatureError);
+  await t.rejects(ana.vault.teams.info(team), SignatureError, 'nor for a client that verified the chain before (its verified prefix changed)');
   await db.updateTable('team_statements').set({ body: last.body }).where('team_id', '=', team).where('seq', '=', last.seq).execute();
 });
 

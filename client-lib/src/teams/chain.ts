@@ -1,4 +1,4 @@
-import { TeamChainError, equalBytes, fromBase64Url, headSeq, replayTeamChain, type TeamState } from '@testimony-vault/protocol';
+import { TeamChainError, applyTeamStatement, equalBytes, fromBase64Url, headSeq, replayTeamChain, type TeamState } from '@testimony-vault/protocol';
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
@@ -22,6 +22,12 @@ export const teamPath = (id: string) => `/v1/teams/${encodeURIComponent(id)}`;
 // members from the start is caught by the chain head each team record names.
 
 export class TeamChains {
+  /**
+   * The last chain verified of each team, as received: a statement already verified, and
+   * received again byte for byte at the same place, is not verified again.
+   */
+  private readonly verifiedChains = new Map<string, { statements: WireTeamStatement[]; state: TeamState }>();
+
   constructor(
     private readonly s: Sodium,
     private readonly http: Http,
@@ -53,6 +59,7 @@ export class TeamChains {
       if (!equalBytes(state.hashes[seen.seq]!, seen.hash)) throw new RollbackError(`team ${team}: statement ${seen.seq} is not the one this client verified before (the chain was rewritten or forked)`);
     }
     if (!seen || headSeq(state) > seen.seq) await this.state.set(this.memoryKey(team), `${headSeq(state)}:${this.s.to_hex(state.hashes[headSeq(state)]!)}`);
+    this.verifiedChains.set(team, { statements, state });
     return state;
   }
 
@@ -65,7 +72,16 @@ export class TeamChains {
         return false;
       }
     };
+    // [Note: a verified prefix is not verified again] Only when every statement verified
+    // before comes back unchanged in its place; any difference replays the whole chain.
+    const before = this.verifiedChains.get(team);
+    const unchanged = (w: WireTeamStatement, i: number) => w.statement === statements[i]?.statement && w.signature === statements[i]?.signature;
     try {
+      if (before && before.statements.length <= statements.length && before.statements.every(unchanged)) {
+        const t = { ...before.state, hashes: [...before.state.hashes], teamEpochs: [...before.state.teamEpochs], statements: [...before.state.statements] };
+        for (const w of statements.slice(before.statements.length)) applyTeamStatement(t, { json: w.statement, signature: decode(w.signature) }, verify);
+        return t;
+      }
       return replayTeamChain(team, statements.map((w) => ({ json: w.statement, signature: decode(w.signature) })), verify);
     } catch (err) {
       if (!(err instanceof TeamChainError)) throw err;
