@@ -51,27 +51,45 @@ export function describe(ctx: Context, r: VaultRecord): string {
   ].join('\n');
 }
 
-export function recordCommands(program: Command, ctx: () => Context, t: Translate): void {
-  program
-    .command('add')
-    .description(t('help.a-new-testimony-narrative-from-narrative'))
+export interface NewFieldOptions {
+  title: string;
+  narrativeFile?: string;
+  place?: string;
+  occurredAt?: string;
+  language?: string;
+  tag?: string[];
+}
+
+/** The options of a new testimony's fields (`tvault add`, `tvault case write`). */
+export function fieldOptions(command: Command, t: Translate): Command {
+  return command
     .requiredOption('--title <title>', t('help.title'))
     .option('--narrative-file <file>', t('help.read-the-narrative-from-a-file-for-stdin'))
     .option('--place <place>')
     .option('--occurred-at <date>')
     .option('--language <code>')
-    .option('--tag <tag...>', t('help.tags'))
+    .option('--tag <tag...>', t('help.tags'));
+}
+
+/** A new testimony's fields from those options; the narrative from a file, stdin (-) or $EDITOR. */
+export async function newFields(c: Context, opts: NewFieldOptions): Promise<RecordFields> {
+  const narrative =
+    opts.narrativeFile === undefined ? await editInMemory(c, '') : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
+  const fields: RecordFields = { title: opts.title, narrative };
+  if (opts.place) fields.place = opts.place;
+  if (opts.occurredAt) fields.occurredAt = opts.occurredAt;
+  if (opts.language) fields.language = opts.language;
+  if (opts.tag) fields.tags = opts.tag;
+  return fields;
+}
+
+export function recordCommands(program: Command, ctx: () => Context, t: Translate): void {
+  fieldOptions(program.command('add').description(t('help.a-new-testimony-narrative-from-narrative')), t)
     .option('--attach <file...>', t('help.evidence-files-to-attach'))
-    .action(async (opts: { title: string; narrativeFile?: string; place?: string; occurredAt?: string; language?: string; tag?: string[]; attach?: string[] }) => {
+    .action(async (opts: NewFieldOptions & { attach?: string[] }) => {
       const c = ctx();
       await checkFiles(c, opts.attach ?? []);
-      const narrative =
-        opts.narrativeFile === undefined ? await editInMemory(c, '') : opts.narrativeFile === '-' ? await readStdin() : await readFile(opts.narrativeFile, 'utf8');
-      const fields: RecordFields = { title: opts.title, narrative };
-      if (opts.place) fields.place = opts.place;
-      if (opts.occurredAt) fields.occurredAt = opts.occurredAt;
-      if (opts.language) fields.language = opts.language;
-      if (opts.tag) fields.tags = opts.tag;
+      const fields = await newFields(c, opts);
       await c.withVault(async (vault) => {
         const created = await vault.createRecord(fields);
         const { id } = created;

@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord, SHORT_ID } from '../record-ref.ts';
 import { parseUntil } from '../dates.ts';
-import { askTerminal } from '../prompt.ts';
+import { compareSafetyNumber } from '../contact-check.ts';
 import { UsageError } from '../errors.ts';
 import { summaryLines } from '../redaction-text.ts';
 import { resolveFile } from '../file-ref.ts';
@@ -26,16 +26,8 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .action(async (handle: string, opts: { confirm?: string }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
-        const info = await vault.lookupUser(handle);
-        c.print(c.t('contact.safety', { handle: info.handle }));
-        c.print(`  ${info.fingerprint}`);
-        let number = opts.confirm;
-        if (number === undefined && process.stdin.isTTY && !info.verified) {
-          const answer = String(await askTerminal(c.t('contact.confirm', { handle: info.handle }), false));
-          if (/^(yes|y|sí|si|s)$/i.test(answer.trim())) number = info.fingerprint;
-        }
-        const verified = number === undefined ? info.verified : (await vault.verifyContact(handle, number)).verified;
-        c.print(c.t(verified ? 'contact.verified' : 'contact.notVerified', { handle: info.handle }));
+        const verified = await compareSafetyNumber(c, vault, handle, opts.confirm);
+        c.print(c.t(verified ? 'contact.verified' : 'contact.notVerified', { handle: handle.trim().toLowerCase() }));
       });
     });
 
