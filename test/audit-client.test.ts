@@ -217,6 +217,31 @@ t.test('leaf decoding: every event round-trips; non-UTF-8 text and a byte-order 
   t.throws(() => decodeAuditEvent(encodeAuditEvent({ ...base, actor: '\uFEFFabc' })), RangeError, 'a leading BOM would decode like another leaf');
 });
 
+t.test('leaf decoding is one-to-one: any changed byte, cut or addition either fails or decodes to an event that encodes back to exactly those bytes', async (t) => {
+  // decodeAuditEvent no longer re-encodes what it decoded; this is what that check guarded.
+  const fc = await import('fast-check');
+  const samples = LOG.leaves.slice(0, 8);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert'), (which, position, byte, how) => {
+      const leaf = samples[which]!;
+      const at = position % leaf.length;
+      const changed =
+        how === 'set' ? Uint8Array.from(leaf, (b, i) => (i === at ? byte : b))
+        : how === 'cut' ? Uint8Array.from([...leaf.subarray(0, at), ...leaf.subarray(at + 1)])
+        : Uint8Array.from([...leaf.subarray(0, at), byte, ...leaf.subarray(at)]);
+      let event: AuditEvent;
+      try {
+        event = decodeAuditEvent(changed);
+      } catch (e) {
+        return e instanceof RangeError;
+      }
+      return Buffer.from(encodeAuditEvent(event)).equals(Buffer.from(changed));
+    }),
+    { numRuns: 20_000 },
+  );
+  t.pass('20,000 changed leaves');
+});
+
 t.test("leaf decoding: a hostile server's text cannot reach a terminal; a newer server's actions can", async (t) => {
   const base: AuditEvent = { index: 0, at: 1, actor: 'alice', action: 'record.read', outcome: 'ok', recordId: null, fileId: null, subject: 'bob', prev: null, ip: '203.0.113.7', salt: new Uint8Array(16) };
   t.same(decodeAuditEvent(encodeAuditEvent(base)), base, 'an ordinary event');
