@@ -34,13 +34,23 @@ export async function search(tab: BareTab, words: string): Promise<{ seconds: nu
   return { seconds, status: await tab.run<string>(statusText) };
 }
 
-/** Opens the record titled `title`, then "Quién lo vio" until its history shows as verified. */
-export async function openHistory(tab: BareTab, title: string): Promise<{ seconds: number; status: string }> {
+/**
+ * Opens the record titled `title`, then "Quién lo vio" until its first page of history shows as
+ * verified (`first`), then "Ver más eventos" until the whole history is verified (`whole`, from
+ * the first click; the screen says "hasta ahora" while pages remain).
+ */
+export async function openHistory(tab: BareTab, title: string): Promise<{ first: number; whole: number; status: string }> {
   await tab.until(`button(${JSON.stringify(`^${title}`)})`);
   await tab.run(`button(${JSON.stringify(`^${title}`)}).click()`);
   await tab.until(`heading(${JSON.stringify(title)})`);
-  const seconds = await clickUntil(tab, '^Quién lo vio$', `/verificados? contra el registro firmado/.test(${statusText})`);
-  return { seconds, status: await tab.run<string>(statusText) };
+  const verified = `/verificados? contra el registro firmado/.test(${statusText})`;
+  const first = await clickUntil(tab, '^Quién lo vio$', verified);
+  let whole = first;
+  while (/hasta ahora/.test(await tab.run<string>(statusText))) {
+    const shown = await tab.run<number>(`document.querySelectorAll('main li').length`);
+    whole += await clickUntil(tab, '^Ver más eventos$', `${verified} && (!/hasta ahora/.test(${statusText}) || document.querySelectorAll('main li').length > ${shown})`);
+  }
+  return { first, whole, status: await tab.run<string>(statusText) };
 }
 
 /** In the inbox: types `words`, "Buscar", until fewer than `of` shared records are listed and the search can be cleared. */
