@@ -5,7 +5,10 @@
 // process, each measure --runs times with the engines alternated, the best kept:
 //   - baseline: the same pages (GET /v1/records) fetched and parsed, nothing verified;
 //   - the first page of 50, verified (vault.listRecords);
-//   - every record, page after page, verified;
+//   - every record, verified: by allRecords (the next page asked for while one is verified),
+//     again in the same session (sealed keys already opened), page after page, and the
+//     client alone: the pages of that walk answered from memory in a new session;
+// each cold measure in a session of its own (logged in, not timed);
 // for native libsodium (sodium-native, where it loads) and the WebAssembly build.
 // Seeding: the records are made by the library's own createRecord, whose request is kept
 // instead of sent (the fetch below), and inserted into the database in batches by the
@@ -188,17 +191,26 @@ async function client(): Promise<void> {
     // One session per engine, logged in before anything is timed; the token is read from
     // the login answer for the baseline's bare fetches.
     let token = '';
+    // Pages kept from one walk, answered from memory instead of the server: the client alone.
+    const kept = new Map<string, { body: string; told: string }>();
+    let replaying = false;
     const sniff: typeof fetch = async (input, init) => {
+      const u = new URL(String(input));
+      const page = replaying && u.pathname === '/v1/records' ? kept.get(u.search) : undefined;
+      if (page) return new Response(page.body, { headers: { 'content-type': 'application/json', 'audit-events': page.told } });
       const res = await fetch(input, init);
+      if (u.pathname === '/v1/records' && res.ok) kept.set(u.search, { body: await res.clone().text(), told: res.headers.get('audit-events') ?? '' });
       if (new URL(String(input)).pathname === '/v1/auth/login' && res.ok) token = ((await res.clone().json()) as { token: string }).token;
       return res;
     };
-    // A vault keeps the engine it was made with ([Note: native libsodium for records]).
-    const vaults = new Map<string, Vault>();
-    for (const [name, engine] of engines) {
+    // A vault keeps the engine it was made with ([Note: native libsodium for records]), and
+    // the record keys it opened ([Note: opened keys kept for the session]): every cold
+    // measure logs in afresh (not timed); "again" lists with the vault that just listed.
+    const login = async (engine: (typeof engines)[number][1]) => {
       useSodiumEngine(engine);
-      vaults.set(name, await Vault.login({ server: url, handle: owner, passphrase, ...testClient, fetch: sniff }));
-    }
+      return Vault.login({ server: url, handle: owner, passphrase, ...testClient, fetch: sniff });
+    };
+    await login(undefined);
     const limit = args.page ? Number(args.page) : 200;
 
     const best = new Map<string, number>();
@@ -210,13 +222,21 @@ async function client(): Promise<void> {
       note('raw all', await timed(() => rawWalk(url, token, limit)));
       for (const [name, engine] of engines) {
         if (name === 'native' && !engine) continue;
-        const vault = vaults.get(name)!;
+        const count = (n: number) => {
+          if (n !== records) throw new Error(`listed ${n} records, not ${records}`);
+        };
+        let vault = await login(engine);
         note(`${name} page of 50`, await timed(() => vault.listRecords({ limit: 50 })));
-        let n = 0;
-        note(`${name} all, page after page`, await timed(async () => (n = await verifiedWalk(vault, limit))));
-        if (n !== records) throw new Error(`listed ${n} records, not ${records}`);
-        note(`${name} all`, await timed(async () => (n = await pipelinedWalk(vault, limit))));
-        if (n !== records) throw new Error(`listed ${n} records, not ${records}`);
+        vault = await login(engine);
+        note(`${name} all`, await timed(async () => count(await pipelinedWalk(vault, limit))));
+        note(`${name} all, again`, await timed(async () => count(await pipelinedWalk(vault, limit))));
+        vault = await login(engine);
+        note(`${name} all, page after page`, await timed(async () => count(await verifiedWalk(vault, limit))));
+        // The pages of the walk above, again from memory, in a new session: no server, no waiting.
+        vault = await login(engine);
+        replaying = true;
+        note(`${name} all, client alone`, await timed(async () => count(await verifiedWalk(vault, limit))));
+        replaying = false;
       }
     }
     report({ kind, records, runs, limit, seedMs, best, nativeLoaded: native !== undefined });
@@ -237,7 +257,13 @@ function report(r: { kind: string; records: number; runs: number; limit: number;
   console.log('');
   console.log('| what | raw (fetch + JSON, no checks) | verified, native | verified, WebAssembly | native / raw | WebAssembly / raw |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  const rows = [['first page of 50', 'page of 50'], [`all ${r.records} (allRecords: next page fetched while one is verified)`, 'all'], [`all ${r.records}, page after page (listRecords)`, 'all, page after page']] as const;
+  const rows = [
+    ['first page of 50', 'page of 50'],
+    [`all ${r.records} (allRecords: next page fetched while one is verified)`, 'all'],
+    [`all ${r.records} again, same session (sealed keys opened before)`, 'all, again'],
+    [`all ${r.records}, page after page (listRecords)`, 'all, page after page'],
+    [`all ${r.records}, client alone (the same pages answered from memory; raw: the server's walk)`, 'all, client alone'],
+  ] as const;
   for (const [label, key] of rows) {
     const raw = ms(`raw ${key === 'page of 50' ? key : 'all'}`);
     const nat = ms(`native ${key}`);
@@ -248,6 +274,7 @@ function report(r: { kind: string; records: number; runs: number; limit: number;
   const per = (key: string) => { const v = ms(key); return v === undefined ? '—' : `${((v * 1000) / r.records).toFixed(0)} µs`; };
   console.log('');
   console.log(`per record (all): raw ${per('raw all')}, native ${per('native all')}, WebAssembly ${per('WebAssembly all')}${r.nativeLoaded ? '' : ' (sodium-native did not load)'}`);
+  console.log(`per record, client alone: native ${per('native all, client alone')}, WebAssembly ${per('WebAssembly all, client alone')}`);
 }
 
 if (args['server-child']) await serverChild();

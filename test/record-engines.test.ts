@@ -124,6 +124,8 @@ for (const [name, engine] of [['native', native], ['WebAssembly', undefined]] as
     t.same(seen, ['newest', 'middle'], 'the first page was shown; nothing of the second');
     await db.updateTable('record_versions').set({ signature: row.signature }).where('record_id', '=', ids[0]!).execute();
 
+    // The listings above opened every sealed key ([Note: opened keys kept for the session]):
+    // a changed one is new text and is opened, and refused, again.
     const keys = await db.selectFrom('record_keys').select(['record_id', 'sealed_key']).where('record_id', 'in', [ids[1]!, ids[2]!]).execute();
     const key = (id: string) => keys.find((k) => k.record_id === id)!.sealed_key;
     await db.updateTable('record_keys').set({ sealed_key: Buffer.from(flip(key(ids[2]!), 50)) }).where('record_id', '=', ids[2]!).execute();

@@ -309,6 +309,7 @@ export class Vault {
       await this.http.json('POST', '/v1/auth/logout');
     } finally {
       this.http.token = undefined;
+      this.records.forgetKeys();
       this.s.memzero(this.me.masterKey);
       this.s.memzero(this.me.privateKeys.signSecretKey);
       this.s.memzero(this.me.privateKeys.boxSecretKey);

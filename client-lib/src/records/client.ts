@@ -7,7 +7,7 @@ import { identityFromWire } from '../account/session.ts';
 import type { ContactsClient } from '../contacts/client.ts';
 import type { StateStore } from '../state/store.ts';
 import { encryptBody, validateFields } from './body.ts';
-import { newRecordKeys, sealFor, zeroKeys } from './record-key.ts';
+import { OpenedKeys, newRecordKeys, sealFor, zeroKeys } from './record-key.ts';
 import type { Attachment, RecordBodyV2, RecordChanges, RecordFields, RecordPage, RedactionLink, VaultRecord } from './types.ts';
 import { encodeAttachments, sealRedactedGrantees, type RedactedGrantee } from './withholding.ts';
 import { VerifiedIdentities, verifyAndOpen, type Opened, type WireRecordVersion } from './verify.ts';
@@ -96,6 +96,12 @@ export class RecordsClient {
   /** The state's name for this account, made once per signing key (a listing asks for it twice a record). */
   private account: { of: Uint8Array; hex: string } | undefined;
   private readonly identities = new VerifiedIdentities();
+  private readonly openedKeys = new OpenedKeys();
+
+  /** Zeroes the record keys kept from sealed keys opened so far ([Note: opened keys kept for the session]). */
+  forgetKeys(): void {
+    this.openedKeys.forget(this.s);
+  }
 
   private async seen(id: string): Promise<number> {
     return Number((await this.state.get(this.seenKey(id))) ?? 0);
@@ -136,7 +142,7 @@ export class RecordsClient {
     // A shared record: the owner's keys must match this account's pin, if it has one...
     const shared = w.owner !== this.me().handle;
     if (shared) await this.contacts.checkPinned(identityFromWire(w.author));
-    const opened = verifyAndOpen(this.s, this.me(), w, this.identities);
+    const opened = verifyAndOpen(this.s, this.me(), w, this.identities, this.openedKeys);
     if (shared) {
       // ...and, once everything verified against the keys it names, they are pinned if new.
       try {

@@ -120,3 +120,46 @@ export function zeroKeys(s: Sodium, keys: RecordKeys): void {
     s.memzero(keys.originalsKey);
   }
 }
+
+/** A copy the caller may zero without touching the original. */
+function copyKeys(keys: RecordKeys): RecordKeys {
+  if (keys.kind === 'seed') return { kind: 'seed', seed: keys.seed.slice(), recordKey: keys.recordKey.slice(), originalsKey: keys.originalsKey.slice() };
+  return { kind: keys.kind, recordKey: keys.recordKey.slice() };
+}
+
+// [Note: opened keys kept for the session]
+// Listing again (a search, tvault through its agent) would open every record's sealed key
+// again: one X25519 operation each. An unlocked vault keeps what each sealed key it opened
+// held, in memory only, by record, key version and the sealed key's exact text, and hands
+// out copies; any other text is opened afresh, and every check on the version (signature,
+// label and context of the sealed key at its first opening, the key kind the body names,
+// rollback) is made as before. A key that failed to open, or that is withheld, is not kept.
+// Logging out zeroes them.
+
+/** Sealed keys this vault opened, by record and key version; at most MAX_KEPT. */
+export class OpenedKeys {
+  private static readonly MAX_KEPT = 20_000;
+  private readonly kept = new Map<string, { sealed: string; keys: RecordKeys }>();
+
+  open(s: Sodium, sealedText: string, decode: (text: string) => Uint8Array, recordId: string, keyVersion: number, boxPk: Uint8Array, boxSk: Uint8Array): RecordKeys {
+    const name = `${recordId}:${keyVersion}`;
+    const hit = this.kept.get(name);
+    if (hit && hit.sealed === sealedText) return copyKeys(hit.keys);
+    const keys = openRecordKeys(s, decode(sealedText), recordId, keyVersion, boxPk, boxSk);
+    if (hit) zeroKeys(s, hit.keys);
+    this.kept.delete(name);
+    if (this.kept.size >= OpenedKeys.MAX_KEPT) {
+      const [oldest, entry] = this.kept.entries().next().value!;
+      zeroKeys(s, entry.keys);
+      this.kept.delete(oldest);
+    }
+    this.kept.set(name, { sealed: sealedText, keys: copyKeys(keys) });
+    return keys;
+  }
+
+  forget(s: Sodium): void {
+    for (const { keys } of this.kept.values()) zeroKeys(s, keys);
+    this.kept.clear();
+  }
+}
+

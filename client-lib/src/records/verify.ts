@@ -7,7 +7,7 @@ import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
 import { decryptBody } from './body.ts';
 import { verifyWireGrant } from '../sharing/grant.ts';
-import { openRecordKeys, type RecordKeys } from './record-key.ts';
+import { OpenedKeys, type RecordKeys } from './record-key.ts';
 import { decodeAttachments, openRedactedGrantees, type RedactedGrantee } from './withholding.ts';
 import type { VaultRecord } from './types.ts';
 
@@ -114,7 +114,9 @@ export class VerifiedIdentities {
 }
 
 /** Verifies, in order: author identity, signature over the exact bytes, sealed key, body. */
-export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion, identities = new VerifiedIdentities()): Opened {
+export function verifyAndOpen(
+  s: Sodium, me: Unlocked, w: WireRecordVersion, identities = new VerifiedIdentities(), opened = new OpenedKeys(),
+): Opened {
   const { identity: author, fingerprint: authorFingerprint } = identities.verified(s, w.author);
   checkAuthor(s, me, w, author);
 
@@ -129,7 +131,7 @@ export function verifyAndOpen(s: Sodium, me: Unlocked, w: WireRecordVersion, ide
   }
   if (!valid) throw new SignatureError(`record ${w.id} v${w.version}: signature does not verify`);
 
-  const keys = openRecordKeys(s, bytes(w.sealedKey, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
+  const keys = opened.open(s, w.sealedKey, (text) => bytes(text, 'sealed key'), w.id, w.keyVersion, me.identity.boxPublicKey, me.privateKeys.boxSecretKey);
   const plain = decryptBody(s, keys.recordKey, w.id, w.version, w.keyVersion, body);
   checkKeyKind(w, me, keys, plain.v === 2 ? plain.keys : 'v1');
   const files = decodeAttachments(s, plain.attachments, keys, w.id, w.keyVersion);
