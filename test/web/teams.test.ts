@@ -13,6 +13,7 @@ import { login } from './people.ts';
 const LONG = { timeout: 90_000 };
 const COORD = { handle: 'coord-albergue', passphrase: 'golondrina ventana cobijo maíz tormenta' };
 const STAFF = { handle: 'staff-lucia', passphrase: 'cuaderno sendero lámpara higo marea' };
+const LAWYER = { handle: 'lic-herrera', passphrase: 'biombo cereza andén tinaja relámpago' };
 const TAMPER = 'Advertencia: posible manipulación';
 
 async function clickTeam(page: Page) {
@@ -29,16 +30,17 @@ async function openTeam(page: Page) {
 t.test('a coordinator runs a team in the browser; an edited chain statement shows the tampering warning', async (t) => {
   const dist = await buildWeb(t);
   const server = await build(t, { WEB_DIST_DIR: dist });
-  for (const p of [COORD, STAFF]) await (await Vault.register({ server: server.url, ...p })).vault.logout();
+  for (const p of [COORD, STAFF, LAWYER]) await (await Vault.register({ server: server.url, ...p })).vault.logout();
 
   const browser = await launch(t);
   const coord = await spanishPage(browser);
   const staff = await spanishPage(browser);
-  const [c, s] = [coord.page, staff.page];
-  await c.goto(server.url);
-  await s.goto(server.url);
-  await login(c, COORD.handle, COORD.passphrase);
-  await login(s, STAFF.handle, STAFF.passphrase);
+  const lawyer = await spanishPage(browser);
+  const [c, s, l] = [coord.page, staff.page, lawyer.page];
+  for (const [page, p] of [[c, COORD], [s, STAFF], [l, LAWYER]] as const) {
+    await page.goto(server.url);
+    await login(page, p.handle, p.passphrase);
+  }
 
   // A team of one.
   await c.getByRole('button', { name: 'Equipos', exact: true }).click();
@@ -95,6 +97,36 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   await c.getByText('Les quitaron los documentos cerca de Orizaba.').waitFor(LONG);
   t.match(await c.getByText(/escrito por/).innerText(), new RegExp(`escrito por ${STAFF.handle}`), 'the verified author is shown');
 
+  // The case shared with a lawyer (not verified: the risk accepted), with an end date.
+  await c.getByRole('button', { name: 'Volver al caso' }).click();
+  await c.getByLabel('¿Con quién? (nombre de usuario)').fill(LAWYER.handle);
+  await c.getByRole('button', { name: 'Comprobar' }).click();
+  await c.getByLabel(`Entiendo el riesgo y quiero seguir sin verificar a ${LAWYER.handle}`).check();
+  await c.getByLabel('Acceso hasta (opcional)').fill('2030-12-31');
+  await c.getByRole('button', { name: `Compartir el caso con ${LAWYER.handle}` }).click();
+  await c.getByText(`Caso compartido con ${LAWYER.handle}.`).waitFor(LONG);
+  await c.getByRole('button', { name: `Revocar a ${LAWYER.handle}` }).waitFor(LONG);
+
+  // The lawyer reads the case, and is offered nothing to write.
+  await l.getByRole('button', { name: 'Equipos', exact: true }).click();
+  await l.getByText('revisión de casos').waitFor(LONG);
+  await openTeam(l);
+  await l.getByRole('button', { name: caseTitle }).click();
+  await l.getByRole('heading', { name: 'Testimonios del caso' }).waitFor(LONG);
+  t.equal(await l.getByRole('heading', { name: 'Escribir un testimonio en este caso' }).count(), 0, 'a reviewer is not offered to write');
+  await l.getByRole('button', { name: 'Robo en la vía' }).click();
+  await l.getByText('Les quitaron los documentos cerca de Orizaba.').waitFor(LONG);
+
+  // Revoked: the coordinator's page says no one reviews it; the lawyer, back on the case, is refused.
+  await c.getByRole('button', { name: `Revocar a ${LAWYER.handle}` }).click();
+  await c.getByText('Nadie de fuera del equipo lo revisa.').waitFor(LONG);
+  await l.getByRole('button', { name: 'Volver al caso' }).click();
+  await l.getByRole('alert').first().waitFor(LONG);
+  t.equal(await l.getByText('Robo en la vía').count(), 0, 'after the revocation the case lists nothing to the lawyer');
+  await l.getByRole('button', { name: 'Equipos', exact: true }).click();
+  await l.getByText('Todavía no forma parte de ningún equipo.').waitFor(LONG);
+  t.pass('and the team is gone from the lawyer\'s list');
+
   // Removing says that keys rotate, then the history shows every step.
   await openTeam(c);
   await c.getByRole('button', { name: `Quitar a ${STAFF.handle}` }).click();
@@ -102,15 +134,17 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   await c.getByRole('button', { name: `Sí, quitar a ${STAFF.handle} y cambiar las llaves` }).click();
   const history = c.getByRole('list', { name: 'Historial del equipo' });
   await history.getByText(`${COORD.handle} quitó a ${STAFF.handle} (llaves nuevas)`).waitFor(LONG);
-  const steps = (await history.getByRole('listitem').allInnerTexts()).map((x) => x.replace(/\s+\S+\s+\S+$/, '').trim());
+  const steps = (await history.getByRole('listitem').allInnerTexts()).map((x) => x.trim());
   t.match(steps, [
     `${COORD.handle} creó el equipo como coordinación`,
     `${COORD.handle} creó Espacio general del equipo`,
     `${COORD.handle} añadió a ${STAFF.handle} como integrante`,
-    /^coord-albergue creó Caso [0-9a-f]{8}/,
+    /^coord-albergue creó Caso [0-9a-f]{8} \d/,
+    /^coord-albergue compartió Caso [0-9a-f]{8} con lic-herrera \(hasta: .*2030.*\)/,
+    /^coord-albergue revocó el acceso de lic-herrera a Caso [0-9a-f]{8} \(llave nueva del caso\)/,
     /^coord-albergue quitó a staff-lucia \(llaves nuevas\)/,
-  ], 'who added whom, with which role, and the removal, in order');
-  t.equal(steps.length, 5, 'and nothing else');
+  ], 'who added whom, with which role, the share and its end, and the removal, in order');
+  t.equal(steps.length, 7, 'and nothing else');
   t.equal(await staffRow.count(), 0, 'the removed member is no longer listed');
 
   // A hostile server edits the signed statement that added the staff member.
@@ -128,4 +162,5 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
 
   t.same(coord.violations, [], 'no CSP violation for the coordinator');
   t.same(staff.violations, [], 'no CSP violation for the staff member');
+  t.same(lawyer.violations, [], 'no CSP violation for the lawyer');
 });
