@@ -154,3 +154,14 @@ t.test('a case of more than one page lists whole, each record verified once', as
   t.equal(listed.length, 105, 'two pages');
   t.same(new Set(listed.map((r) => r.id)), ids, 'every record, once');
 });
+
+t.test('a coordinator can require a compared safety number before adding or sharing', async (t) => {
+  const newcomer = await person('newcomer');
+  await t.rejects(coordinator.vault.teams.addMember(team, newcomer.handle, { requireVerified: true }), /never verified/);
+  t.notOk((await coordinator.vault.teams.info(team)).members.some((m) => m.handle === newcomer.handle), 'nothing was added');
+  // (In person, the two compare this number on their screens.)
+  const { fingerprint } = await coordinator.vault.lookupUser(newcomer.handle);
+  await coordinator.vault.verifyContact(newcomer.handle, fingerprint);
+  await coordinator.vault.teams.addMember(team, newcomer.handle, { requireVerified: true });
+  t.ok((await coordinator.vault.teams.info(team)).members.some((m) => m.handle === newcomer.handle), 'added once verified');
+});
