@@ -1,7 +1,7 @@
 // The browser's way of hashing and reading files ([Note: hashing files in a browser]), run
 // here in Node from the core entry point, which installs no native SHA-256: the whole file
-// through libsodium's crypto_hash_sha256, each chunk through WebCrypto, a Blob read in
-// slices. What it computes must be plain SHA-256 (the custody hash a court compares with
+// through libsodium's crypto_hash_sha256, each chunk through WebCrypto, a Blob read through
+// its stream's BYOB reader ([Note: reading a Blob into reused buffers]). What it computes must be plain SHA-256 (the custody hash a court compares with
 // the original) and must still stop a changed source before it is encrypted.
 import { createHash, randomBytes } from 'node:crypto';
 import t from 'tap';
@@ -59,13 +59,19 @@ t.test('a changed source is refused before encryption: mid-upload (chunk digests
   changed[17 * CHUNK] = changed[17 * CHUNK]! ^ 1; // in part 2
   const fileId = 'c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f';
 
-  // The Blob changes between the reading that commits and the one that encrypts.
+  // The Blob changes between the reading that commits and the one that encrypts, whether it
+  // is read through its stream or in slices.
   let readings = 0;
   const changing = new Blob([first]);
   const slice = changing.slice.bind(changing);
+  const stream = changing.stream.bind(changing);
   changing.slice = (start = 0, end, type) => {
     if (start === 0) readings += 1;
     return readings === 1 ? slice(start, end, type) : new Blob([changed]).slice(start, end, type);
+  };
+  changing.stream = () => {
+    readings += 1;
+    return readings === 1 ? stream() : new Blob([changed]).stream();
   };
   failPart = undefined;
   await t.rejects(vault.attachFile(id, changing, { name: 'v.mp4', type: 'video/mp4', chunkSize: CHUNK, fileId }), UploadSourceChangedError);

@@ -8,8 +8,9 @@
 // place, BLAKE2b-256 per MiB, SHA-256 whole; and the same in this Node process with
 // sodium-native and Node's SHA-256, as tvault computes them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
@@ -106,15 +107,35 @@ function blobs(parts) {
   m._free(at);
   return r;
 }
-self.onmessage = async ({ data: { kind, parts, mib } }) => {
+// A File read whole as the uploader reads it (8 MiB slices, each a fresh array), and through
+// a BYOB reader of its stream into one reused 8 MiB buffer, where Chromium offers one.
+async function read(file, how) {
+  const t0 = performance.now();
+  let n = 0;
+  if (how === 'slices') {
+    for (let at = 0; at < file.size; at += PART) n += (await file.slice(at, at + PART).arrayBuffer()).byteLength;
+  } else {
+    const reader = file.stream().getReader({ mode: 'byob' });
+    let buffer = new ArrayBuffer(PART);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done) break;
+      n += value.byteLength;
+      buffer = value.buffer;
+    }
+  }
+  if (n !== file.size) throw new Error('read ' + n + ' of ' + file.size);
+  return { ms: performance.now() - t0 };
+}
+self.onmessage = async ({ data: { kind, parts, mib, file, how } }) => {
   try {
     await sodium.ready;
-    self.postMessage(kind === 'crypto' ? crypt(mib) : kind === 'blobs' ? blobs(parts) : await send(kind, parts));
+    self.postMessage(kind === 'crypto' ? crypt(mib) : kind === 'blobs' ? blobs(parts) : kind === 'read' ? await read(file ?? self.__file, how) : await send(kind, parts));
   } catch (err) { self.postMessage({ error: String(err && err.message || err) }); }
 };
 `;
 
-const PAGE = '<!doctype html><meta charset="utf-8"><title>probe</title><p>probe</p>';
+const PAGE = '<!doctype html><meta charset="utf-8"><title>probe</title><input type="file" id="f">';
 
 let sunk = 0;
 async function serve(req: IncomingMessage, res: ServerResponse) {
@@ -193,6 +214,27 @@ async function main() {
         const cpu = (k: string) => (d.get(k) ?? 0).toFixed(2);
         console.log(`| ${kind} | ${(mb / (r.ms / 1000)).toFixed(1)} | ${(r.blockedMs / 1000).toFixed(2)} | ${cpu('renderer (page + worker)')} | ${cpu('browser')} | ${cpu('network service')} | ${((n1.user + n1.system) / 1e6).toFixed(2)} |`);
       }
+    }
+    // Reading a 256 MiB file given to the page's file input, as a picked file is.
+    const work = await mkdtemp(path.join(tmpdir(), 'tv-probe-'));
+    try {
+      const file = path.join(work, 'source.bin');
+      await writeFile(file, randomBytes(256 * 1024 * 1024));
+      const input = await chromium.send<{ result: { objectId: string } }>('Runtime.evaluate', { expression: `document.getElementById('f')` }, tab.session);
+      await chromium.send('DOM.setFileInputFiles', { files: [file], objectId: input.result.objectId }, tab.session);
+      console.log(`\nReading a 256 MiB picked file in the worker:\n`);
+      console.log('| how | MB/s | renderer CPU (s) | browser CPU (s) |\n| --- | ---: | ---: | ---: |');
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const how of ['slices', 'byob']) {
+          const c0 = await chromiumCpu();
+          const r = await tab.run<{ ms: number; error?: string }>(`new Promise((ok) => { window.__w.onmessage = (e) => ok(e.data); window.__w.postMessage({ kind: 'read', how: ${JSON.stringify(how)}, file: document.getElementById('f').files[0] }); })`);
+          const d = cpuDelta(await chromiumCpu(), c0);
+          if (r.error) console.log(`| ${how} | refused: ${r.error} | | |`);
+          else console.log(`| ${how} | ${((256 * 1024 * 1024) / 1e6 / (r.ms / 1000)).toFixed(0)} | ${(d.get('renderer (page + worker)') ?? 0).toFixed(2)} | ${(d.get('browser') ?? 0).toFixed(2)} |`);
+        }
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
     const MIB = 256;
     console.log(`\nCrypto on ${MIB} MiB, 1 MiB at a time (MB/s), the browser's worker and this Node process interleaved:\n`);

@@ -8,9 +8,10 @@ export interface OpenedSource {
   stream: AsyncIterable<Uint8Array>;
   size: number | undefined;
   /**
-   * Every piece is a buffer of its own that nothing writes again, so a chunk may be a view of
-   * it rather than a copy. Not so for bytes or streams a caller hands over: the caller may
-   * reuse or change them.
+   * No one but this source writes a piece's bytes, and it does not write them again before
+   * the piece after the next is given out ([Note: reading a Blob into reused buffers]), so a
+   * chunk may be a view of a piece rather than a copy, used before then. Not so for bytes or streams a caller
+   * hands over: the caller may reuse or change them.
    */
   ownPieces?: boolean;
 }
@@ -55,13 +56,74 @@ async function* blobSlices(blob: Blob): AsyncIterable<Uint8Array> {
   }
 }
 
+// [Note: reading a Blob into reused buffers]
+// Each 8 MiB slice read with arrayBuffer() is a fresh allocation, and in Chromium its first
+// touch costs page faults on top of the copy: reading 256 MiB that way took 0.26–0.32 s of
+// the renderer's CPU and 0.22–0.39 s of the browser process's, against 0.08 and 0.14–0.17 s
+// through a BYOB reader of blob.stream() into buffers used again (docs/PERFORMANCE.md, "Web
+// client"; scripts/bench-web/body-probe.ts). So a Blob is read into a ring of three 8 MiB
+// buffers: a piece's buffer is read into again only from the moment the piece after the
+// next is given out, and by then its chunks have been hashed and encrypted (the chunker holds back
+// at most one chunk, of the piece before the current one, and every consumer uses a chunk
+// before it asks for the next). A BYOB read takes its buffer away (transfers it), so a view
+// of a piece still held by mistake would read as empty, never as other bytes: the chunk
+// check would refuse it ([Note: a key never meets two plaintexts]). Where blob.stream() has
+// no BYOB reader, the slices of blobSlices.
+
+const RING = 3;
+
+/** Reads until `buffer` is full or the stream ends; the piece is a view of the buffer the read gave back. */
+async function readFull(reader: ReadableStreamBYOBReader, buffer: ArrayBuffer): Promise<Uint8Array> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    const { done, value } = await reader.read(new Uint8Array(buffer, filled));
+    if (!value) throw new VaultError('the file could not be read to its end');
+    buffer = value.buffer as ArrayBuffer;
+    if (done) break;
+    filled += value.byteLength;
+  }
+  return new Uint8Array(buffer, 0, filled);
+}
+
+async function* blobIntoRing(blob: Blob, reader: ReadableStreamBYOBReader): AsyncIterable<Uint8Array> {
+  const ring = Array.from({ length: RING }, () => new ArrayBuffer(Math.min(BLOB_SLICE, Math.max(blob.size, 1))));
+  const read = (i: number) => {
+    const p = readFull(reader, ring[i]!);
+    p.catch(() => undefined); // awaited below, unless the reader stopped first
+    return p;
+  };
+  try {
+    let next = read(0);
+    for (let at = 0, i = 0; at < blob.size; at += BLOB_SLICE, i = (i + 1) % RING) {
+      const piece = await next;
+      ring[i] = piece.buffer as ArrayBuffer;
+      if (piece.length !== Math.min(BLOB_SLICE, blob.size - at)) throw new VaultError('the file changed while it was read');
+      if (at + BLOB_SLICE < blob.size) next = read((i + 1) % RING);
+      yield piece;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** A Blob's pieces: into reused buffers where its stream has a BYOB reader, else in slices. */
+function blobPieces(blob: Blob): AsyncIterable<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    return blobSlices(blob);
+  }
+  return blobIntoRing(blob, reader);
+}
+
 export async function openSource(source: FileSource): Promise<OpenedSource> {
   if (typeof source === 'string') {
     if (!platform.openPath) throw new VaultError('file paths need the Node entry point: import "@testimony-vault/client/node"');
     return platform.openPath(source);
   }
   if (source instanceof Uint8Array) return { stream: once(source), size: source.length };
-  if (typeof Blob !== 'undefined' && source instanceof Blob) return { stream: blobSlices(source), size: source.size, ownPieces: true };
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return { stream: blobPieces(source), size: source.size, ownPieces: true };
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return { stream: fromWebStream(source), size: undefined };
   if (Symbol.asyncIterator in source) return { stream: source, size: undefined };
   throw new VaultError('unsupported file source');
