@@ -6,6 +6,7 @@ import { newIdentity } from '../client-lib/src/crypto/identity.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { build, handle } from './helper.ts';
 import { tvaultIn, type Run } from './tvault-run.ts';
+import { tvaultOnTerminal } from './tvault-pty.ts';
 
 // `tvault team …` and `tvault case …` in child processes against a real server (issue 20):
 // a coordinator makes a team of two staff, a case they write and read, shares it with a
@@ -55,12 +56,17 @@ t.test('a team from creation to a removal, by tvault alone', async (t) => {
   r = await as('coord', ['team', 'add', TEAM, people.ana.handle, '--confirm', numbers.beto]);
   t.not(r.code, 0, 'a safety number that is not theirs verifies nobody');
   await ok(t, 'coord', ['team', 'add', TEAM, people.ana.handle, '--confirm', numbers.ana]);
-  await ok(t, 'coord', ['contact', people.beto.handle, '--confirm', numbers.beto]);
-  await ok(t, 'coord', ['team', 'add', team.slice(0, 8), people.beto.handle, '--role', 'member']);
+  // At a terminal: the safety number is shown and a person answers that it matches.
+  const typed = [{ when: /Passphrase: /, type: `${people.coord.pass}\r` }, { when: /Type "yes"/, type: 'yes\r' }];
+  r = await tvaultOnTerminal(work, 'coord', ['team', 'add', team.slice(0, 8), people.beto.handle, '--role', 'member'], { steps: typed });
+  t.equal(r.code, 0, r.code === 0 ? 'added at a terminal' : printable(r.stdout));
+  t.match(r.stdout, numbers.beto, 'the safety number was shown at the terminal');
+  t.match(r.stdout, new RegExp(`${people.beto.handle} is now member`));
 
   const show = await ok(t, 'coord', ['team', 'show', TEAM]);
   t.match(show, new RegExp(`${people.ana.handle}  member  ✓`), 'members, roles and verified marks');
   t.match(show, new RegExp(`${people.coord.handle}  coordinator  ✓`));
+  t.match(show, new RegExp(`${people.beto.handle}  member  ✓`), 'verified at the terminal');
   t.match(show, /Verified: 4 signed statements/);
 
   await ok(t, 'coord', ['case', 'create', TEAM, 'Familia R.']);
