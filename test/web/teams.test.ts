@@ -111,6 +111,8 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   await l.getByRole('button', { name: 'Equipos', exact: true }).click();
   await l.getByText('revisión de casos').waitFor(LONG);
   await openTeam(l);
+  await l.getByRole('button', { name: caseTitle }).waitFor(LONG);
+  t.equal(await l.getByRole('button', { name: 'Espacio general del equipo' }).count(), 0, 'a reviewer is shown only the case shared with them');
   await l.getByRole('button', { name: caseTitle }).click();
   await l.getByRole('heading', { name: 'Testimonios del caso' }).waitFor(LONG);
   t.equal(await l.getByRole('heading', { name: 'Escribir un testimonio en este caso' }).count(), 0, 'a reviewer is not offered to write');
@@ -146,6 +148,9 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   ], 'who added whom, with which role, the share and its end, and the removal, in order');
   t.equal(steps.length, 7, 'and nothing else');
   t.equal(await staffRow.count(), 0, 'the removed member is no longer listed');
+  await s.getByRole('button', { name: 'Equipos', exact: true }).click();
+  await s.getByText('Todavía no forma parte de ningún equipo.').waitFor(LONG);
+  t.pass('the removed member no longer finds the team');
 
   // A hostile server edits the signed statement that added the staff member.
   const team = (await server.db.selectFrom('team_statements').select('team_id').executeTakeFirstOrThrow()).team_id;

@@ -46,7 +46,7 @@ export function Team({ id }: { id: string }) {
           <section aria-labelledby="cases-title">
             <h2 id="cases-title">{t('teams.cases')}</h2>
             <ul class="records">
-              {team.cases.map((c) => (
+              {team.cases.filter((c) => team.myRole !== 'reviewer' || c.reviewers.some((r) => r.handle === team.me)).map((c) => (
                 <li key={c.caseId}>
                   <button type="button" class="link" onClick={() => store.go({ name: 'team-case', team: id, caseId: c.caseId })}>
                     {c.general ? t('teams.general') : t('teams.caseName', { id: shortId(c.caseId) })}
