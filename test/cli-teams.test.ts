@@ -72,6 +72,10 @@ t.test('a team from creation to a removal, by tvault alone', async (t) => {
   await ok(t, 'coord', ['case', 'create', TEAM, 'Familia R.']);
   const narrative = path.join(work, 'llegada.txt');
   await writeFile(narrative, 'Llegaron el martes con dos niños.');
+  r = await as('ana', ['case', 'write', TEAM, 'Familia R.', '--title', 'x', '--narrative-file', narrative]);
+  t.equal(r.code, 2, 'a member who never compared the safety number of whoever added them is refused a write');
+  t.match(r.stderr, new RegExp(`${people.coord.handle} added you to team .*tvault contact ${people.coord.handle}`));
+  for (const who of ['ana', 'beto', 'lawyer'] as const) await ok(t, who, ['contact', people.coord.handle, '--confirm', numbers.coord]);
   const first = JSON.parse(await ok(t, 'ana', ['--json', 'case', 'write', TEAM, 'Familia R.', '--title', 'Llegada', '--narrative-file', narrative])) as { id: string };
   const read = await ok(t, 'beto', ['case', 'read', TEAM, 'Llegada']);
   t.match(read, /Llegaron el martes con dos niños\./, 'the other staff member reads it');

@@ -1,4 +1,6 @@
 import type { Lang } from './i18n/index.ts';
+import type { Context } from './context.ts';
+import { UsageError } from './errors.ts';
 
 // [Note: dates where the user is]
 // Dates are read and shown in the user's time zone (TZ, else the system's) and language;
@@ -23,6 +25,15 @@ export function parseUntil(text: string): Date | undefined {
     date = new Date(text);
   }
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** --until as typed, refused when it is not a date or has already passed (`share`, `case share`). */
+export function untilOption(c: Context, until: string | undefined): Date | undefined {
+  if (until === undefined) return undefined;
+  const date = parseUntil(until);
+  if (!date) throw new UsageError(c.t('error.notADate', { value: until }));
+  if (date.getTime() <= Date.now()) throw new UsageError(c.t('share.pastDate', { date: c.dates.time(date) }));
+  return date;
 }
 
 /** The user's locale: their LC_ALL/LANG region when it is of the chosen language, else Mexico or the US. */

@@ -3,7 +3,7 @@ import { isMediaOriginal, type Attachment, type Vault } from '@testimony-vault/c
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { resolveRecord, SHORT_ID } from '../record-ref.ts';
-import { parseUntil } from '../dates.ts';
+import { untilOption } from '../dates.ts';
 import { compareSafetyNumber } from '../contact-check.ts';
 import { UsageError } from '../errors.ts';
 import { summaryLines } from '../redaction-text.ts';
@@ -40,9 +40,7 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
     .option('--original <file>', t('help.share-this-photo-s-original-too'), (v: string, list: string[]) => [...list, v], [] as string[])
     .action(async (ref: string, handle: string, opts: { until?: string; unverified?: boolean; redactPhotos?: boolean; original: string[] }) => {
       const c = ctx();
-      const expiresAt = opts.until === undefined ? undefined : parseUntil(opts.until);
-      if (opts.until !== undefined && !expiresAt) throw new UsageError(c.t('error.notADate', { value: String(opts.until) }));
-      if (expiresAt && expiresAt.getTime() <= Date.now()) throw new UsageError(c.t('share.pastDate', { date: c.dates.time(expiresAt) }));
+      const expiresAt = untilOption(c, opts.until);
       if (opts.original.length > 0 && !opts.redactPhotos) throw new UsageError(c.t('share.originalNeedsRedact'));
       await c.withVault(async (vault) => {
         if (handle.trim().toLowerCase() === vault.handle) throw new UsageError(c.t('share.self'));

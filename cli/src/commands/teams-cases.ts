@@ -3,20 +3,11 @@ import type { TeamRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { SHORT_ID } from '../record-ref.ts';
-import { parseUntil } from '../dates.ts';
+import { untilOption } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { fieldOptions, newFields, type NewFieldOptions } from './records.ts';
 import { asCoordinator, trustPerson, type TrustOptions } from './teams-access.ts';
 import { CASE_NAME_TAG, readTeam, resolveCase, resolveTeam, resolveTeamRecord } from './teams-names.ts';
-
-/** An end date from --until, refused when it is not a date or has passed (as `tvault share` does). */
-function untilDate(c: Context, until: string | undefined): Date | undefined {
-  if (until === undefined) return undefined;
-  const date = parseUntil(until);
-  if (!date) throw new UsageError(c.t('error.notADate', { value: until }));
-  if (date.getTime() <= Date.now()) throw new UsageError(c.t('share.pastDate', { date: c.dates.time(date) }));
-  return date;
-}
 
 function describeTeamRecord(c: Context, r: TeamRecord, caseName: string): string {
   const f = r.fields;
@@ -67,7 +58,7 @@ export function caseCommands(program: Command, ctx: () => Context, t: Translate)
     .option('--unverified', t('help.case-unverified'))
     .action(async (ref: string, caseRef: string, handle: string, opts: TrustOptions & { until?: string }) => {
       const c = ctx();
-      const expiresAt = untilDate(c, opts.until);
+      const expiresAt = untilOption(c, opts.until);
       await c.withVault(async (vault) => {
         const team = await openTeam(c, vault, ref);
         if (team.info.myRole !== 'coordinator') throw new UsageError(c.t('team.notCoordinator', { team: ref }));
@@ -97,14 +88,18 @@ export function caseCommands(program: Command, ctx: () => Context, t: Translate)
       });
     });
 
-  fieldOptions(cases.command('write <team> <case>').description(t('help.case-write')), t).action(async (ref: string, caseRef: string, opts: NewFieldOptions) => {
+  const write = fieldOptions(cases.command('write <team> <case>').description(t('help.case-write')), t);
+  write.option('--unverified', t('help.case-write-unverified')).action(async (ref: string, caseRef: string, opts: NewFieldOptions & { unverified?: boolean }) => {
     const c = ctx();
     const fields = await newFields(c, opts);
     await c.withVault(async (vault) => {
       const team = await openTeam(c, vault, ref);
       if (team.info.myRole === 'reviewer' || team.info.myRole === null) throw new UsageError(c.t('case.readOnly', { team: ref }));
+      // [Note: a team is only as trusted as who added you] (client-lib): said here in the user's words.
+      const adder = team.info.addedBy;
+      if (adder && !adder.verified && !opts.unverified) throw new UsageError(c.t('case.adderUnverified', { adder: adder.handle, team: ref }));
       const caseId = team.caseOf(caseRef);
-      const { id, version } = await vault.teams.writeRecord(team.id, caseId, fields);
+      const { id, version } = await vault.teams.writeRecord(team.id, caseId, fields, { requireVerified: !opts.unverified });
       if (c.options.json) return c.printJson({ id, version, caseId });
       c.print(c.t('case.written', { id, case: team.nameOf(caseId) }));
     });
