@@ -32,6 +32,7 @@ import { appendEvent, treeSize, type AuditEntry } from '../server/src/audit/log.
 import { storedRoot } from '../server/src/audit/proofs.ts';
 import { consistencyProof, inclusionProof, rootHash, type LeafHashSource } from '../server/src/audit/merkle-tree.ts';
 import { Vault, merkle, type KdfLimits } from '@testimony-vault/client/node';
+import { scratchPostgres } from './bench-database.ts';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -182,19 +183,12 @@ async function openBenchDatabase(): Promise<BenchDatabase> {
 }
 
 async function postgresDatabase(admin: string): Promise<BenchDatabase> {
-  const name = `tv_bench_${randomBytes(6).toString('hex')}`;
-  const root = kyselyFor(admin, 1);
-  await sql`create database ${sql.id(name)}`.execute(root);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const scratch = await scratchPostgres(admin);
   return {
     kind: 'PostgreSQL (DATABASE_URL)',
     canSample: true,
-    connect: (poolMax) => kyselyFor(url.toString(), poolMax),
-    close: async () => {
-      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(root);
-      await root.destroy();
-    },
+    connect: (poolMax) => kyselyFor(scratch.url, poolMax),
+    close: scratch.drop,
   };
 }
 

@@ -16,8 +16,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { kyselyFor } from '../server/src/db/connect.ts';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { chunksOf } from '../client-lib/src/files/chunker.ts';
@@ -27,6 +25,7 @@ import { wasmEngine, type SecretStreamEngine } from '../client-lib/src/crypto/se
 import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '@testimony-vault/protocol';
 import { RUN_TS } from '../test/run-ts.ts';
 import { openRawDatabase } from './bench-files-raw.ts';
+import { scratchPostgres } from './bench-database.ts';
 
 const MiB = 1024 * 1024;
 const { values: args } = parseArgs({
@@ -220,19 +219,7 @@ async function child(server: string, mib: number) {
 /** A database of its own on the PostgreSQL of DATABASE_URL, dropped afterwards (none when embedded). */
 async function benchDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
   const admin = process.env.DATABASE_URL;
-  if (!admin) return { url: undefined, drop: async () => {} };
-  const name = `tv_bench_${randomBytes(6).toString('hex')}`;
-  const root = kyselyFor(admin, 1);
-  await sql`create database ${sql.id(name)}`.execute(root);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(root);
-      await root.destroy();
-    },
-  };
+  return admin ? scratchPostgres(admin) : { url: undefined, drop: async () => {} };
 }
 
 async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void>; kind: string; command: string; databaseUrl: string | undefined }> {

@@ -14,7 +14,7 @@
 // DATABASE_URL and dropped afterwards, else an in-memory embedded one (PGlite).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { buildApp } from '../server/src/app.ts';
 import { configWith } from '../server/src/config.ts';
 import { EMBEDDED_POOL_MAX, kyselyFor } from '../server/src/db/connect.ts';
@@ -23,6 +23,7 @@ import type { Database } from '../server/src/db/schema.ts';
 import { appendEvents, treeSize, type AuditEntry } from '../server/src/audit/log.ts';
 import { storedInclusionProof } from '../server/src/audit/proofs.ts';
 import { MemoryStateStore, Vault, type KdfLimits } from '@testimony-vault/client/node';
+import { scratchPostgres } from './bench-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,19 +53,8 @@ async function openDatabase(): Promise<{ kind: string; url: string; close(): Pro
     const embedded = await startEmbedded('memory://', 16);
     return { kind: 'embedded (PGlite in memory)', url: embedded.connectionString, close: () => embedded.close() };
   }
-  const name = `tv_bench_${randomBytes(6).toString('hex')}`;
-  const root = kyselyFor(admin, 1);
-  await sql`create database ${sql.id(name)}`.execute(root);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    kind: 'PostgreSQL (DATABASE_URL)',
-    url: url.toString(),
-    close: async () => {
-      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(root);
-      await root.destroy();
-    },
-  };
+  const scratch = await scratchPostgres(admin);
+  return { kind: 'PostgreSQL (DATABASE_URL)', url: scratch.url, close: scratch.drop };
 }
 
 /** The owner's reads of the record, each followed by NOISE events about no record. */
