@@ -3,6 +3,8 @@
 // it; the coordinator reads it, removes the staff member, and the team history shows each
 // step. Then, as a hostile server, one signed statement edited in the database: the team page
 // shows the tampering warning and no members, cases or history.
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { Vault } from '@testimony-vault/client';
 import type { Page } from 'playwright-core';
@@ -37,6 +39,14 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   const staff = await spanishPage(browser);
   const lawyer = await spanishPage(browser);
   const [c, s, l] = [coord.page, staff.page, lawyer.page];
+  // On a failure, what each person had on screen, for whoever reads the test output.
+  t.teardown(async () => {
+    if (t.passing()) return;
+    for (const [name, page] of [['coordinator', c], ['staff', s], ['lawyer', l]] as const) {
+      const file = path.join(os.tmpdir(), `teams-test-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true }).then(() => t.comment(`screen of the ${name}: ${file}`), () => {});
+    }
+  });
   for (const [page, p] of [[c, COORD], [s, STAFF], [l, LAWYER]] as const) {
     await page.goto(server.url);
     await login(page, p.handle, p.passphrase);
@@ -86,6 +96,10 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   await s.getByRole('heading', { name: 'Escribir un testimonio en este caso' }).waitFor(LONG);
   await s.getByLabel('Título', { exact: true }).fill('Robo en la vía');
   await s.getByLabel('Relato', { exact: true }).fill('Les quitaron los documentos cerca de Orizaba.');
+  // Who added them is not verified: writing waits for a yes that names the risk.
+  await s.getByText(`${COORD.handle} no está verificado`).waitFor(LONG);
+  t.ok(await s.getByRole('button', { name: 'Guardar en el caso' }).isDisabled(), 'no writing without comparing, or a yes');
+  await s.getByLabel(`Entiendo el riesgo y quiero escribir sin verificar a ${COORD.handle}`).check();
   await s.getByRole('button', { name: 'Guardar en el caso' }).click();
   await s.getByRole('button', { name: 'Robo en la vía' }).waitFor(LONG);
 

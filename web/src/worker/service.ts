@@ -300,7 +300,7 @@ export class VaultService {
   revokeCase = (team: string, caseId: string, handle: string) => this.unlocked().teams.revokeCase(team, caseId, handle);
   caseRecords = (team: string, caseId: string) => teamViews.caseRecords(this.unlocked(), team, caseId);
   teamRecord = (team: string, recordId: string) => teamViews.teamRecord(this.unlocked(), team, recordId);
-  writeTeamTestimony = (team: string, caseId: string, title: string, narrative: string) => teamViews.writeTestimony(this.unlocked(), team, caseId, title, narrative);
+  writeTeamTestimony = (team: string, caseId: string, title: string, narrative: string, requireVerified: boolean) => teamViews.writeTestimony(this.unlocked(), team, caseId, title, narrative, requireVerified);
 
   /** No account needed: checks an exported history or an evidence bundle, offline. */
   async checkExport(file: Blob): Promise<ExportCheck> {

@@ -27,6 +27,8 @@ export interface TeamView {
   id: string;
   myRole: TeamInfo['myRole'];
   me: string;
+  /** Who added this account, and whether it compared their number: writing needs that, or a yes to the risk. */
+  addedBy: { handle: string; verified: boolean } | null;
   members: TeamMemberView[];
   cases: TeamCaseView[];
 }
@@ -66,6 +68,7 @@ export async function teamView(vault: Vault, team: string): Promise<TeamView> {
     id: info.id,
     myRole: info.myRole,
     me: vault.handle,
+    addedBy: info.addedBy && { handle: info.addedBy.handle, verified: info.addedBy.verified || verified.has(info.addedBy.handle) },
     members: info.members.map((m) => ({ handle: m.handle, role: m.role, fingerprint: m.fingerprint, since: new Date(m.since).toISOString(), verified: m.handle === vault.handle || verified.has(m.handle) })),
     cases: info.cases.map((c) => ({ caseId: c.caseId, general: c.general, reviewers: c.reviewers.map((r) => ({ handle: r.handle, fingerprint: r.fingerprint, expiresAt: iso(r.expiresAt) })) })),
   };
@@ -81,8 +84,14 @@ function recordSummary(r: TeamRecord): TeamRecordSummary {
   return { id: r.id, caseId: r.caseId, title: r.fields.title, author: r.author.handle, writtenAt: r.writtenAt.toISOString(), version: r.version };
 }
 
+/**
+ * The case's records, all verified. One that fails its checks is thrown (the page shows the
+ * tampering warning), not left out: a list the server shortened must not look whole.
+ */
 export async function caseRecords(vault: Vault, team: string, caseId: string): Promise<TeamRecordSummary[]> {
-  return (await vault.teams.listRecords(team, { caseId })).map(recordSummary);
+  const list = await vault.teams.listRecords(team, { caseId });
+  if (list.failures[0]) throw list.failures[0].error;
+  return list.map(recordSummary);
 }
 
 export async function teamRecord(vault: Vault, team: string, recordId: string): Promise<TeamRecordView> {
@@ -90,8 +99,9 @@ export async function teamRecord(vault: Vault, team: string, recordId: string): 
   return { ...recordSummary(r), narrative: r.fields.narrative, authorFingerprint: r.author.fingerprint, createdAt: r.createdAt.toISOString() };
 }
 
-export async function writeTestimony(vault: Vault, team: string, caseId: string, title: string, narrative: string): Promise<string> {
-  return (await vault.teams.writeRecord(team, caseId, { title: title.trim(), narrative })).id;
+/** `requireVerified` unless the person accepted writing while who added them is unverified. */
+export async function writeTestimony(vault: Vault, team: string, caseId: string, title: string, narrative: string, requireVerified: boolean): Promise<string> {
+  return (await vault.teams.writeRecord(team, caseId, { title: title.trim(), narrative }, { requireVerified })).id;
 }
 
 /** Adds a member after the page's check: `requireVerified` unless the person accepted the risk. */

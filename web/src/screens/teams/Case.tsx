@@ -45,7 +45,7 @@ export function Case({ team, caseId }: { team: string; caseId: string }) {
               ))}
             </ul>
           </section>
-          {(role === 'member' || role === 'coordinator') && <WriteTestimony team={team} caseId={caseId} onWritten={reload} />}
+          {(role === 'member' || role === 'coordinator') && <WriteTestimony team={team} caseId={caseId} addedBy={loaded.team.addedBy} onWritten={reload} />}
           {role === 'coordinator' && item && <ShareCase team={team} item={item} onChanged={reload} />}
         </>
       )}

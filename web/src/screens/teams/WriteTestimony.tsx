@@ -3,14 +3,18 @@ import { t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { Field, TextArea } from '../../components/Field.tsx';
 import { useAction } from '../../components/Busy.tsx';
+import type { TeamView } from '../../worker/teams.ts';
 import { ChainFailure } from './ChainFailure.tsx';
 
 /**
  * A testimony written into a case, sealed under the case's key. A small form: the record
  * editor writes only into the person's own records (it has no target to write elsewhere).
  */
-export function WriteTestimony({ team, caseId, onWritten }: { team: string; caseId: string; onWritten: () => void }) {
+export function WriteTestimony({ team, caseId, addedBy, onWritten }: { team: string; caseId: string; addedBy: TeamView['addedBy']; onWritten: () => void }) {
   const store = useStore();
+  // [Note: a team is only as trusted as who added you] in the client library.
+  const unverified = addedBy !== null && !addedBy.verified ? addedBy.handle : null;
+  const [accepted, setAccepted] = useState(false);
   const [title, setTitle] = useState('');
   const [narrative, setNarrative] = useState('');
   const save = useAction();
@@ -18,7 +22,7 @@ export function WriteTestimony({ team, caseId, onWritten }: { team: string; case
   const submit = (e: Event) => {
     e.preventDefault();
     void save.run(async () => {
-      await store.client.api.writeTeamTestimony(team, caseId, title, narrative);
+      await store.client.api.writeTeamTestimony(team, caseId, title, narrative, !accepted);
       setTitle('');
       setNarrative('');
       onWritten();
@@ -31,8 +35,22 @@ export function WriteTestimony({ team, caseId, onWritten }: { team: string; case
       <form onSubmit={submit}>
         <Field label={t('fields.title')} value={title} onValue={setTitle} required />
         <TextArea label={t('fields.narrative')} value={narrative} onValue={setNarrative} rows={6} />
+        {unverified && (
+          <div class="notice warn" role="alert">
+            <p>
+              <strong>{t('share.unverifiedTitle', { handle: unverified })}</strong>
+            </p>
+            <p>{t('teams.adderRisk', { handle: unverified })}</p>
+            <button type="button" class="link" onClick={() => store.go({ name: 'contacts', handle: unverified })}>
+              {t('teams.compareFirst', { handle: unverified })}
+            </button>
+            <label class="check">
+              <input type="checkbox" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> {t('teams.acceptAdderRisk', { handle: unverified })}
+            </label>
+          </div>
+        )}
         <ChainFailure error={save.error} onClose={() => save.setError(undefined)} />
-        <button type="submit" class="primary" disabled={save.busy || !title.trim()}>
+        <button type="submit" class="primary" disabled={save.busy || !title.trim() || (unverified !== null && !accepted)}>
           {save.busy ? t('teams.saving') : t('teams.save')}
         </button>
       </form>
