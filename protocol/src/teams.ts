@@ -16,6 +16,8 @@ export type TeamAction = (typeof TEAM_ACTIONS)[number];
 export type TeamRole = 'coordinator' | 'member';
 /** At most this many bytes of JSON in one statement (a removal names every case's new epoch). */
 export const TEAM_STATEMENT_MAX_BYTES = 256 * 1024;
+/** The server accepts a statement signed (`at`) within this much of its clock. */
+export const TEAM_STATEMENT_CLOCK_WINDOW_MS = 10 * 60_000;
 
 export interface TeamSubject {
   handle: string;

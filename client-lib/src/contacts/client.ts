@@ -4,7 +4,7 @@ import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
 import { fingerprint, verifyIdentity, type PublicIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
-import { ApiError, FingerprintMismatchError, IntegrityError, KeyChangedError, RollbackError } from '../errors.ts';
+import { ApiError, FingerprintMismatchError, IntegrityError, KeyChangedError, RollbackError, VaultError } from '../errors.ts';
 import { equalBytes } from '@testimony-vault/protocol';
 import type { StateStore } from '../state/store.ts';
 import { openContactList, sealContactList, type Contact, type WireContactList } from './list.ts';
@@ -19,6 +19,18 @@ export interface ContactInfo {
 }
 
 const digitsOnly = (text: string) => text.replace(/[^0-9]/g, '');
+
+/**
+ * The one check behind every `requireVerified`: sharing with someone, adding them to a team,
+ * and writing into a team (or trusting a case) that someone added this account to. Refuses
+ * a person whose safety number this account never compared, unless the caller says the risk
+ * was accepted (`requireVerified: false`).
+ */
+export function refuseUnverified(contact: { handle: string; verified: boolean }, requireVerified: boolean | undefined): void {
+  if (requireVerified && !contact.verified) {
+    throw new VaultError(`${contact.handle}'s safety number has not been verified: compare it with them and call verifyContact first`);
+  }
+}
 
 /**
  * Pins and verifications (docs/PROTOCOL.md "Contacts"). Keys are trusted on first use and

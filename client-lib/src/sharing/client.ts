@@ -2,7 +2,7 @@ import type { Http } from '../api/http.ts';
 import type { WireIdentity } from '../api/wire.ts';
 import type { Unlocked } from '../account/session.ts';
 import { identityFromWire } from '../account/session.ts';
-import type { ContactsClient } from '../contacts/client.ts';
+import { refuseUnverified, type ContactsClient } from '../contacts/client.ts';
 import { fromBase64Url, toBase64Url as b64, equalBytes, type GrantTerms } from '@testimony-vault/protocol';
 import { fingerprint, verifyIdentity } from '../crypto/identity.ts';
 import type { Sodium } from '../crypto/sodium.ts';
@@ -137,9 +137,7 @@ export class SharingClient {
     const live = earlier.some((g) => g.identity.handle === handle && g.revokedAt === null && (g.expiresAt === null || Date.parse(g.expiresAt) > Date.now()));
     if (options.redactPhotos && live) throw new VaultError(`${handle} already has access to record ${recordId}: revoke it first to share again with redacted photos`);
     const grantee = await this.contacts.trust(presented);
-    if (options.requireVerified && !grantee.verified) {
-      throw new VaultError(`${handle}'s safety number has not been verified: compare it with them and call verifyContact first`);
-    }
+    refuseUnverified(grantee, options.requireVerified);
     if (options.expiresAt !== undefined && !(options.expiresAt.getTime() > Date.now())) throw new VaultError('expiresAt must be in the future');
     const access = options.redactPhotos ? 'redacted' : 'full';
     const listed = redactedGrantees.some((g) => g.handle === handle);

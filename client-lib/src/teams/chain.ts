@@ -28,6 +28,14 @@ export class TeamChains {
    */
   private readonly verifiedChains = new Map<string, { statements: WireTeamStatement[]; state: TeamState }>();
 
+  /** By team, then handle: whether this account verified the person's safety number (checkPins). */
+  private readonly verifiedPeople = new Map<string, Map<string, boolean>>();
+
+  /** Whether this account verified `handle`'s safety number, as of the team's last verified chain. */
+  isVerified(team: string, handle: string): boolean {
+    return handle === this.me().handle || (this.verifiedPeople.get(team)?.get(handle) ?? false);
+  }
+
   constructor(
     private readonly s: Sodium,
     private readonly http: Http,
@@ -52,7 +60,7 @@ export class TeamChains {
   async verified(team: string): Promise<TeamState> {
     const { statements } = await this.http.json<{ statements: WireTeamStatement[] }>('GET', `${teamPath(team)}/statements`);
     const state = this.replay(team, statements);
-    await this.checkPins(state);
+    this.verifiedPeople.set(team, await this.checkPins(state));
     const seen = await this.remembered(team);
     if (seen) {
       if (headSeq(state) < seen.seq) throw new RollbackError(`team ${team}: the server presents a chain of ${headSeq(state) + 1} statements, but statement ${seen.seq} was seen`);
@@ -91,18 +99,24 @@ export class TeamChains {
   }
 
   /**
-   * Everyone the chain names must have the keys this account pinned for them (KeyChangedError
-   * otherwise); this account itself must appear with exactly its own keys.
+   * Everyone the chain names is pinned (trust on first use, as a contact looked up is) and must
+   * keep the keys pinned for them (KeyChangedError otherwise); this account itself must appear
+   * with exactly its own keys. Returns, by handle, whether each person's safety number was
+   * verified: a team the server made up under a real person's handle shows that person
+   * unverified, and writing into it needs the same yes as sharing with them would.
    */
-  private async checkPins(state: TeamState): Promise<void> {
+  private async checkPins(state: TeamState): Promise<Map<string, boolean>> {
     const people = [...state.memberships, ...[...state.cases.values()].flatMap((c) => c.reviewers)];
+    const verified = new Map<string, boolean>();
     const checked = new Set<string>();
     for (const p of people) {
       const key = `${p.handle}:${this.s.to_hex(p.signPublicKey)}:${this.s.to_hex(p.boxPublicKey)}`;
       if (checked.has(key)) continue;
       checked.add(key);
-      await this.contacts.checkPinned({ handle: p.handle, signPublicKey: p.signPublicKey, boxPublicKey: p.boxPublicKey, signature: new Uint8Array(64) });
+      const c = await this.contacts.trust({ handle: p.handle, signPublicKey: p.signPublicKey, boxPublicKey: p.boxPublicKey, signature: new Uint8Array(64) });
+      verified.set(p.handle, c.verified);
     }
+    return verified;
   }
 }
 

@@ -4,7 +4,7 @@ import {
 } from '@testimony-vault/protocol';
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import type { ContactsClient } from '../contacts/client.ts';
+import { refuseUnverified, type ContactsClient } from '../contacts/client.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 import { ApiError, DecryptionError, IntegrityError, RollbackError, VaultError } from '../errors.ts';
 import { uuidV4 } from '../records/client.ts';
@@ -14,8 +14,8 @@ import { TeamChains, teamPath } from './chain.ts';
 import {
   caseKeyCommitment, newKey, openSharedCaseKey, openTeamKey, sealTeamKey, shareCaseKey, teamKeyCommitment, unwrapCaseKey, wrapCaseKey,
 } from './keys.ts';
-import { checkTeamRecord, openTeamRecord, sealTeamRecord, type TeamRecord, type WireTeamRecord } from './records.ts';
-import { describeTeam, historyOf, type TeamHistoryEntry, type TeamInfo } from './view.ts';
+import { checkNotWrittenAroundRemoval, checkTeamRecord, openTeamRecord, sealTeamRecord, type TeamRecord, type WireTeamRecord } from './records.ts';
+import { addedBy, describeTeam, historyOf, type TeamHistoryEntry, type TeamInfo } from './view.ts';
 
 interface KeyMaterial {
   teamKeys: { handle: string; teamEpoch: number; sealed: string }[];
@@ -122,7 +122,7 @@ export class TeamsClient {
   /** The person's keys, checked against this account's pin (KeyChangedError), and verified if asked. */
   private async person(handle: string, requireVerified: boolean): Promise<TeamSubject> {
     const c = await this.contacts.lookup(handle.trim().toLowerCase());
-    if (requireVerified && !c.verified) throw new VaultError(`${handle}'s safety number was never verified; compare it first`);
+    refuseUnverified(c, requireVerified);
     return { handle: c.handle, signPublicKey: c.keys.signPublicKey, boxPublicKey: c.keys.boxPublicKey };
   }
 
@@ -132,7 +132,7 @@ export class TeamsClient {
       const epoch = currentTeamEpoch(state).teamEpoch;
       const teamKey = await this.teamKey(team, state, epoch);
       const st = this.statement(state, team, 'add', { subject, role: options.role ?? 'member' });
-      return { st, keys: { ...none(), teamKeys: [{ handle, teamEpoch: epoch, sealed: b64(sealTeamKey(this.s, team, epoch, teamKey, subject.boxPublicKey)) }] } };
+      return { st, keys: { ...none(), teamKeys: [{ handle: subject.handle, teamEpoch: epoch, sealed: b64(sealTeamKey(this.s, team, epoch, teamKey, subject.boxPublicKey)) }] } };
     });
   }
 
@@ -201,7 +201,7 @@ export class TeamsClient {
       if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
       const keys = none();
       for (let e = 1; e <= c.epochs.length; e++) {
-        keys.shareKeys.push({ caseId, caseEpoch: e, handle, sealed: b64(shareCaseKey(this.s, team, caseId, e, await this.caseKey(team, state, caseId, e), subject.boxPublicKey)) });
+        keys.shareKeys.push({ caseId, caseEpoch: e, handle: subject.handle, sealed: b64(shareCaseKey(this.s, team, caseId, e, await this.caseKey(team, state, caseId, e), subject.boxPublicKey)) });
       }
       const st = this.statement(state, team, 'case-share', { subject, caseId, expiresAt: options.expiresAt?.getTime() ?? null });
       return { st, keys };
@@ -238,7 +238,8 @@ export class TeamsClient {
 
   /** The team as its verified chain has it now. */
   async info(team: string): Promise<TeamInfo> {
-    return describeTeam(this.s, await this.chains.verified(team), this.me().handle);
+    const state = await this.chains.verified(team);
+    return describeTeam(this.s, state, this.me().handle, (h) => this.chains.isVerified(team, h));
   }
 
   /** Every statement of the verified chain, oldest first: who added whom, when, with which role, each case share and revocation. */
@@ -289,10 +290,25 @@ export class TeamsClient {
 
   // ---- team records --------------------------------------------------------------------
 
-  private async writeVersion(team: string, caseId: string, recordId: string, version: number, fields: RecordFields, createdAt: string): Promise<void> {
+  /**
+   * [Note: a team is only as trusted as who added you] The server could show this account a
+   * team it made up, under a real person's handle with keys of its own. Everyone the chain names
+   * is pinned on first sight; writing testimony into the team while the person who added this
+   * account is unverified needs the same yes as sharing with an unverified person
+   * (`requireVerified: false`, after the user accepted the risk).
+   */
+  private requireTrustedAdder(team: string, state: TeamState, requireVerified: boolean): void {
+    const adder = addedBy(state, this.me().handle);
+    if (adder !== null) refuseUnverified({ handle: adder, verified: this.chains.isVerified(team, adder) }, requireVerified);
+  }
+
+  private async writeVersion(
+    team: string, caseId: string, recordId: string, version: number, fields: RecordFields, createdAt: string, requireVerified: boolean,
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const state = await this.chains.verified(team);
       if (!currentMember(state, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
+      this.requireTrustedAdder(team, state, requireVerified);
       const c = state.cases.get(caseId);
       if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
       // [Note: ended shares rotate at a coordinator's next write] A share past its signed end
@@ -322,18 +338,22 @@ export class TeamsClient {
     }
   }
 
-  /** Writes a record into a case (the general space when `caseId` is the team id). */
-  async writeRecord(team: string, caseId: string, fields: RecordFields): Promise<{ id: string; version: number }> {
+  /**
+   * Writes a record into a case (the general space when `caseId` is the team id). Refused while
+   * whoever added this account to the team is unverified, unless `requireVerified: false`
+   * ([Note: a team is only as trusted as who added you]).
+   */
+  async writeRecord(team: string, caseId: string, fields: RecordFields, options: { requireVerified?: boolean } = {}): Promise<{ id: string; version: number }> {
     const id = uuidV4(this.s);
-    await this.writeVersion(team, caseId, id, 1, fields, new Date().toISOString());
+    await this.writeVersion(team, caseId, id, 1, fields, new Date().toISOString(), options.requireVerified ?? true);
     return { id, version: 1 };
   }
 
   /** Writes the next version, under the case's current key. */
-  async updateRecord(team: string, recordId: string, changes: RecordChanges): Promise<{ id: string; version: number }> {
+  async updateRecord(team: string, recordId: string, changes: RecordChanges, options: { requireVerified?: boolean } = {}): Promise<{ id: string; version: number }> {
     const current = await this.readRecord(team, recordId);
     const fields = Object.fromEntries(Object.entries({ ...current.fields, ...changes }).filter(([, v]) => v !== undefined)) as RecordFields;
-    await this.writeVersion(team, current.caseId, recordId, current.version + 1, fields, current.createdAt.toISOString());
+    await this.writeVersion(team, current.caseId, recordId, current.version + 1, fields, current.createdAt.toISOString(), options.requireVerified ?? true);
     return { id: recordId, version: current.version + 1 };
   }
 
@@ -343,6 +363,7 @@ export class TeamsClient {
     const state = w.chainSeq > headSeq(stateIn) ? await this.chains.verified(team) : stateIn;
     const checked = checkTeamRecord(this.s, state, w);
     const record = openTeamRecord(this.s, await this.caseKey(team, state, w.caseId, w.caseEpoch), w, checked);
+    checkNotWrittenAroundRemoval(state, record);
     // [Note: rollback], for team records: the highest version verified of each is remembered.
     const key = `teamrec:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${w.id}`;
     const seen = Number((await this.state.get(key)) ?? 0);
@@ -360,10 +381,15 @@ export class TeamsClient {
     return this.open(team, w, state);
   }
 
-  /** Every record of the team (or of one case) this account may read, newest change first, each verified. */
-  async listRecords(team: string, options: { caseId?: string } = {}): Promise<TeamRecord[]> {
+  /**
+   * Every record of the team (or of one case) this account may read, newest change first, each
+   * verified. A record that fails its checks does not hide the others: it is left out of the
+   * list and named in the list's `failures` with the error (an IntegrityError: a bad signature, a rollback, a key that does
+   * not open it, a record served for another case), and the rest are returned.
+   */
+  async listRecords(team: string, options: { caseId?: string } = {}): Promise<TeamRecordList> {
     const state = await this.chains.verified(team);
-    const out: TeamRecord[] = [];
+    const out: TeamRecordList = Object.assign([] as TeamRecord[], { failures: [] as TeamRecordList['failures'] });
     const seen = new Set<string>();
     for (let cursor: string | null = null; ; ) {
       const q = new URLSearchParams();
@@ -374,13 +400,22 @@ export class TeamsClient {
         // A server that pages back over what it sent would otherwise keep this loop going.
         if (seen.has(w.id)) throw new IntegrityError(`team ${team}: record ${w.id} listed twice`);
         seen.add(w.id);
-        out.push(await this.open(team, w, state));
+        try {
+          if (options.caseId && w.caseId !== options.caseId) throw new IntegrityError(`team record ${w.id}: served as a record of case ${options.caseId}, but it is of case ${w.caseId}`);
+          out.push(await this.open(team, w, state));
+        } catch (err) {
+          if (!(err instanceof IntegrityError)) throw err;
+          out.failures.push({ id: w.id, caseId: w.caseId, error: err });
+        }
       }
       if (page.nextCursor === null || page.records.length === 0) return out;
       cursor = page.nextCursor;
     }
   }
 }
+
+/** What listRecords verified, and each record it could not: one bad record hides no other. */
+export type TeamRecordList = TeamRecord[] & { failures: { id: string; caseId: string; error: IntegrityError }[] };
 
 /** Reviewers whose signed end date has not passed: the client judges, not the server. */
 function liveReviewers<T extends { expiresAt: number | null }>(list: T[]): T[] {

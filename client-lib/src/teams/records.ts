@@ -1,5 +1,5 @@
 import {
-  caseEpochAt, equalBytes, fromBase64Url, fromUtf8, headSeq, memberAt, teamRecordBodyAad, teamRecordVersionStatement, utf8,
+  TEAM_STATEMENT_CLOCK_WINDOW_MS, caseEpochAt, equalBytes, fromBase64Url, fromUtf8, headSeq, memberAt, teamRecordBodyAad, teamRecordVersionStatement, utf8,
   type TeamState,
 } from '@testimony-vault/protocol';
 import type { WireIdentity } from '../api/wire.ts';
@@ -91,6 +91,7 @@ export function sealTeamRecord(s: Sodium, caseKey: Uint8Array, signSecretKey: Ui
  * and signed over the exact bytes received. Returns what decrypting needs.
  */
 export function checkTeamRecord(s: Sodium, chain: TeamState, w: WireTeamRecord) {
+  if (!Number.isSafeInteger(w.chainSeq) || w.chainSeq < 0) throw new IntegrityError(`team record ${w.id}: chain seq ${String(w.chainSeq)} is not a statement number`);
   if (w.chainSeq > headSeq(chain)) throw new IntegrityError(`team record ${w.id}: written under statement ${w.chainSeq}, beyond the chain this client was shown`);
   const head = bytes(w.chainHead, 'chain head');
   if (!equalBytes(head, chain.hashes[w.chainSeq]!)) {
@@ -119,6 +120,26 @@ export function checkTeamRecord(s: Sodium, chain: TeamState, w: WireTeamRecord) 
   }
   if (!valid) throw new SignatureError(`team record ${w.id} v${w.version}: signature does not verify`);
   return { author, wrappedKey, body };
+}
+
+/**
+ * [Note: a record written around a removal] The server accepts a version only under the
+ * newest chain head, and a removal or case revocation only signed within
+ * TEAM_STATEMENT_CLOCK_WINDOW_MS of its clock. A version whose head comes before such a
+ * statement, but whose signed writing time is later than the statement's signing time by more
+ * than that window, was written by someone shown a chain cut short (a frozen view), under a
+ * case key the removed person may hold: refused, for every reader that has the removal.
+ */
+export function checkNotWrittenAroundRemoval(chain: TeamState, r: TeamRecord): void {
+  const written = r.writtenAt.getTime();
+  for (const st of chain.statements.slice(r.chainSeq + 1)) {
+    const ends = st.action === 'remove' || (st.action === 'case-revoke' && st.caseId === r.caseId);
+    if (ends && written - st.at > TEAM_STATEMENT_CLOCK_WINDOW_MS) {
+      throw new IntegrityError(
+        `team record ${r.id} v${r.version}: written at ${r.writtenAt.toISOString()} under statement ${r.chainSeq}, though statement ${st.seq} (${st.action} of ${st.subject?.handle ?? '?'}) was signed at ${new Date(st.at).toISOString()}: the writer was shown a chain without it`,
+      );
+    }
+  }
 }
 
 export function openTeamRecord(s: Sodium, caseKey: Uint8Array, w: WireTeamRecord, checked: ReturnType<typeof checkTeamRecord>): TeamRecord {

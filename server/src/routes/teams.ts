@@ -3,13 +3,13 @@ import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
+import { TEAM_STATEMENT_CLOCK_WINDOW_MS, TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
 import { findAccountByHandle, findAccountById } from '../accounts/repository.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
 import { Bytes, BytesUpTo, Handle, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { mayReadCase, requireMember, teamAccess } from '../teams/access.ts';
+import { mayReadCase, requireMember, shareIsLive, teamAccess } from '../teams/access.ts';
 import { extendChain, loadTeamState, storeDerived, storedChain } from '../teams/chain.ts';
 import { SEALED_TEAM_KEY_BYTES, SHARED_CASE_KEY_BYTES, WRAPPED_CASE_KEY_BYTES, checkKeyMaterial, storeKeyMaterial } from '../teams/keys.ts';
 import { TEAM_PAGE, TeamRecordWire, decodeTeamCursor, encodeTeamCursor, latestTeamVersions, teamRecordToWire } from '../teams/records.ts';
@@ -66,6 +66,8 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         .select(['teams.id', 'teams.head_seq'])
         .distinct()
         .where('team_reviewers.account_id', '=', caller.accountId)
+        // A share that ended by its date lists the team no more than it opens it.
+        .where(shareIsLive)
         .execute();
       const seen = new Set(member.map((m) => m.id));
       return {
@@ -114,6 +116,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         } else {
           // Only a team's creation names a team that does not exist yet; anything else is about no team.
           if (!isCreation(b.statement, teamId)) throw new ERR.NOT_FOUND();
+          await refuseLoggedId(trx, teamId);
           const inserted = await trx.insertInto('teams').values({ id: teamId, head_seq: 0 }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
           if (!inserted) throw new ERR.VERSION_CONFLICT();
         }
@@ -128,7 +131,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
             throw new ERR.UNKNOWN_USER();
           }
         }
-        if (statement.at < Date.now() - 10 * 60_000 || statement.at > Date.now() + 10 * 60_000) throw new ERR.VALIDATION('a statement is signed within 10 minutes of the server clock');
+        if (Math.abs(statement.at - Date.now()) > TEAM_STATEMENT_CLOCK_WINDOW_MS) throw new ERR.VALIDATION('a statement is signed within 10 minutes of the server clock');
         if (statement.expiresAt !== null && statement.expiresAt <= Date.now()) throw new ERR.VALIDATION('a share ends in the future');
         checkKeyMaterial(next, statement, keys);
         await trx.insertInto('team_statements').values({ team_id: teamId, seq: statement.seq, body: b.statement, signature }).execute();
@@ -207,6 +210,17 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     signature: Bytes(64),
   };
 
+  /**
+   * A team's id and a team record's id name its events in the audit log, as a personal
+   * record's id does: an id the log already names (anyone's record, team or deleted record)
+   * is refused as the personal record create route refuses it, so no one's history is mixed
+   * into another's.
+   */
+  async function refuseLoggedId(trx: Transaction<Database>, id: string): Promise<void> {
+    const known = await trx.selectFrom('audit_events').select('idx').where('record_id', '=', id).limit(1).executeTakeFirst();
+    if (known) throw new ERR.RECORD_EXISTS();
+  }
+
   /** Checks and stores one version of a team record written by a current member (in `trx`, the record locked). */
   async function writeVersion(
     trx: Transaction<Database>,
@@ -257,6 +271,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
       const b = request.body;
       await app.db.transaction().execute(async (trx) => {
         requireMember(await teamAccess(trx, request.params.id, callerOf(request).accountId));
+        await refuseLoggedId(trx, b.id);
         const inserted = await trx
           .insertInto('team_records')
           .values({ id: b.id, team_id: request.params.id, case_id: b.caseId, current_version: 1 })
