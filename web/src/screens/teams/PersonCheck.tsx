@@ -6,6 +6,7 @@ import { useAction } from '../../components/Busy.tsx';
 import { SafetyNumber } from '../../components/SafetyNumber.tsx';
 import { isKeyChanged, KeyChangedWarning } from '../../components/KeyChanged.tsx';
 import type { ContactView } from '../../worker/types.ts';
+import { RiskNotice } from './RiskNotice.tsx';
 
 export interface CheckedPerson {
   contact: ContactView;
@@ -57,19 +58,9 @@ export function PersonCheck({ id, label, onChecked }: { id: string; label: strin
         (contact.verified ? (
           <Info>{t('share.verified', { handle: contact.handle })}</Info>
         ) : (
-          <div class="notice warn" role="alert">
-            <p>
-              <strong>{t('share.unverifiedTitle', { handle: contact.handle })}</strong>
-            </p>
-            <p>{t('teams.unverifiedRisk', { handle: contact.handle })}</p>
+          <RiskNotice handle={contact.handle} risk={t('teams.unverifiedRisk', { handle: contact.handle })} accept={t('teams.acceptRisk', { handle: contact.handle })} accepted={accepted} onAccept={accept}>
             <SafetyNumber handle={contact.handle} number={contact.fingerprint} qr={false} />
-            <button type="button" class="link" onClick={() => store.go({ name: 'contacts', handle: contact.handle })}>
-              {t('teams.compareFirst', { handle: contact.handle })}
-            </button>
-            <label class="check">
-              <input type="checkbox" checked={accepted} onChange={(e) => accept(e.currentTarget.checked)} /> {t('teams.acceptRisk', { handle: contact.handle })}
-            </label>
-          </div>
+          </RiskNotice>
         ))}
     </>
   );

@@ -5,6 +5,7 @@ import { Field, TextArea } from '../../components/Field.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import type { TeamView } from '../../worker/teams.ts';
 import { ChainFailure } from './ChainFailure.tsx';
+import { RiskNotice } from './RiskNotice.tsx';
 
 /**
  * A testimony written into a case, sealed under the case's key. A small form: the record
@@ -36,18 +37,7 @@ export function WriteTestimony({ team, caseId, addedBy, onWritten }: { team: str
         <Field label={t('fields.title')} value={title} onValue={setTitle} required />
         <TextArea label={t('fields.narrative')} value={narrative} onValue={setNarrative} rows={6} />
         {unverified && (
-          <div class="notice warn" role="alert">
-            <p>
-              <strong>{t('share.unverifiedTitle', { handle: unverified })}</strong>
-            </p>
-            <p>{t('teams.adderRisk', { handle: unverified })}</p>
-            <button type="button" class="link" onClick={() => store.go({ name: 'contacts', handle: unverified })}>
-              {t('teams.compareFirst', { handle: unverified })}
-            </button>
-            <label class="check">
-              <input type="checkbox" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> {t('teams.acceptAdderRisk', { handle: unverified })}
-            </label>
-          </div>
+          <RiskNotice handle={unverified} risk={t('teams.adderRisk', { handle: unverified })} accept={t('teams.acceptAdderRisk', { handle: unverified })} accepted={accepted} onAccept={setAccepted} />
         )}
         <ChainFailure error={save.error} onClose={() => save.setError(undefined)} />
         <button type="submit" class="primary" disabled={save.busy || !title.trim() || (unverified !== null && !accepted)}>
