@@ -137,3 +137,17 @@ t.test('M1: a team or team record cannot take an id the audit log already names'
   const events = await db.selectFrom('audit_events').select('action').where('record_id', '=', victim).orderBy('idx').execute();
   t.same(events.map((e) => e.action), ['record.create'], "alice's record's log holds only alice's events");
 });
+
+t.test('lows: a handle as typed is normalised; a team whose share ended by its date is no longer listed to its reviewer', async (t) => {
+  const coord = await person('coord');
+  const ana = await person('ana');
+  const lawyer = await person('lawyer');
+  const team = await coord.vault.teams.create();
+  await coord.vault.teams.addMember(team, ` ${ana.handle.toUpperCase()}`);
+  t.ok((await coord.vault.teams.info(team)).members.some((m) => m.handle === ana.handle), 'added under the handle it stands for');
+  t.ok((await ana.vault.teams.writeRecord(team, team, { title: 'a', narrative: 'a' }, { requireVerified: false })).id, 'and the team key sealed to her opens: she writes');
+  await coord.vault.teams.shareCase(team, team, lawyer.handle, { expiresAt: new Date(Date.now() + 1500) });
+  t.ok((await lawyer.vault.teams.list()).some((x) => x.id === team), 'listed while the share is live');
+  await new Promise((r) => setTimeout(r, 1700));
+  t.notOk((await lawyer.vault.teams.list()).some((x) => x.id === team), 'not listed once it ended');
+});
