@@ -143,6 +143,23 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   await l.getByText('Todavía no forma parte de ningún equipo.').waitFor(LONG);
   t.pass('and the team is gone from the lawyer\'s list');
 
+  // A hostile server changes one byte of the staff member's stored testimony: the case shows
+  // the tampering warning, not the coordinator's testimony alone as if it were the whole case.
+  await c.getByLabel('Título', { exact: true }).fill('Amenazas en el albergue');
+  await c.getByLabel('Relato', { exact: true }).fill('Un hombre armado preguntó por ellos en la puerta.');
+  await c.getByRole('button', { name: 'Guardar en el caso' }).click();
+  await c.getByRole('button', { name: 'Amenazas en el albergue' }).waitFor(LONG);
+  const first = await server.db.selectFrom('team_record_versions').select(['record_id', 'body']).orderBy('created_at').executeTakeFirstOrThrow();
+  const body = Buffer.from(first.body);
+  body[body.length - 20]! ^= 0x01;
+  await server.db.updateTable('team_record_versions').set({ body }).where('record_id', '=', first.record_id).execute();
+  await openTeam(c);
+  await c.getByRole('button', { name: caseTitle }).click();
+  await c.getByRole('heading', { name: TAMPER }).waitFor(LONG);
+  t.equal(await c.getByText('Robo en la vía').count(), 0, 'the changed testimony is not listed');
+  t.equal(await c.getByText('Amenazas en el albergue').count(), 0, 'nor the rest of the case, as if it were whole');
+  await server.db.updateTable('team_record_versions').set({ body: first.body }).where('record_id', '=', first.record_id).execute();
+
   // Removing says that keys rotate, then the history shows every step.
   await openTeam(c);
   await c.getByRole('button', { name: `Quitar a ${STAFF.handle}` }).click();
