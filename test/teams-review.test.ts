@@ -151,3 +151,12 @@ t.test('lows: a handle as typed is normalised; a team whose share ended by its d
   await new Promise((r) => setTimeout(r, 1700));
   t.notOk((await lawyer.vault.teams.list()).some((x) => x.id === team), 'not listed once it ended');
 });
+
+t.test('lows: a refused team route is an audit event, as a refused record route is', async (t) => {
+  const coord = await person('coord');
+  const stranger = await person('stranger');
+  const team = await coord.vault.teams.create();
+  await t.rejects(stranger.vault.teams.info(team), { status: 404 });
+  const events = await db.selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', team).where('actor_id', '=', await accountId(stranger.handle)).execute();
+  t.same(events.map((e) => [e.action, e.outcome]), [['record.read', 'refused']], "the stranger's refused read of the team's chain is logged under the team's id");
+});

@@ -148,6 +148,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:id/statements',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: "The team's chain of statements from `from`, oldest first (members and current reviewers)",
         tags,
@@ -170,6 +171,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:id/keys',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: "The caller's sealed team keys and the case keys wrapped under the newest of them (members), or the case keys shared with it (reviewers)",
         tags,
@@ -257,6 +259,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/teams/:id/records',
     {
+      config: { auditRefusal: 'record.create' },
       bodyLimit: recordBodyLimit,
       schema: {
         summary: "Write a team record's first version into a case (members)",
@@ -290,6 +293,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/teams/:id/records/:recordId/versions',
     {
+      config: { auditRefusal: 'record.update' },
       bodyLimit: recordBodyLimit,
       schema: {
         summary: 'Write the next version of a team record (members), under the current case key',
@@ -325,6 +329,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:id/records/:recordId',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: 'The latest version of a team record (members; a reviewer of its case)',
         tags,
@@ -346,6 +351,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/teams/:id/records',
     {
+      config: { auditRefusal: 'record.read' },
       schema: {
         summary: "The latest version of a team's records, newest change first, 100 a page (members; a reviewer: its cases only)",
         tags,
