@@ -156,7 +156,7 @@ t.test('lows: a refused team route is an audit event, as a refused record route 
   const coord = await person('coord');
   const stranger = await person('stranger');
   const team = await coord.vault.teams.create();
-  await t.rejects(stranger.vault.teams.info(team), { status: 404 });
+  await t.rejects(stranger.vault.teams.info(team), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'a stranger is refused');
   const events = await db.selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', team).where('actor_id', '=', await accountId(stranger.handle)).execute();
   t.same(events.map((e) => [e.action, e.outcome]), [['record.read', 'refused']], "the stranger's refused read of the team's chain is logged under the team's id");
 });
