@@ -78,7 +78,8 @@ export const TEAM_ROWS: Row[] = [
     method: 'GET', path: '/v1/teams/{id}/records/{recordId}', expect: teamReaders(200),
     request: async (c) => {
       const { team, record } = await teamWorld(c.w);
-      return { path: `/v1/teams/${orUnknown(c, team)}/records/${orUnknown(c, record)}` };
+      // At a given version (the latest when asked for none, through the same checks).
+      return { path: `/v1/teams/${orUnknown(c, team)}/records/${orUnknown(c, record)}?version=1` };
     },
   },
   {

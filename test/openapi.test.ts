@@ -40,6 +40,8 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
   }
   const del = doc.paths['/v1/records/{id}']?.delete as { requestBody?: { content?: Record<string, { schema?: { required?: string[] } }> } } | undefined;
   t.same(del?.requestBody?.content?.['application/json']?.schema?.required, ['version', 'signature'], 'deleting a record takes a signed body');
+  const teamRecord = doc.paths['/v1/teams/{id}/records/{recordId}']?.get?.parameters as { in: string; name: string }[] | undefined;
+  t.ok(teamRecord?.some((p) => p.in === 'query' && p.name === 'version'), 'a team record is read at a given version (?version=)');
   const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
   t.equal(documented.length, expected.length, 'no route is missing from this test');
 });

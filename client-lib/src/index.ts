@@ -28,5 +28,5 @@ export * as merkle from '@testimony-vault/protocol/merkle';
 export type { TeamsClient } from './teams/client.ts';
 export type { TeamInfo, TeamHistoryEntry } from './teams/view.ts';
 export type { TeamRecord } from './teams/records.ts';
-export type { TeamRecordList } from './teams/client.ts';
+export type { TeamRecordList, TeamRecordVersions } from './teams/client.ts';
 export type { TeamRole, TeamAction } from '@testimony-vault/protocol';

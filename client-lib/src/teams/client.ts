@@ -357,28 +357,77 @@ export class TeamsClient {
     return { id: recordId, version: current.version + 1 };
   }
 
-  private async open(team: string, w: WireTeamRecord, stateIn: TeamState): Promise<TeamRecord> {
+  /**
+   * Verifies and opens one version: as the latest (`asLatest`: the server says no version
+   * comes after it) or as one asked for by number.
+   */
+  private async open(team: string, w: WireTeamRecord, stateIn: TeamState, asLatest = true): Promise<TeamRecord> {
     if (w.teamId !== team) throw new RollbackError(`team record ${w.id}: served as a record of another team`);
     // A head beyond this client's chain: the chain may simply have grown since it was read.
     const state = w.chainSeq > headSeq(stateIn) ? await this.chains.verified(team) : stateIn;
     const checked = checkTeamRecord(this.s, state, w);
     const record = openTeamRecord(this.s, await this.caseKey(team, state, w.caseId, w.caseEpoch), w, checked);
     checkNotWrittenAroundRemoval(state, record);
-    // [Note: rollback], for team records: the highest version verified of each is remembered.
-    const key = `teamrec:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${w.id}`;
-    const seen = Number((await this.state.get(key)) ?? 0);
-    if (w.version < seen || w.latestVersion !== w.version) {
+    // [Note: rollback], for team records: the highest version verified of each is remembered;
+    // no answer may claim a latest version below it, and the latest is the latest.
+    const seen = await this.seenVersion(w.id);
+    if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.latestVersion !== w.version)) {
       throw new RollbackError(`team record ${w.id}: the server presents version ${w.version} (latest ${w.latestVersion}) but version ${seen} was seen`);
     }
-    if (w.version > seen) await this.state.set(key, String(w.version));
+    if (w.version > seen) await this.state.set(this.seenKey(w.id), String(w.version));
     return record;
   }
 
-  async readRecord(team: string, recordId: string): Promise<TeamRecord> {
+  private seenKey(recordId: string): string {
+    return `teamrec:${this.s.to_hex(this.s.crypto_hash_sha256(this.me().identity.signPublicKey))}:${recordId}`;
+  }
+
+  /** The highest version of the team record this client verified (0 for none). */
+  private async seenVersion(recordId: string): Promise<number> {
+    return Number((await this.state.get(this.seenKey(recordId))) ?? 0);
+  }
+
+  private async fetchVersion(team: string, recordId: string, version?: number): Promise<WireTeamRecord> {
+    const query = version === undefined ? '' : `?version=${version}`;
+    const w = await this.http.json<WireTeamRecord>('GET', `${teamPath(team)}/records/${encodeURIComponent(recordId)}${query}`);
+    if (w.id !== recordId || (version !== undefined && w.version !== version)) {
+      throw new RollbackError(`team record ${recordId}: the server answered with another record or version`);
+    }
+    return w;
+  }
+
+  /** The latest version of a team record, or the version numbered `version`, verified as the latest is. */
+  async readRecord(team: string, recordId: string, options: { version?: number } = {}): Promise<TeamRecord> {
     const state = await this.chains.verified(team);
-    const w = await this.http.json<WireTeamRecord>('GET', `${teamPath(team)}/records/${encodeURIComponent(recordId)}`);
-    if (w.id !== recordId) throw new RollbackError(`team record ${recordId}: the server answered with another record`);
-    return this.open(team, w, state);
+    const w = await this.fetchVersion(team, recordId, options.version);
+    return this.open(team, w, state, options.version === undefined);
+  }
+
+  /**
+   * [Note: a correction does not hide the original] Every version of a team record, oldest
+   * first, each verified as readRecord verifies one, with its author and `writtenAt`: a reader
+   * sees who wrote each version when versions have different authors. A version that fails
+   * its checks (an IntegrityError) hides no other: it is named in `failures` with its number.
+   */
+  async recordVersions(team: string, recordId: string): Promise<TeamRecordVersions> {
+    const state = await this.chains.verified(team);
+    const latest = await this.fetchVersion(team, recordId);
+    const count = latest.latestVersion;
+    // A history that ends before the latest version this client saw is refused whole.
+    if (!Number.isSafeInteger(count) || count < 1 || latest.version !== count || count < (await this.seenVersion(recordId))) {
+      throw new RollbackError(`team record ${recordId}: the version history ends at ${String(count)}, before the latest version seen`);
+    }
+    const out: TeamRecordVersions = Object.assign([] as TeamRecord[], { failures: [] as TeamRecordVersions['failures'] });
+    for (let version = 1; version <= count; version++) {
+      try {
+        const w = version === count ? latest : await this.fetchVersion(team, recordId, version);
+        out.push(await this.open(team, w, state, version === count));
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        out.failures.push({ version, error: err });
+      }
+    }
+    return out;
   }
 
   /**
@@ -413,6 +462,9 @@ export class TeamsClient {
     }
   }
 }
+
+/** What recordVersions verified, oldest first, and each version it could not: one bad version hides no other. */
+export type TeamRecordVersions = TeamRecord[] & { failures: { version: number; error: IntegrityError }[] };
 
 /** What listRecords verified, and each record it could not: one bad record hides no other. */
 export type TeamRecordList = TeamRecord[] & { failures: { id: string; caseId: string; error: IntegrityError }[] };

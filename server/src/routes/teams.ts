@@ -12,7 +12,7 @@ import { callerOf } from '../plugins/auth.ts';
 import { mayReadCase, requireMember, shareIsLive, teamAccess } from '../teams/access.ts';
 import { extendChain, loadTeamState, storeDerived, storedChain } from '../teams/chain.ts';
 import { SEALED_TEAM_KEY_BYTES, SHARED_CASE_KEY_BYTES, WRAPPED_CASE_KEY_BYTES, checkKeyMaterial, storeKeyMaterial } from '../teams/keys.ts';
-import { TEAM_PAGE, TeamRecordWire, decodeTeamCursor, encodeTeamCursor, latestTeamVersions, teamRecordToWire } from '../teams/records.ts';
+import { TEAM_PAGE, TeamRecordWire, decodeTeamCursor, encodeTeamCursor, latestTeamVersions, teamRecordToWire, teamRecordVersion } from '../teams/records.ts';
 import { Version } from './records/schemas.ts';
 
 // Teams (docs/PROTOCOL.md "Teams"): the chain of signed membership statements, the key
@@ -331,17 +331,19 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { auditRefusal: 'record.read' },
       schema: {
-        summary: 'The latest version of a team record (members; a reviewer of its case)',
+        summary: 'One version of a team record, the latest by default (members; a reviewer of its case)',
         tags,
         security,
         params: RecordParams,
+        querystring: Strict({ version: Type.Optional(Version) }),
         response: { 200: TeamRecordWire, ...errors(401, 404) },
       },
     },
     async (request) => {
       const { id: teamId, recordId } = request.params;
       const access = await teamAccess(app.db, teamId, callerOf(request).accountId);
-      const [row] = await latestTeamVersions(app.db, teamId, { recordId });
+      // A version that does not exist is a 404, as a record that does not exist is.
+      const row = await teamRecordVersion(app.db, teamId, recordId, request.query.version);
       if (!row || !mayReadCase(access, row.case_id)) throw new ERR.NOT_FOUND();
       await app.auditAlone(request, { action: 'record.read', outcome: 'ok', recordId });
       return teamRecordToWire(teamId, row);

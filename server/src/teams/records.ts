@@ -38,16 +38,27 @@ export function decodeTeamCursor(text: string): TeamCursor | undefined {
   return m ? { at: new Date(Number(m[1])), id: m[2]! } : undefined;
 }
 
-export async function latestTeamVersions(db: Kysely<Database>, teamId: string, where: { recordId?: string; cases?: string[] | null; after?: TeamCursor }) {
-  let q = db
+/**
+ * Versions of a team's records with their authors: each record's current version, or the
+ * version numbered `version` (a record without it gives no row).
+ */
+function teamVersions(db: Kysely<Database>, teamId: string, version?: number) {
+  return db
     .selectFrom('team_records as r')
-    .innerJoin('team_record_versions as v', (j) => j.onRef('v.record_id', '=', 'r.id').onRef('v.version', '=', 'r.current_version'))
+    .innerJoin('team_record_versions as v', (j) => {
+      const on = j.onRef('v.record_id', '=', 'r.id');
+      return version === undefined ? on.onRef('v.version', '=', 'r.current_version') : on.on('v.version', '=', version);
+    })
     .innerJoin('accounts as a', 'a.id', 'v.author_id')
     .select([
       'r.id', 'r.case_id', 'r.current_version', 'v.version', 'v.case_epoch', 'v.chain_seq', 'v.chain_head', 'v.wrapped_key', 'v.body', 'v.signature',
       'a.handle', 'a.sign_public_key', 'a.box_public_key', 'a.identity_signature',
     ])
     .where('r.team_id', '=', teamId);
+}
+
+export async function latestTeamVersions(db: Kysely<Database>, teamId: string, where: { recordId?: string; cases?: string[] | null; after?: TeamCursor }) {
+  let q = teamVersions(db, teamId);
   if (where.recordId) q = q.where('r.id', '=', where.recordId);
   if (where.cases) q = q.where('r.case_id', 'in', where.cases);
   const after = where.after;
@@ -55,7 +66,12 @@ export async function latestTeamVersions(db: Kysely<Database>, teamId: string, w
   return q.select('r.updated_at').orderBy('r.updated_at', 'desc').orderBy('r.id', 'desc').limit(TEAM_PAGE).execute();
 }
 
-type Row = Awaited<ReturnType<typeof latestTeamVersions>>[number];
+/** One version of one team record (the latest when `version` is undefined), or undefined. */
+export async function teamRecordVersion(db: Kysely<Database>, teamId: string, recordId: string, version?: number) {
+  return teamVersions(db, teamId, version).where('r.id', '=', recordId).executeTakeFirst();
+}
+
+type Row = NonNullable<Awaited<ReturnType<typeof teamRecordVersion>>>;
 
 export function teamRecordToWire(teamId: string, r: Row) {
   return {
