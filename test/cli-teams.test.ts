@@ -23,6 +23,8 @@ const people = {
   beto: { handle: handle('beto'), pass: 'pimienta glaciar rodilla anzuelo' },
   lawyer: { handle: handle('lic'), pass: 'cometa almendra túnel orquesta' },
   eve: { handle: handle('eve'), pass: 'mandarina sótano clavel tiburón' },
+  dora: { handle: handle('dora'), pass: 'zapato lucero almíbar cigüeña' },
+  ema: { handle: handle('ema'), pass: 'tornillo pradera violín cascada' },
 };
 type Who = keyof typeof people;
 const as = (who: Who, args: string[], env?: Record<string, string>): Promise<Run> => tvault(who, people[who].pass, args, env);
@@ -37,11 +39,12 @@ const ok = async (t: Test, who: Who, args: string[]): Promise<string> => {
 // Erase the line, set the clipboard (OSC 52), a right-to-left override: a staff member's title.
 const HOSTILE = 'Nota\x1b[2K\r\x1b]52;c;cm0gLXJmIH4=\x07\u202eexe';
 const TEAM = 'Albergue Norte';
+const FIRST: Who[] = ['coord', 'ana', 'beto', 'lawyer', 'eve'];
 
 t.test('a team from creation to a removal, by tvault alone', async (t) => {
-  for (const who of Object.keys(people) as Who[]) await ok(t, who, ['--server', server.url, 'register', people[who].handle]);
+  for (const who of FIRST) await ok(t, who, ['--server', server.url, 'register', people[who].handle]);
   const numbers = {} as Record<Who, string>;
-  for (const who of Object.keys(people) as Who[]) numbers[who] = /safety number: ([\d ]+)/.exec(await ok(t, who, ['whoami']))![1]!.trim();
+  for (const who of FIRST) numbers[who] = /safety number: ([\d ]+)/.exec(await ok(t, who, ['whoami']))![1]!.trim();
 
   const created = JSON.parse(await ok(t, 'coord', ['--json', 'team', 'create', TEAM])) as { id: string };
   const team = created.id;
@@ -149,4 +152,17 @@ t.test('a team from creation to a removal, by tvault alone', async (t) => {
   t.equal(r.code, 5, 'a changed record body does not verify');
   t.match(r.stderr, /^tvault: The server handed back data that does not verify/);
   t.notMatch(r.stdout, /Llegaron/);
+});
+
+t.test('a coordinator added by someone they never verified is asked before naming a case, as before writing', async (t) => {
+  for (const who of ['dora', 'ema'] as const) await ok(t, who, ['--server', server.url, 'register', people[who].handle]);
+  const ema = /safety number: ([\d ]+)/.exec(await ok(t, 'ema', ['whoami']))![1]!.trim();
+  await ok(t, 'dora', ['team', 'create', 'Casa Sur']);
+  await ok(t, 'dora', ['team', 'add', 'Casa Sur', people.ema.handle, '--role', 'coordinator', '--confirm', ema]);
+  let r = await as('ema', ['case', 'create', 'Casa Sur', 'Familia T.']);
+  t.equal(r.code, 2, 'refused while whoever added her is unverified');
+  t.match(r.stderr, new RegExp(`${people.dora.handle} added you to team .*tvault contact ${people.dora.handle}`), 'in her words, not the library\'s');
+  t.notMatch(await ok(t, 'dora', ['team', 'show', 'Casa Sur']), /Familia T\./, 'no case was opened');
+  r = await as('ema', ['case', 'create', 'Casa Sur', 'Familia T.', '--unverified']);
+  t.equal(r.code, 0, `accepting the risk, the case is opened: ${printable(r.stderr)}`);
 });

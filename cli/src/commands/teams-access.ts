@@ -26,6 +26,16 @@ export async function asCoordinator(c: Context, vault: Vault, team: string): Pro
   return info;
 }
 
+/**
+ * [Note: a team is only as trusted as who added you] (client-lib), said in the user's words
+ * before the library would refuse a write: whoever added this account must be verified, unless
+ * the user accepts the risk (--unverified).
+ */
+export function refuseUnverifiedAdder(c: Context, info: TeamInfo, team: string, unverified: boolean | undefined): void {
+  const adder = info.addedBy;
+  if (adder && !adder.verified && !unverified) throw new UsageError(c.t('case.adderUnverified', { adder: adder.handle, team }));
+}
+
 export function parseRole(c: Context, role: string): TeamRole {
   if (role === 'coordinator' || role === 'member') return role;
   throw new UsageError(c.t('team.badRole', { role }));

@@ -6,7 +6,7 @@ import { SHORT_ID } from '../record-ref.ts';
 import { untilOption } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { fieldOptions, newFields, type NewFieldOptions } from './records.ts';
-import { asCoordinator, trustPerson, type TrustOptions } from './teams-access.ts';
+import { asCoordinator, refuseUnverifiedAdder, trustPerson, type TrustOptions } from './teams-access.ts';
 import { CASE_NAME_TAG, readTeam, resolveCase, resolveTeam, resolveTeamRecord } from './teams-names.ts';
 
 function describeTeamRecord(c: Context, r: TeamRecord, caseName: string): string {
@@ -37,14 +37,17 @@ export function caseCommands(program: Command, ctx: () => Context, t: Translate)
   cases
     .command('create <team> <name>')
     .description(t('help.case-create'))
-    .action(async (ref: string, name: string) => {
+    .option('--unverified', t('help.case-write-unverified'))
+    .action(async (ref: string, name: string, opts: { unverified?: boolean }) => {
       const c = ctx();
       await c.withVault(async (vault) => {
         const id = await resolveTeam(c, vault, ref);
-        await asCoordinator(c, vault, id);
+        const info = await asCoordinator(c, vault, id);
+        // The case's name is a team record: writing it asks what writing a testimony asks.
+        refuseUnverifiedAdder(c, info, ref, opts.unverified);
         const { teamName } = await readTeam(vault, id, id);
         const caseId = await vault.teams.createCase(id);
-        await vault.teams.writeRecord(id, caseId, { title: name, narrative: teamName ?? '', tags: [CASE_NAME_TAG] });
+        await vault.teams.writeRecord(id, caseId, { title: name, narrative: teamName ?? '', tags: [CASE_NAME_TAG] }, { requireVerified: !opts.unverified });
         if (c.options.json) return c.printJson({ team: id, caseId, name });
         c.print(c.t('case.created', { name, id: caseId }));
       });
@@ -95,9 +98,7 @@ export function caseCommands(program: Command, ctx: () => Context, t: Translate)
     await c.withVault(async (vault) => {
       const team = await openTeam(c, vault, ref);
       if (team.info.myRole === 'reviewer' || team.info.myRole === null) throw new UsageError(c.t('case.readOnly', { team: ref }));
-      // [Note: a team is only as trusted as who added you] (client-lib): said here in the user's words.
-      const adder = team.info.addedBy;
-      if (adder && !adder.verified && !opts.unverified) throw new UsageError(c.t('case.adderUnverified', { adder: adder.handle, team: ref }));
+      refuseUnverifiedAdder(c, team.info, ref, opts.unverified);
       const caseId = team.caseOf(caseRef);
       const { id, version } = await vault.teams.writeRecord(team.id, caseId, fields, { requireVerified: !opts.unverified });
       if (c.options.json) return c.printJson({ id, version, caseId });
