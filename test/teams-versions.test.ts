@@ -96,3 +96,15 @@ t.test('the rollback memory: a version served as the latest after a newer one wa
   t.equal(await rolledBack(coord.vault.teams.recordVersions(team, id)), true, 'a history that ends early (RollbackError)');
   t.equal((await ana.vault.teams.recordVersions(team, id)).length, 1, 'a client that never saw version 2 cannot tell (the audit log closes that gap)');
 });
+
+t.test("the server serves the correction's bytes as the original: refused, the correction still read", async (t) => {
+  const id = await corrected();
+  const v2 = await db.selectFrom('team_record_versions').selectAll().where('record_id', '=', id).where('version', '=', 2).executeTakeFirstOrThrow();
+  const { record_id: _r, version: _v, created_at: _c, ...bytes } = v2;
+  await db.updateTable('team_record_versions').set(bytes).where('record_id', '=', id).where('version', '=', 1).execute();
+  const refused = await coord.vault.teams.readRecord(team, id, { version: 1 }).then(() => null, (err: unknown) => err);
+  t.ok(refused instanceof IntegrityError, 'version 2 signed as version 2 is not version 1');
+  const history = await coord.vault.teams.recordVersions(team, id);
+  t.same(history.map((v) => [v.version, v.author.handle]), [[2, beto.handle]]);
+  t.same(history.failures.map((f) => f.version), [1], 'the history says version 1 did not verify, rather than showing the correction twice');
+});
