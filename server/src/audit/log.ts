@@ -24,12 +24,16 @@ export async function treeSize(db: Db): Promise<number> {
 }
 
 // [Note: audit appends]
-// Every event is appended by one statement, `audit_append` (migrations/0006_audit_append.ts),
-// which runs inside PostgreSQL: it takes a transaction-scoped advisory lock (held until
-// commit, so appends from every instance are serialised and indices have no gaps), reads
-// the size, links the event to the previous event about the same record, and stores the
-// leaf with every complete subtree hash it finishes. Node encodes everything in the leaf
-// but the index and `prev`, which only exist under the lock.
+// Events are appended by one statement, `audit_append_many`
+// (migrations/0011_audit_append_many.ts; one event at a time it was `audit_append`,
+// migrations/0006_audit_append.ts, which it matches leaf for leaf), which runs inside
+// PostgreSQL: it takes a transaction-scoped advisory lock (held until commit, so appends
+// from every instance are serialised and indices have no gaps), reads the size, links each
+// event to the previous event about the same record, and stores the leaves with every
+// complete subtree hash they finish. Node encodes everything in a leaf but the index and
+// `prev`, which only exist under the lock. Several events (a listing's page, a group of
+// reads) cost one lock, one read of the size, one query for the previous events and two
+// multi-row inserts, not all of that once per event (docs/PERFORMANCE.md, "Listing").
 //
 // Why inside PostgreSQL: the lock is held until commit. When the append was six statements
 // sent from Node, the lock holder spent most of its time waiting for a busy event loop to
@@ -53,7 +57,19 @@ export async function appendEvent(db: Db, e: AuditEntry, now = new Date()): Prom
  */
 export async function appendEvents(db: Db, entries: readonly AuditEntry[], now = new Date()): Promise<number[]> {
   if (entries.length === 0) return [];
-  const rows = entries.map((e, n) => {
+  const columns = {
+    actorId: [] as (string | null)[],
+    action: [] as string[],
+    outcome: [] as string[],
+    recordId: [] as (string | null)[],
+    fileId: [] as (string | null)[],
+    beforeIndex: [] as Buffer[],
+    beforePrev: [] as Buffer[],
+    afterPrev: [] as Buffer[],
+    address: [] as (string | null)[],
+    opening: [] as (Buffer | null)[],
+  };
+  for (const e of entries) {
     const recordId = e.recordId ?? null;
     const fileId = e.fileId ?? null;
     const address = e.ip ?? null;
@@ -70,23 +86,33 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
       salt: randomBytes(AUDIT_SALT_BYTES),
       ...(address === null || opening === null ? {} : { addressCommitment: auditAddressCommitment(address, opening) }),
     });
-    // Typed here: a VALUES list does not give its parameters the function's types.
-    return sql`(${n}::int, ${now}::timestamptz, ${e.actor?.id ?? null}::uuid, ${e.action}::text, ${e.outcome}::text, ${recordId}::uuid, ${fileId}::uuid, ${Buffer.from(parts.beforeIndex)}::bytea, ${Buffer.from(parts.beforePrev)}::bytea, ${Buffer.from(parts.afterPrev)}::bytea, ${address}::text, ${opening}::bytea)`;
-  });
-  // The address and its opening are written by the same statement as the event, so neither
-  // exists without the other.
-  const { rows: out } = await sql<{ n: number; idx: number }>`
+    columns.actorId.push(e.actor?.id ?? null);
+    columns.action.push(e.action);
+    columns.outcome.push(e.outcome);
+    columns.recordId.push(recordId);
+    columns.fileId.push(fileId);
+    columns.beforeIndex.push(Buffer.from(parts.beforeIndex));
+    columns.beforePrev.push(Buffer.from(parts.beforePrev));
+    columns.afterPrev.push(Buffer.from(parts.afterPrev));
+    columns.address.push(address);
+    columns.opening.push(opening);
+  }
+  const c = columns;
+  // One call appends them all, in this order, with consecutive indices
+  // (migrations/0011_audit_append_many.ts). The address and its opening are written by the
+  // same statement as the event, so neither exists without the other.
+  const { rows } = await sql<{ first: string | null }>`
     with appended as (
-      select v.n, v.at, v.address, v.opening,
-        public.audit_append(v.at, v.actor_id, v.action, v.outcome, v.record_id, v.file_id, v.before_index, v.before_prev, v.after_prev) as idx
-      from (values ${sql.join(rows)}) as v(n, at, actor_id, action, outcome, record_id, file_id, before_index, before_prev, after_prev, address, opening)
+      select public.audit_append_many(${now}::timestamptz, ${c.actorId}::uuid[], ${c.action}::text[], ${c.outcome}::text[],
+        ${c.recordId}::uuid[], ${c.fileId}::uuid[], ${c.beforeIndex}::bytea[], ${c.beforePrev}::bytea[], ${c.afterPrev}::bytea[]) as first
     ), kept as (
       insert into audit_addresses (idx, at, address, opening)
-      select idx, at, address, opening from appended where address is not null
+      select appended.first + a.n - 1, ${now}::timestamptz, a.address, a.opening
+      from appended, unnest(${c.address}::text[], ${c.opening}::bytea[]) with ordinality as a(address, opening, n)
+      where a.address is not null
     )
-    select n, idx from appended`.execute(db);
-  if (out.length !== entries.length) throw new Error('audit append wrote a different number of events');
-  const indices: number[] = [];
-  for (const r of out) indices[r.n] = Number(r.idx);
-  return indices;
+    select first from appended`.execute(db);
+  const first = rows[0]?.first;
+  if (first === null || first === undefined) throw new Error('audit append wrote no events');
+  return entries.map((_, n) => Number(first) + n);
 }
