@@ -140,6 +140,7 @@ export class Vault {
     this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
     this.audit = new AuditClient(s, http, () => this.me, state, { logKey: options.logKey });
     this.teams = new TeamsClient(s, http, () => this.me, state, this.contacts);
+    this.teams.audit = this.audit;
   }
 
   static async register(options: RegisterOptions): Promise<{ vault: Vault; recoveryKey: string }> {

@@ -3,6 +3,7 @@ import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { concat, equalBytes, field, u64be, utf8, uuidBytes } from './bytes.ts';
 import { HANDLE_PATTERN } from './limits.ts';
 import { LABEL } from './labels.ts';
+import type { TeamAction } from './teams.ts';
 
 // [Note: audit encodings]
 // The bytes of an audit event (a Merkle leaf) and of a signed checkpoint, shared by the
@@ -40,6 +41,21 @@ export const AUDIT_ACTIONS = [
   'case.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * The event each team statement is logged as (under the team id, its subject's handle as the
+ * subject, its signer as the actor): the server writes it, a client matches the team's events
+ * one to one with its chain (docs/PROTOCOL.md "A case's audit history").
+ */
+export const TEAM_STATEMENT_AUDIT_ACTION: Readonly<Record<TeamAction, AuditAction>> = {
+  create: 'team.create',
+  add: 'team.add',
+  remove: 'team.remove',
+  role: 'team.role',
+  'case-create': 'case.create',
+  'case-share': 'case.share',
+  'case-revoke': 'case.revoke',
+};
 
 // [Note: audit text a client will show]
 // A decoded event is shown to people (tvault history, exports, an application's own list),

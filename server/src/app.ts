@@ -28,6 +28,7 @@ import auditPlugin from './plugins/audit.ts';
 import userRoutes from './routes/users.ts';
 import contactRoutes from './routes/contacts.ts';
 import teamRoutes from './routes/teams.ts';
+import teamHistoryRoutes from './routes/teams-history.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +71,7 @@ export const vaultApp = fp<AppOptions>(
     await app.register(userRoutes, { prefix: '/v1/users' });
     await app.register(contactRoutes, { prefix: '/v1/account/contacts' });
     await app.register(teamRoutes, { prefix: '/v1' });
+    await app.register(teamHistoryRoutes, { prefix: '/v1' });
     await app.register(webStatic, { dir: config.WEB_DIST_DIR });
   },
   { name: 'vault' },

@@ -5,8 +5,8 @@ import type { Sodium } from '../crypto/sodium.ts';
 import { hashLeaf, verifyConsistency } from '@testimony-vault/protocol/merkle';
 import type { StateStore } from '../state/store.ts';
 import { parseLogKey, verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint.ts';
-import { bytesFrom, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
-import { HistoryWalk, type CheckedPage } from './history-pages.ts';
+import { RecordEventsCheck, bytesFrom, historyEvent, proofFrom, type AuditHistoryEvent, type ProvenLeaf } from './events.ts';
+import { HistoryWalk, type CheckedPage, type KnownEvents } from './history-pages.ts';
 import { buildExport, type AuditExport } from './export.ts';
 import { rootFromRange } from './range.ts';
 import { fail, guard } from './fail.ts';
@@ -170,8 +170,9 @@ export class AuditClient {
     const known = await this.known(recordId);
     const cp = await this.checkpoint();
     const chain = recordOwner === this.me().handle;
-    const walk = new HistoryWalk(this.http, recordId, cp, chain, this.me().handle, known, pageSize, withProofs);
-    const newest = Math.max(known.last?.index ?? -1, ...known.own);
+    const source = { what: `record ${recordId}`, path: (after: number, size: number, limit: number) => `/v1/records/${encodeURIComponent(recordId)}/history?size=${size}&after=${after}&limit=${limit}`, check: new RecordEventsCheck(recordId, chain) };
+    const walk = new HistoryWalk(this.http, source, cp, this.me().handle, known, pageSize, withProofs);
+    const newest = Math.max(...known.last.map((l) => l.index), ...known.own, -1);
     const newestKnown = newest < 0 ? null : newest;
     const shown: number[] = [];
     let lastItem: { index: number; leaf: Uint8Array } | undefined;
@@ -292,7 +293,8 @@ export class AuditClient {
     return run;
   }
 
-  private async known(recordId: string): Promise<{ last: { index: number; hash: string } | undefined; own: number[] }> {
+  /** @internal What this client knew about the record's events before it asked (a case's walk reads it per record). */
+  async known(recordId: string): Promise<KnownEvents> {
     return this.locked(async () => {
       const stored = await this.state.get(this.lastSeenKey(recordId));
       let last: { index: number; hash: string } | undefined;
@@ -302,7 +304,7 @@ export class AuditClient {
         if (!Number.isSafeInteger(index) || index < 0 || !hash) fail(`the event remembered for record ${recordId} is malformed`);
         last = { index, hash };
       }
-      return { last, own: await this.ownEvents(recordId) };
+      return { last: last ? [last] : [], own: await this.ownEvents(recordId) };
     });
   }
 
@@ -335,7 +337,8 @@ export class AuditClient {
   }
 
   /** After a history passed: its newest event is the one to hold from now on; own events it showed are settled. */
-  private async rememberShown(recordId: string, last: { index: number; leaf: Uint8Array } | undefined, shown: readonly number[]): Promise<void> {
+  /** @internal */
+  async rememberShown(recordId: string, last: { index: number; leaf: Uint8Array } | undefined, shown: readonly number[]): Promise<void> {
     if (!last) return;
     await this.locked(async () => {
       const stored = await this.state.get(this.lastSeenKey(recordId));

@@ -62,13 +62,23 @@ export function proofFrom(proof: unknown, what: string): Uint8Array[] {
  * shown cannot be caught this way: the chain proves that nothing is missing between the
  * first and the last event listed. Call end() once every event was given.
  */
-export class RecordEventsCheck {
+/** The checks a history walk runs on each leaf, in order ([Note: paged history]). */
+export interface EventsCheck {
+  /** The index of the last event given, or -1. */
+  readonly lastIndex: number;
+  next(leaf: Uint8Array): { event: AuditEvent; leafHash: Uint8Array };
+  end(): void;
+}
+
+export class RecordEventsCheck implements EventsCheck {
   private previous: { index: number; leafHash: Uint8Array } | undefined;
   private count = 0;
 
   constructor(
     private readonly recordId: string,
     private readonly chain: boolean,
+    /** The action a full history starts with: a record's creation, or a team's (its id's first event). */
+    private readonly creation: AuditAction = 'record.create',
   ) {}
 
   /** The index of the last event given, or -1. */
@@ -103,7 +113,7 @@ export class RecordEventsCheck {
   }
 
   private mustBeCreation(first: AuditEvent | undefined): void {
-    if (first?.action !== 'record.create' || first.outcome !== 'ok') fail(`the history of record ${this.recordId} does not start with its creation`);
+    if (first?.action !== this.creation || first.outcome !== 'ok') fail(`the history of record ${this.recordId} does not start with its creation`);
   }
 }
 

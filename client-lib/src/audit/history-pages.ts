@@ -4,13 +4,22 @@ import { equalBytes, toBase64Url, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, type A
 import { rootFromLeaves } from '@testimony-vault/protocol/merkle';
 import type { Http } from '../api/http.ts';
 import type { VerifiedCheckpoint } from './checkpoint.ts';
-import { RecordEventsCheck, bytesFrom, proofFrom, type ProvenLeaf } from './events.ts';
+import { bytesFrom, proofFrom, type EventsCheck, type ProvenLeaf } from './events.ts';
 import { fail, guard } from './fail.ts';
 
 /** What this client knew about the record before it asked ([Note: events seen stay], [Note: events told]). */
 export interface KnownEvents {
-  last: { index: number; hash: string } | undefined;
+  /** The newest event verified of each record the walk covers (index and base64url leaf hash). */
+  last: { index: number; hash: string }[];
   own: number[];
+}
+
+/** What a walk reads: the page at a cursor, checked event by event (a record's history, a case's). */
+export interface HistorySource {
+  /** Named in failures: "record <id>", "case <id>". */
+  what: string;
+  path(after: number, size: number, limit: number): string;
+  check: EventsCheck;
 }
 
 /** One page as checked: each event with its leaf and, when asked, its inclusion proof (from the page's proof). */
@@ -40,21 +49,21 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 // Until the last page passed, the pages shown are verified as far as they go: the
 // completeness of the end is a property of the whole walk.
 export class HistoryWalk {
-  private readonly check: RecordEventsCheck;
+  private readonly check: EventsCheck;
+  private readonly what: string;
   private readonly limit: number;
   private cursor = -1;
   private done = false;
   private failed = false;
   private readonly ownLeft: Set<number>;
-  private lastLeft: KnownEvents['last'];
+  private readonly lastLeft: Map<number, string>;
   /** The next page, asked for before this one was checked. */
   private ahead: { after: number; answer: Promise<unknown> } | undefined;
 
   constructor(
     private readonly http: Http,
-    private readonly recordId: string,
+    private readonly source: HistorySource,
     private readonly cp: VerifiedCheckpoint,
-    readonly chain: boolean,
     private readonly me: string,
     known: KnownEvents,
     pageSize = HISTORY_PAGE_DEFAULT,
@@ -63,9 +72,10 @@ export class HistoryWalk {
   ) {
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > HISTORY_PAGE_MAX) throw new RangeError(`a history page holds 1 to ${HISTORY_PAGE_MAX} events, not ${pageSize}`);
     this.limit = pageSize;
-    this.check = new RecordEventsCheck(recordId, chain);
+    this.check = source.check;
+    this.what = source.what;
     this.ownLeft = new Set(known.own);
-    this.lastLeft = known.last;
+    this.lastLeft = new Map(known.last.map((l) => [l.index, l.hash]));
   }
 
   get finished(): boolean {
@@ -74,7 +84,7 @@ export class HistoryWalk {
 
   /** Fetches and checks the next page; AuditLogError (or MerkleProofError's cause) when it fails. */
   async next(): Promise<CheckedPage> {
-    if (this.failed) fail(`the history of record ${this.recordId} already failed its checks`);
+    if (this.failed) fail(`the history of ${this.what} already failed its checks`);
     if (this.done) throw new RangeError('the history was read to its end');
     try {
       return await this.nextPage();
@@ -86,11 +96,11 @@ export class HistoryWalk {
   }
 
   private async nextPage(): Promise<CheckedPage> {
-    const id = this.recordId;
+    const id = this.what;
     const ahead = this.ahead?.after === this.cursor ? this.ahead.answer : undefined;
     this.ahead = undefined;
     const res = await (ahead ?? this.ask(this.cursor));
-    if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of record ${id} is malformed`);
+    if (!isObject(res) || !Array.isArray(res.events)) fail(`the history of ${id} is malformed`);
     // The next page is asked for while this one is checked; its cursor is checked below, and
     // an answer asked for past a cursor that fails is never used.
     if (Number.isSafeInteger(res.next)) this.prefetch(res.next as number);
@@ -110,9 +120,9 @@ export class HistoryWalk {
     } else if (proof.length > 0) fail('an empty history page comes with a proof');
     const lastIndex = this.check.lastIndex;
     if (res.next === null) {
-      if (events.length === this.limit) fail(`the server says a full history page is the last of record ${id}; it must name the next`);
+      if (events.length === this.limit) fail(`the server says a full history page is the last of ${id}; it must name the next`);
       this.done = true;
-    } else if (events.length === 0 || res.next !== lastIndex) fail(`the history page of record ${id} after index ${this.cursor} does not advance to its last event`);
+    } else if (events.length === 0 || res.next !== lastIndex) fail(`the history page of ${id} after index ${this.cursor} does not advance to its last event`);
     this.cursor = lastIndex;
     this.knownAmong(events, checked.map((c) => c.leafHash));
     if (this.done) this.check.end();
@@ -120,7 +130,7 @@ export class HistoryWalk {
   }
 
   private ask(after: number): Promise<unknown> {
-    return this.http.json<unknown>('GET', `/v1/records/${encodeURIComponent(this.recordId)}/history?size=${this.cp.size}&after=${after}&limit=${this.limit}`);
+    return this.http.json<unknown>('GET', this.source.path(after, this.cp.size, this.limit));
   }
 
   private prefetch(after: number): void {
@@ -131,19 +141,22 @@ export class HistoryWalk {
 
   /** Checks the known events whose index this page covers; at the end, that none is left. */
   private knownAmong(events: AuditEvent[], hashes: Uint8Array[]): void {
-    const id = this.recordId;
+    const id = this.what;
     events.forEach((e, i) => {
-      if (this.lastLeft?.index === e.index) {
-        if (toBase64Url(hashes[i]!) !== this.lastLeft.hash) fail(`record ${id}: event ${e.index}, verified before, is missing from its history`);
-        this.lastLeft = undefined;
+      const last = this.lastLeft.get(e.index);
+      if (last !== undefined) {
+        if (toBase64Url(hashes[i]!) !== last) fail(`${id}: event ${e.index}, verified before, is missing from its history`);
+        this.lastLeft.delete(e.index);
       }
-      if (this.ownLeft.delete(e.index) && e.actor !== this.me) fail(`record ${id}: event ${e.index}, told as this account's own access, names ${e.actor ?? 'nobody'}`);
+      if (this.ownLeft.delete(e.index) && e.actor !== this.me) fail(`${id}: event ${e.index}, told as this account's own access, names ${e.actor ?? 'nobody'}`);
     });
     // Indices increase, so one at or below the cursor that was not met never will be.
     const reached = this.done ? Number.MAX_SAFE_INTEGER : this.cursor;
-    if (this.lastLeft && this.lastLeft.index <= reached) fail(`record ${id}: event ${this.lastLeft.index}, verified before, is missing from its history`);
+    for (const index of this.lastLeft.keys()) {
+      if (index <= reached) fail(`${id}: event ${index}, verified before, is missing from its history`);
+    }
     for (const index of this.ownLeft) {
-      if (index <= reached) fail(`record ${id}: event ${index}, which logged this account's own access, is missing from its history`);
+      if (index <= reached) fail(`${id}: event ${index}, which logged this account's own access, is missing from its history`);
     }
   }
 }

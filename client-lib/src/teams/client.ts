@@ -15,6 +15,8 @@ import {
   caseKeyCommitment, newKey, openSharedCaseKey, openTeamKey, sealTeamKey, shareCaseKey, teamKeyCommitment, unwrapCaseKey, wrapCaseKey,
 } from './keys.ts';
 import { checkNotWrittenAroundRemoval, checkTeamRecord, openTeamRecord, sealTeamRecord, type TeamRecord, type WireTeamRecord } from './records.ts';
+import { caseHistory, caseHistoryPages, checkStatementsLogged, type CaseHistoryEvent, type CaseHistoryPage, type HistoryDeps } from './history.ts';
+import type { AuditClient } from '../audit/client.ts';
 import { addedBy, describeTeam, historyOf, type TeamHistoryEntry, type TeamInfo } from './view.ts';
 
 interface KeyMaterial {
@@ -44,6 +46,8 @@ export class TeamsClient {
   readonly chains: TeamChains;
   /** @internal Keys opened per team (memory only; dropped with the Vault). */
   readonly held = new Map<string, HeldTeamKeys>();
+  /** @internal Set by the Vault: the audit log a case's history and the check before writing read. */
+  audit: AuditClient | undefined;
 
   constructor(
     private readonly s: Sodium,
@@ -306,7 +310,8 @@ export class TeamsClient {
     team: string, caseId: string, recordId: string, version: number, fields: RecordFields, createdAt: string, requireVerified: boolean,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const state = await this.chains.verified(team);
+      // [Note: H1(b) statements logged before writing]: the chain written under is the log's.
+      const state = await checkStatementsLogged(this.historyDeps(), team, await this.chains.verified(team));
       if (!currentMember(state, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
       this.requireTrustedAdder(team, state, requireVerified);
       const c = state.cases.get(caseId);
@@ -428,6 +433,25 @@ export class TeamsClient {
       }
     }
     return out;
+  }
+
+  private historyDeps(): HistoryDeps {
+    if (!this.audit) throw new VaultError('teams need the audit log client');
+    const caseRecords = async (t: string, caseId: string) => {
+      const list = await this.listRecords(t, { caseId });
+      return [...list.map((r) => r.id), ...list.failures.filter((f) => f.caseId === caseId).map((f) => f.id)];
+    };
+    return { http: this.http, audit: this.audit, me: () => this.me().handle, chain: (t) => this.chains.verified(t), caseRecords };
+  }
+
+  /** A case's audit history, verified, oldest first (docs/PROTOCOL.md "A case's audit history"); AuditLogError when it fails. */
+  caseHistory(team: string, caseId: string): Promise<CaseHistoryEvent[]> {
+    return caseHistory(this.historyDeps(), team, caseId);
+  }
+
+  /** The same, a page at a time, each page once it passed its checks. */
+  caseHistoryPages(team: string, caseId: string, options: { pageSize?: number } = {}): AsyncGenerator<CaseHistoryPage> {
+    return caseHistoryPages(this.historyDeps(), team, caseId, options);
   }
 
   /**

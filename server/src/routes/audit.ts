@@ -5,8 +5,8 @@ import { callerOf } from '../plugins/auth.ts';
 import { readableRecord } from '../records/repository.ts';
 import { treeSize } from '../audit/log.ts';
 import { eventAddress } from '../audit/addresses.ts';
-import { storedConsistencyProof, storedInclusionProof, storedMultiLeafProof, storedRoot } from '../audit/proofs.ts';
-import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX } from '@testimony-vault/protocol';
+import { storedConsistencyProof, storedInclusionProof, storedRoot } from '../audit/proofs.ts';
+import { HistoryPage, HistoryQuery, historyPage } from '../audit/history.ts';
 
 // The audit log, read side (docs/PROTOCOL.md "Audit log"): signed checkpoints, proofs,
 // a record's history a page at a time with one proof a page, and the whole log for administrators.
@@ -81,18 +81,9 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
           tags,
           security,
           params: Strict({ id: Uuid }),
-          querystring: Strict({
-            size: Size,
-            after: Type.Optional(Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER, description: 'the log index of the last event of the page before (-1: from the start)' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_PAGE_MAX })),
-          }),
+          querystring: HistoryQuery,
           response: {
-            200: Type.Object({
-              size: Size,
-              events: Type.Array(Type.Object({ leaf: Type.String() })),
-              proof: Type.Array(Type.String(), { description: "base64url hashes of the subtrees holding none of the page's leaves, in walk order ([Note: multi-leaf proofs])" }),
-              next: Type.Union([Size, Type.Null()], { description: "the cursor for the next page (the page's last index), or null: none follows in this tree" }),
-            }),
+            200: HistoryPage,
             ...errors(401, 404),
           },
         },
@@ -101,15 +92,9 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
         const caller = callerOf(request);
         const record = await readableRecord(app.db, request.params.id, caller.accountId);
         if (!record) throw new ERR.NOT_FOUND();
-        const { size, after = -1, limit = HISTORY_PAGE_DEFAULT } = request.query;
-        if (size > (await treeSize(app.db))) throw new ERR.VALIDATION('size is larger than the tree');
-        let q = app.db.selectFrom('audit_events').select(['idx', 'leaf']).where('record_id', '=', record.id).where('idx', '>', after).where('idx', '<', size).orderBy('idx').limit(limit);
         // Anyone but the owner sees only their own events (whatever happens to their grant meanwhile).
-        if (record.owner_id !== caller.accountId) q = q.where('actor_id', '=', caller.accountId);
-        const rows = await q.execute();
-        const last = rows[rows.length - 1];
-        const proof = rows.length === 0 ? [] : await storedMultiLeafProof(app.db, rows.map((r) => Number(r.idx)), size);
-        return { size, events: rows.map((r) => ({ leaf: b64(r.leaf) })), proof: proof.map(b64), next: rows.length === limit && last ? Number(last.idx) : null };
+        const own = record.owner_id === caller.accountId;
+        return historyPage(app.db, request.query, (eb) => (own ? eb('record_id', '=', record.id) : eb.and([eb('record_id', '=', record.id), eb('actor_id', '=', caller.accountId)])));
       },
     );
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TEAM_STATEMENT_CLOCK_WINDOW_MS, TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, type AuditAction, type TeamAction } from '@testimony-vault/protocol';
+import { TEAM_STATEMENT_CLOCK_WINDOW_MS, TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, TEAM_STATEMENT_AUDIT_ACTION } from '@testimony-vault/protocol';
 import { findAccountByHandle, findAccountById } from '../accounts/repository.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
@@ -19,15 +19,7 @@ import { Version } from './records/schemas.ts';
 // material clients sealed and wrapped, and team records. The server authorizes from what it
 // replayed of the chain ([Note: the server replays the chain]); clients trust only their own replay.
 
-const AUDIT_OF: Record<TeamAction, AuditAction> = {
-  create: 'team.create',
-  add: 'team.add',
-  remove: 'team.remove',
-  role: 'team.role',
-  'case-create': 'case.create',
-  'case-share': 'case.share',
-  'case-revoke': 'case.revoke',
-};
+const AUDIT_OF = TEAM_STATEMENT_AUDIT_ACTION;
 
 const Epoch = Type.Integer({ minimum: 1, maximum: 2147483647 });
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
