@@ -250,7 +250,14 @@ t.test("the reviewer pins the owner's keys: a swap after the first read is a Key
     .where('id', '=', owner.id)
     .execute();
   await t.rejects(a.vault.getRecord(id), KeyChangedError, 'getRecord');
-  await t.rejects(a.vault.sharedWithMe(), KeyChangedError, 'sharedWithMe');
+  // The list names the record as failed, with the error, and hides no other sender's record.
+  const other = await person('coord');
+  const { id: fine } = await recordWithFile(other);
+  await other.vault.share(fine, a.handle);
+  const inbox = await a.vault.sharedWithMe();
+  t.same(inbox.map((r) => r.recordId), [fine], 'sharedWithMe lists the other sender\'s record only');
+  t.same(inbox.failures.map((f) => [f.recordId, f.claimedOwner]), [[id, owner.handle]], 'the swapped sender\'s record is named as failed');
+  t.type(inbox.failures[0]?.error, KeyChangedError, 'as a changed key');
 });
 
 t.test("forged grant rows are rejected by the reviewer's client", async (t) => {
@@ -272,7 +279,10 @@ t.test("forged grant rows are rejected by the reviewer's client", async (t) => {
   const fakeKey = s.crypto_aead_xchacha20poly1305_ietf_keygen();
   await db.insertInto('record_keys').values({ record_id: id, key_version: 1, recipient_id: a.id, sealed_key: Buffer.from(sealRecordKey(s, fakeKey, id, 1, aKeys.boxPublicKey)) }).execute();
   await t.rejects(a.vault.getRecord(id), SignatureError, 'getRecord: the grant is not signed by the owner');
-  await t.rejects(a.vault.sharedWithMe(), SignatureError, 'sharedWithMe says so too');
+  const inbox = await a.vault.sharedWithMe();
+  t.same(inbox.map((r) => r.recordId), [], 'sharedWithMe does not list it');
+  t.same(inbox.failures.map((f) => f.recordId), [id], 'but names it as failed');
+  t.type(inbox.failures[0]?.error, SignatureError, 'as a bad signature');
   await db.deleteFrom('grants').where('record_id', '=', id).execute();
 
   // 2. A real grant for one record, copied onto another record of the same owner.
@@ -281,6 +291,8 @@ t.test("forged grant rows are rejected by the reviewer's client", async (t) => {
   await db.insertInto('grants').values({ ...real, id: randomUUID(), record_id: id }).execute();
   await t.rejects(a.vault.getRecord(id), SignatureError, 'a grant moved to another record');
   t.equal((await a.vault.getRecord(other)).id, other, 'the real grant still reads');
+  const moved = await a.vault.sharedWithMe();
+  t.same([moved.map((r) => r.recordId), moved.failures.map((f) => f.recordId)], [[other], [id]], 'one moved grant hides not the real one from the list');
 
   // 3. The real grant with its expiry removed by the server.
   await db.updateTable('grants').set({ expires_at: new Date(Date.now() + 3_600_000) }).where('record_id', '=', other).execute();

@@ -12,7 +12,7 @@ import { ApiError, DecryptionError, VaultError, WithheldError, WrongPassphraseEr
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
-import { SharingClient, type GrantInfo, type SharedRecordInfo, type ShareOptions } from './sharing/client.ts';
+import { SharingClient, type GrantInfo, type SharedRecordList, type ShareOptions } from './sharing/client.ts';
 import { makeRedactedCopies, type RedactionSummary } from './redaction/copies.ts';
 import { isMediaOriginal, keptFromRedacted } from './records/withholding.ts';
 import { Uploader, type AttachOptions, type AttachResult } from './files/upload.ts';
@@ -518,8 +518,11 @@ export class Vault {
     return this.sharing.revoke(recordId, normaliseHandle(handle));
   }
 
-  /** Records others shared with this account; read them with getRecord and openFile. */
-  sharedWithMe(): Promise<SharedRecordInfo[]> {
+  /**
+   * Records others shared with this account; read them with getRecord and openFile. A grant
+   * that fails its checks is named in the list's `failures` instead of failing the whole list.
+   */
+  sharedWithMe(): Promise<SharedRecordList> {
     return this.sharing.sharedWithMe();
   }
 

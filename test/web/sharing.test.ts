@@ -119,6 +119,26 @@ t.test('a coordinator shares with a lawyer, revokes, and both see who accessed w
   const verified = await promisify(execFile)(process.execPath, [...RUN_TS, 'cli/src/main.ts', '--lang', 'en', 'verify-export', historyFile], { cwd: root });
   t.match(verified.stdout, /VERIFIED/, 'tvault verify-export accepts the bundle’s history');
 
+  // A hostile server breaks one grant's signature: the inbox names that testimony as failed
+  // and still shows the other, verified; with the grant restored both are back.
+  const [broken] = await server.db.selectFrom('grants').select(['id', 'record_id', 'signature']).orderBy('granted_at').execute();
+  const flipped = Buffer.from(broken!.signature);
+  flipped[0]! ^= 1;
+  await server.db.updateTable('grants').set({ signature: flipped }).where('id', '=', broken!.id).execute();
+  await l.getByRole('button', { name: 'Compartidos conmigo' }).click();
+  const failed = l.getByRole('alert').filter({ hasText: 'Testimonios compartidos que no se pudieron verificar' });
+  await failed.waitFor(LONG);
+  t.match(await failed.innerText(), `Compartido por ${COORD.handle}, según el servidor; testimonio ${broken!.record_id.slice(0, 8)}`, 'the failed testimony is named, with who the server says sent it');
+  const shown = await l.getByRole('button', { name: /Extorsión en el tren|Detención arbitraria/ }).count();
+  t.equal(shown, 1, 'the other testimony is still listed');
+  await server.db.updateTable('grants').set({ signature: broken!.signature }).where('id', '=', broken!.id).execute();
+  await l.getByRole('button', { name: 'Testimonios' }).first().click();
+  await l.getByRole('button', { name: 'Compartidos conmigo' }).click();
+  await l.getByRole('button', { name: /Detención arbitraria/ }).waitFor(LONG);
+  await l.getByRole('button', { name: /Extorsión en el tren/ }).waitFor(LONG);
+  t.equal(await failed.count(), 0, 'no warning once the grant is whole again');
+  await l.getByRole('button', { name: 'Testimonios' }).first().click();
+
   // Revoke one: the lawyer is refused at once.
   await c.getByRole('button', { name: 'Volver' }).click();
   await c.getByRole('button', { name: /Extorsión en el tren/ }).click();

@@ -104,8 +104,11 @@ export function sharingCommands(program: Command, ctx: () => Context, t: Transla
         const shared = await vault.sharedWithMe();
         const titled = [];
         for (const s of shared) titled.push({ ...s, title: await vault.getRecord(s.recordId).then((r) => r.fields.title, () => null) });
+        for (const f of shared.failures) {
+          c.warn(c.t('inbox.failed', { id: f.recordId.slice(0, SHORT_ID), handle: f.claimedOwner ?? '?', code: f.error.code }));
+        }
         if (c.options.json) return c.printJson(titled);
-        if (titled.length === 0) return c.print(c.t('inbox.none'));
+        if (titled.length === 0 && shared.failures.length === 0) return c.print(c.t('inbox.none'));
         for (const s of titled) {
           c.print(`${s.recordId.slice(0, SHORT_ID)}  ${s.title ?? c.t('inbox.unreadable')}  ${s.owner.handle}${s.owner.verified ? ' ✓' : ' ?'}  ${c.dates.time(s.grantedAt)} → ${s.expiresAt ? c.dates.time(s.expiresAt) : '∞'}`);
         }

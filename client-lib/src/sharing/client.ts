@@ -49,6 +49,14 @@ export interface SharedRecordInfo {
   expiresAt: Date | null;
 }
 
+/**
+ * What others shared with this account; `failures` names each shared record whose grant
+ * failed its checks (`claimedOwner` is the server's word, unverified).
+ */
+export type SharedRecordList = SharedRecordInfo[] & {
+  failures: { recordId: string; claimedOwner: string | null; error: IntegrityError | KeyChangedError }[];
+};
+
 interface WireGrant {
   id: string;
   granteeId: string;
@@ -278,25 +286,39 @@ export class SharingClient {
     return live.map((g) => ({ recipientId: g.granteeId, handle: g.identity.handle, boxPublicKey: g.identity.boxPublicKey }));
   }
 
-  /** Records shared with this account by live grants, each grant checked against the owner's pinned keys. */
-  async sharedWithMe(): Promise<SharedRecordInfo[]> {
+  /**
+   * Records shared with this account by live grants, each grant checked against the owner's
+   * pinned keys. A grant that fails its checks (a signature, an owner's changed key) is left
+   * out and named in `failures` with its error, so one tampered grant hides no other.
+   */
+  async sharedWithMe(): Promise<SharedRecordList> {
     const me = this.me();
     const { records } = await this.http.json<{ records: WireShared[] }>('GET', '/v1/shared');
-    const out: SharedRecordInfo[] = [];
+    const out = [] as SharedRecordInfo[] as SharedRecordList;
+    out.failures = [];
     for (const r of records) {
-      const owner = identityFromWire(r.owner);
-      verifyIdentity(this.s, owner);
-      if (owner.handle === me.handle) throw new SignatureError(`record ${r.recordId}: a grant from ${me.handle} to itself`);
-      await this.contacts.checkPinned(owner);
-      verifyWireGrant(this.s, { ...r, owner: owner.handle, grantee: me.identity }, owner.signPublicKey);
-      const contact = await this.contacts.trust(owner);
-      out.push({
-        recordId: r.recordId,
-        owner: { handle: owner.handle, fingerprint: fingerprint(this.s, owner), verified: contact.verified },
-        grantedAt: new Date(r.grantedAt),
-        expiresAt: dateOrNull(r.expiresAt),
-      });
+      try {
+        out.push(await this.checkShared(r, me.handle));
+      } catch (err) {
+        if (!(err instanceof IntegrityError || err instanceof KeyChangedError)) throw err;
+        out.failures.push({ recordId: r.recordId, claimedOwner: typeof r.owner?.handle === 'string' ? r.owner.handle : null, error: err });
+      }
     }
     return out;
+  }
+
+  private async checkShared(r: WireShared, myHandle: string): Promise<SharedRecordInfo> {
+    const owner = identityFromWire(r.owner);
+    verifyIdentity(this.s, owner);
+    if (owner.handle === myHandle) throw new SignatureError(`record ${r.recordId}: a grant from ${myHandle} to itself`);
+    await this.contacts.checkPinned(owner);
+    verifyWireGrant(this.s, { ...r, owner: owner.handle, grantee: this.me().identity }, owner.signPublicKey);
+    const contact = await this.contacts.trust(owner);
+    return {
+      recordId: r.recordId,
+      owner: { handle: owner.handle, fingerprint: fingerprint(this.s, owner), verified: contact.verified },
+      grantedAt: new Date(r.grantedAt),
+      expiresAt: dateOrNull(r.expiresAt),
+    };
   }
 }

@@ -24,7 +24,8 @@ export class VaultFailure extends Error {
   }
 }
 
-function describe(err: unknown): WorkerFailure {
+/** A failure as plain data that crosses the worker boundary (no stack). */
+export function describeFailure(err: unknown): WorkerFailure {
   if (err instanceof VaultFailure) return err.failure;
   const e = (err ?? {}) as Record<string, unknown>;
   const pick = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
@@ -48,7 +49,7 @@ export function installErrorTransfer(): void {
   transferHandlers.set('throw', {
     // comlink marks a thrown value with a private symbol: only its own handler can tell.
     canHandle: builtIn.canHandle,
-    serialize: (thrown: { value: unknown }) => [describe(thrown.value), []],
+    serialize: (thrown: { value: unknown }) => [describeFailure(thrown.value), []],
     deserialize: (failure: WorkerFailure) => {
       throw new VaultFailure(failure);
     },

@@ -1,16 +1,18 @@
 // The vault as the page calls it, living in the worker. One Vault per worker; its keys
 // exist only in this worker's memory and die with it (lock terminates the worker).
-import { checkPassphrase, cryptoReady, isMediaOriginal, Vault, VaultError, type AuditHistoryPage, type RecordChanges } from '@testimony-vault/client';
+import { checkPassphrase, cryptoReady, IntegrityError, isMediaOriginal, KeyChangedError, Vault, VaultError, type AuditHistoryPage } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
+import { describeFailure } from './errors-transfer.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
 import * as teamViews from './teams.ts';
+import { changesOf, fieldsOf } from './drafts.ts';
 
 import { allTags, matches } from './search.ts';
 import { inConcurrentBatches } from './concurrent.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
 import { reveals, thumbnail, verifiedBlob } from './media.ts';
 import { summary, versionView, view } from './views.ts';
-import type { AccountView, PhotoOriginalView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
+import type { AccountView, PhotoOriginalView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, Inbox, InboxFailure, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
 
 /** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
 const DEVICE = 'web';
@@ -30,7 +32,7 @@ export class VaultService {
   /** [Note: the search index] in search.ts. */
   private index: RecordSummary[] | undefined;
   /** What others shared with this account, decrypted when the inbox was last opened: [Note: the search index]. */
-  private inboxIndex: { item: InboxItem; summary: RecordSummary }[] | undefined;
+  private inboxIndex: { entries: { item: InboxItem; summary: RecordSummary }[]; failures: InboxFailure[] } | undefined;
 
   private unlocked(): Vault {
     if (!this.vault) throw new NotUnlocked('no account is unlocked in this worker');
@@ -139,9 +141,7 @@ export class VaultService {
   }
 
   async update(id: string, draft: RecordDraft): Promise<number> {
-    const changes: RecordChanges = fieldsOf(draft);
-    for (const k of ['occurredAt', 'place', 'language'] as const) if (!draft[k]) changes[k] = undefined;
-    const { version } = await this.unlocked().updateRecord(id, changes);
+    const { version } = await this.unlocked().updateRecord(id, changesOf(draft));
     this.index = undefined;
     return version;
   }
@@ -229,18 +229,37 @@ export class VaultService {
    * records are read again from the server; with it, the ones read last are searched here,
    * in titles, places and tags, as the own records are (the server never sees a query).
    */
-  async inbox(text = ''): Promise<InboxItem[]> {
+  async inbox(text = ''): Promise<Inbox> {
     if (!text.trim() || !this.inboxIndex) this.inboxIndex = await this.readInbox();
     const query: SearchQuery = { text, tag: '', from: '', to: '' };
-    return this.inboxIndex.filter((e) => matches(e.summary, query)).map((e) => e.item);
+    const { entries, failures } = this.inboxIndex;
+    return { items: entries.filter((e) => matches(e.summary, query)).map((e) => e.item), failures };
   }
 
-  private async readInbox(): Promise<{ item: InboxItem; summary: RecordSummary }[]> {
+  /**
+   * Every shared record read and verified; one whose grant or body fails its checks is a
+   * failure of its own, shown as a tampering warning in its place, and hides no other.
+   */
+  private async readInbox(): Promise<NonNullable<VaultService['inboxIndex']>> {
     const v = this.unlocked();
-    return inConcurrentBatches(await v.sharedWithMe(), INBOX_READS_AT_ONCE, async (s) => {
-      const record = await v.getRecord(s.recordId);
-      return { item: inboxItem(s, record), summary: summary(record) };
+    const shared = await v.sharedWithMe();
+    const failures: InboxFailure[] = shared.failures.map((f) => ({ recordId: f.recordId, from: f.claimedOwner, failure: describeFailure(f.error) }));
+    type Read = { item: InboxItem; summary: RecordSummary } | InboxFailure;
+    const read = await inConcurrentBatches(shared, INBOX_READS_AT_ONCE, async (s): Promise<Read> => {
+      try {
+        const record = await v.getRecord(s.recordId);
+        return { item: inboxItem(s, record), summary: summary(record) };
+      } catch (err) {
+        if (!(err instanceof IntegrityError || err instanceof KeyChangedError)) throw err;
+        return { recordId: s.recordId, from: s.owner.handle, failure: describeFailure(err) };
+      }
     });
+    const entries: { item: InboxItem; summary: RecordSummary }[] = [];
+    for (const r of read) {
+      if ('item' in r) entries.push(r);
+      else failures.push(r);
+    }
+    return { entries, failures };
   }
 
   // Who accessed what.
@@ -289,18 +308,22 @@ export class VaultService {
 
   // Teams, cases and team records (web/src/worker/teams.ts).
 
-  teams = () => this.unlocked().teams.list();
-  createTeam = () => this.unlocked().teams.create();
+  teams = () => teamViews.teamList(this.unlocked());
+  createTeam = (name: string) => teamViews.createTeam(this.unlocked(), name);
   team = (team: string) => teamViews.teamView(this.unlocked(), team);
   teamHistory = (team: string) => teamViews.teamHistory(this.unlocked(), team);
   addTeamMember = (team: string, handle: string, role: 'coordinator' | 'member', requireVerified: boolean) => teamViews.addTeamMember(this.unlocked(), team, handle, role, requireVerified);
   removeTeamMember = (team: string, handle: string) => this.unlocked().teams.removeMember(team, handle);
-  createCase = (team: string) => this.unlocked().teams.createCase(team);
+  setTeamRole = (team: string, handle: string, role: 'coordinator' | 'member') => this.unlocked().teams.setRole(team, handle, role);
+  createCase = (team: string, name: string, requireVerified: boolean) => teamViews.createCase(this.unlocked(), team, name, requireVerified);
+  renameTeamOrCase = (team: string, caseId: string | null, name: string, requireVerified: boolean) => teamViews.rename(this.unlocked(), team, caseId, name, requireVerified);
   shareCase = (team: string, caseId: string, handle: string, expiresAt: string | null, requireVerified: boolean) => teamViews.shareTeamCase(this.unlocked(), team, caseId, handle, expiresAt, requireVerified);
   revokeCase = (team: string, caseId: string, handle: string) => this.unlocked().teams.revokeCase(team, caseId, handle);
-  caseRecords = (team: string, caseId: string) => teamViews.caseRecords(this.unlocked(), team, caseId);
+  teamCase = (team: string, caseId: string) => teamViews.caseView(this.unlocked(), team, caseId);
   teamRecord = (team: string, recordId: string) => teamViews.teamRecord(this.unlocked(), team, recordId);
-  writeTeamTestimony = (team: string, caseId: string, title: string, narrative: string, requireVerified: boolean) => teamViews.writeTestimony(this.unlocked(), team, caseId, title, narrative, requireVerified);
+  teamRecordVersions = (team: string, recordId: string) => teamViews.teamRecordVersions(this.unlocked(), team, recordId);
+  writeTeamTestimony = (team: string, caseId: string, draft: RecordDraft, requireVerified: boolean) => teamViews.writeTestimony(this.unlocked(), team, caseId, draft, requireVerified);
+  correctTeamTestimony = (team: string, recordId: string, draft: RecordDraft, requireVerified: boolean) => teamViews.correctTestimony(this.unlocked(), team, recordId, draft, requireVerified);
 
   /** No account needed: checks an exported history or an evidence bundle, offline. */
   async checkExport(file: Blob): Promise<ExportCheck> {
@@ -309,15 +332,4 @@ export class VaultService {
   }
 }
 
-function fieldsOf(d: RecordDraft) {
-  const fields: { title: string; narrative: string; tags: string[]; occurredAt?: string; place?: string; language?: string } = {
-    title: d.title.trim(),
-    narrative: d.narrative,
-    tags: d.tags.map((t) => t.trim()).filter(Boolean),
-  };
-  if (d.occurredAt) fields.occurredAt = d.occurredAt;
-  if (d.place.trim()) fields.place = d.place.trim();
-  if (d.language) fields.language = d.language;
-  return fields;
-}
 

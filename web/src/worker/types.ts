@@ -1,5 +1,6 @@
 // What the page and the worker exchange: plain data only, never a key. The worker turns
 // the library's verified records into these views; file keys and headers stay behind.
+import type { WorkerFailure } from './errors-transfer.ts';
 
 export interface AccountView {
   handle: string;
@@ -153,6 +154,19 @@ export interface InboxItem {
   expiresAt: string | null;
   /** Shared with redacted copies of its photos (the originals are kept from this account). */
   redacted: boolean;
+}
+
+/** A shared record that failed its checks: shown as a tampering warning, never as a record. */
+export interface InboxFailure {
+  recordId: string;
+  /** Who the server says shared it (its word, unverified, when the grant itself failed). */
+  from: string | null;
+  failure: WorkerFailure;
+}
+
+export interface Inbox {
+  items: InboxItem[];
+  failures: InboxFailure[];
 }
 
 export interface HistoryEventView {

@@ -3,7 +3,8 @@ import { formatDate, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
-import type { InboxItem } from '../../worker/types.ts';
+import type { InboxFailure, InboxItem } from '../../worker/types.ts';
+import { messageKey, shownCode } from '../../errors.ts';
 
 /**
  * What others shared with this account: by whom (and whether that person is verified), until
@@ -12,12 +13,15 @@ import type { InboxItem } from '../../worker/types.ts';
 export function Inbox() {
   const store = useStore();
   const [items, setItems] = useState<InboxItem[]>([]);
+  const [failures, setFailures] = useState<InboxFailure[]>([]);
   const [text, setText] = useState('');
   const [searched, setSearched] = useState<string | null>(null);
   const { busy, error, run } = useAction();
   const load = (query: string) =>
     run(async () => {
-      setItems(await store.client.api.inbox(query));
+      const inbox = await store.client.api.inbox(query);
+      setItems(inbox.items);
+      setFailures(inbox.failures);
       setSearched(query.trim() ? query : null);
     });
   useEffect(() => {
@@ -52,7 +56,7 @@ export function Inbox() {
       </form>
       {busy && <p role="status">{t('records.loading')}</p>}
       <ErrorNotice error={error} onRetry={() => void load(searched ?? '')} />
-      {!busy && !error && items.length === 0 && <p>{searched === null ? t('inbox.empty') : t('search.none')}</p>}
+      {!busy && !error && items.length === 0 && failures.length === 0 && <p>{searched === null ? t('inbox.empty') : t('search.none')}</p>}
       <ul class="records">
         {items.map((i) => (
           <li key={i.recordId}>
@@ -67,6 +71,29 @@ export function Inbox() {
           </li>
         ))}
       </ul>
+      {!busy && !error && failures.length > 0 && <Unverified failures={failures} />}
     </main>
+  );
+}
+
+/** Shared records that failed their checks, each named, none shown: the rest stay usable. */
+function Unverified({ failures }: { failures: InboxFailure[] }) {
+  return (
+    <section class="tamper" role="alert" aria-labelledby="inbox-failed">
+      <h2 id="inbox-failed">{t('inbox.failedTitle')}</h2>
+      <ul>
+        {failures.map((f) => {
+          const id = f.recordId.slice(0, 8);
+          const err = { failure: f.failure };
+          return (
+            <li key={f.recordId}>
+              {f.from ? t('inbox.failedFrom', { handle: f.from, id }) : t('inbox.failedUnknown', { id })}: {t(messageKey(err))}{' '}
+              <span class="code">{t('errors.code', { code: shownCode(err) })}</span>
+            </li>
+          );
+        })}
+      </ul>
+      <p>{t('inbox.failedAdvice')}</p>
+    </section>
   );
 }
