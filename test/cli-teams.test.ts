@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { readTeam, Vault } from '@testimony-vault/client';
 import { newIdentity } from '../client-lib/src/crypto/identity.ts';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
-import { build, handle } from './helper.ts';
+import { build, handle, testClient } from './helper.ts';
 import { tvaultIn, type Run } from './tvault-run.ts';
 import { tvaultOnTerminal } from './tvault-pty.ts';
 
@@ -165,4 +166,38 @@ t.test('a coordinator added by someone they never verified is asked before namin
   t.notMatch(await ok(t, 'dora', ['team', 'show', 'Casa Sur']), /Familia T\./, 'no case was opened');
   r = await as('ema', ['case', 'create', 'Casa Sur', 'Familia T.', '--unverified']);
   t.equal(r.code, 0, `accepting the risk, the case is opened: ${printable(r.stderr)}`);
+});
+
+t.test('names: written as earlier tvault builds wrote them, read by the library; renamed by a coordinator only', async (t) => {
+  // A team and case named the way tvault named them before the library did: plain team
+  // records with its tags, written here through the library's lowest calls.
+  const dora = await Vault.login({ ...testClient, server: server.url, handle: people.dora.handle, passphrase: people.dora.pass });
+  const team = await dora.teams.create();
+  await dora.teams.writeRecord(team, team, { title: 'Posada Vieja', narrative: '', tags: ['tvault:team-name'] });
+  const caseId = await dora.teams.createCase(team);
+  await dora.teams.writeRecord(team, caseId, { title: 'Familia V.', narrative: 'Posada Vieja', tags: ['tvault:case-name'] });
+  await dora.logout();
+  t.match(await ok(t, 'dora', ['team', 'list']), new RegExp(`${team.slice(0, 8)}  Posada Vieja  coordinator`), 'an earlier build\'s team name reads');
+  t.match(await ok(t, 'dora', ['team', 'show', 'Posada Vieja']), /Familia V\./, 'and its case name');
+
+  let r = await as('dora', ['team', 'rename', 'Posada Vieja', '  ']);
+  t.equal(r.code, 2, 'an empty name is refused');
+  t.match(r.stderr, /cannot be empty/);
+  t.match(await ok(t, 'dora', ['team', 'rename', 'Posada Vieja', 'Posada Nueva']), /now called "Posada Nueva"/);
+  t.match(await ok(t, 'dora', ['case', 'rename', 'Posada Nueva', 'Familia V.', 'Familia Vargas']), /"Familia V\." is now called "Familia Vargas"/);
+  const show = await ok(t, 'dora', ['team', 'show', 'Posada Nueva']);
+  t.match(show, /^Posada Nueva {2}\(/, 'the team goes by its new name');
+  t.match(show, /Familia Vargas/, 'the case too');
+  t.notMatch(show, /Familia V\.(?!\w)/, 'the old case name is gone');
+  t.match(await ok(t, 'dora', ['case', 'list', 'Posada Nueva']), /No testimonies here yet\./, 'a renamed name record is not listed as a testimony');
+  r = await as('dora', ['case', 'rename', 'Posada Nueva', team, 'x']);
+  t.equal(r.code, 2, 'the general space is not renamed apart from the team');
+  t.match(r.stderr, /general space is named with the team/);
+  // The same names, through the library: one reading for tvault and the web.
+  const again = await Vault.login({ ...testClient, server: server.url, handle: people.dora.handle, passphrase: people.dora.pass });
+  const names = await readTeam(again.teams, team);
+  t.equal(names.teamName, 'Posada Nueva');
+  t.same([...names.caseNames], [[caseId, 'Familia Vargas']]);
+  t.equal(names.records.length, 0, 'no name record among the testimonies');
+  await again.logout();
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TeamRecord } from '@testimony-vault/client/node';
+import { createNamedCase, renameCase, type TeamRecord } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { SHORT_ID } from '../record-ref.ts';
@@ -7,7 +7,7 @@ import { untilOption } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { fieldOptions, newFields, type NewFieldOptions } from './records.ts';
 import { asCoordinator, refuseUnverifiedAdder, trustPerson, type TrustOptions } from './teams-access.ts';
-import { CASE_NAME_TAG, readTeam, resolveCase, resolveTeam, resolveTeamRecord } from './teams-names.ts';
+import { nameArg, readTeam, resolveCase, resolveTeam, resolveTeamRecord } from './teams-names.ts';
 
 function describeTeamRecord(c: Context, r: TeamRecord, caseName: string): string {
   const f = r.fields;
@@ -38,18 +38,35 @@ export function caseCommands(program: Command, ctx: () => Context, t: Translate)
     .command('create <team> <name>')
     .description(t('help.case-create'))
     .option('--unverified', t('help.case-write-unverified'))
-    .action(async (ref: string, name: string, opts: { unverified?: boolean }) => {
+    .action(async (ref: string, typed: string, opts: { unverified?: boolean }) => {
       const c = ctx();
+      const name = nameArg(c, typed);
       await c.withVault(async (vault) => {
         const id = await resolveTeam(c, vault, ref);
         const info = await asCoordinator(c, vault, id);
         // The case's name is a team record: writing it asks what writing a testimony asks.
         refuseUnverifiedAdder(c, info, ref, opts.unverified);
-        const { teamName } = await readTeam(vault, id, id);
-        const caseId = await vault.teams.createCase(id);
-        await vault.teams.writeRecord(id, caseId, { title: name, narrative: teamName ?? '', tags: [CASE_NAME_TAG] }, { requireVerified: !opts.unverified });
+        const caseId = await createNamedCase(vault.teams, id, name, { requireVerified: !opts.unverified });
         if (c.options.json) return c.printJson({ team: id, caseId, name });
         c.print(c.t('case.created', { name, id: caseId }));
+      });
+    });
+
+  cases
+    .command('rename <team> <case> <name>')
+    .description(t('help.case-rename'))
+    .option('--unverified', t('help.case-write-unverified'))
+    .action(async (ref: string, caseRef: string, typed: string, opts: { unverified?: boolean }) => {
+      const c = ctx();
+      const name = nameArg(c, typed);
+      await c.withVault(async (vault) => {
+        const team = await openTeam(c, vault, ref);
+        if (team.info.myRole !== 'coordinator') throw new UsageError(c.t('team.notCoordinator', { team: ref }));
+        refuseUnverifiedAdder(c, team.info, ref, opts.unverified);
+        const caseId = team.caseOf(caseRef);
+        if (caseId === team.id) throw new UsageError(c.t('case.generalNotRenamed'));
+        await renameCase(vault.teams, team.id, caseId, name, { requireVerified: !opts.unverified });
+        c.print(c.t('case.renamed', { before: team.nameOf(caseId), name }));
       });
     });
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import type { TeamHistoryEntry, Vault } from '@testimony-vault/client/node';
+import { createNamedTeam, namedTeams, renameTeam, type TeamHistoryEntry, type Vault } from '@testimony-vault/client/node';
 import type { Context } from '../context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { SHORT_ID } from '../record-ref.ts';
 import { UsageError } from '../errors.ts';
-import { asCoordinator, memberOf, parseRole, trustPerson, type TrustOptions } from './teams-access.ts';
-import { namedTeams, readTeam, resolveTeam, TEAM_NAME_TAG } from './teams-names.ts';
+import { asCoordinator, memberOf, parseRole, refuseUnverifiedAdder, trustPerson, type TrustOptions } from './teams-access.ts';
+import { nameArg, readTeam, resolveTeam } from './teams-names.ts';
 import { caseCommands } from './teams-cases.ts';
 
 /** ✓ when this account compared the person's safety number and it is the chain's; ? otherwise. */
@@ -36,13 +36,29 @@ export function teamCommands(program: Command, ctx: () => Context, t: Translate)
   team
     .command('create <name>')
     .description(t('help.team-create'))
-    .action(async (name: string) => {
+    .action(async (typed: string) => {
       const c = ctx();
+      const name = nameArg(c, typed);
       await c.withVault(async (vault) => {
-        const id = await vault.teams.create();
-        await vault.teams.writeRecord(id, id, { title: name, narrative: '', tags: [TEAM_NAME_TAG] });
+        const id = await createNamedTeam(vault.teams, name);
         if (c.options.json) return c.printJson({ id, name });
         c.print(c.t('team.created', { name, id }));
+      });
+    });
+
+  team
+    .command('rename <team> <name>')
+    .description(t('help.team-rename'))
+    .option('--unverified', t('help.case-write-unverified'))
+    .action(async (ref: string, typed: string, opts: { unverified?: boolean }) => {
+      const c = ctx();
+      const name = nameArg(c, typed);
+      await c.withVault(async (vault) => {
+        const id = await resolveTeam(c, vault, ref);
+        // The name is a team record: writing it asks what writing a testimony asks.
+        refuseUnverifiedAdder(c, await asCoordinator(c, vault, id), ref, opts.unverified);
+        await renameTeam(vault.teams, id, name, { requireVerified: !opts.unverified });
+        c.print(c.t('team.renamed', { name }));
       });
     });
 
@@ -143,7 +159,7 @@ export function teamCommands(program: Command, ctx: () => Context, t: Translate)
     .action(async () => {
       const c = ctx();
       await c.withVault(async (vault) => {
-        const teams = await namedTeams(vault);
+        const teams = await namedTeams(vault.teams);
         if (c.options.json) return c.printJson(teams);
         if (teams.length === 0) return c.print(c.t('team.none'));
         for (const k of teams) c.print(`${k.id.slice(0, SHORT_ID)}  ${k.name ?? c.t('team.unnamed')}  ${roleName(c, k.role)}`);

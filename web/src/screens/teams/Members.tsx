@@ -4,11 +4,13 @@ import { useAction } from '../../components/Busy.tsx';
 import { useStore } from '../../state/store.ts';
 import type { TeamView } from '../../worker/teams.ts';
 import { ChainFailure } from './ChainFailure.tsx';
+import { RoleChange } from './RoleChange.tsx';
 
-/** The team's current members, each with role and whether this account verified them; coordinators remove. */
+/** The team's current members, each with role and whether this account verified them; coordinators change roles and remove. */
 export function Members({ team, onChanged }: { team: TeamView; onChanged: () => void }) {
   const store = useStore();
   const [removing, setRemoving] = useState<string | null>(null);
+  const [changing, setChanging] = useState<string | null>(null);
   const remove = useAction();
   const coordinator = team.myRole === 'coordinator';
 
@@ -30,11 +32,19 @@ export function Members({ team, onChanged }: { team: TeamView; onChanged: () => 
               <span class={m.verified ? 'badge ok' : 'badge warn'}>{m.verified ? t('contacts.verified') : t('contacts.notVerified')}</span>
             </p>
             <p class="hint">{t('teams.memberSince', { date: formatDate(m.since) })}</p>
-            {coordinator && m.handle !== team.me && removing !== m.handle && (
-              <button type="button" class="danger" onClick={() => setRemoving(m.handle)}>
-                {t('teams.remove', { handle: m.handle })}
-              </button>
+            {coordinator && removing !== m.handle && changing !== m.handle && (
+              <div class="actions">
+                <button type="button" onClick={() => (setChanging(m.handle), setRemoving(null))}>
+                  {t('teams.changeRole', { handle: m.handle })}
+                </button>
+                {m.handle !== team.me && (
+                  <button type="button" class="danger" onClick={() => (setRemoving(m.handle), setChanging(null))}>
+                    {t('teams.remove', { handle: m.handle })}
+                  </button>
+                )}
+              </div>
             )}
+            {changing === m.handle && <RoleChange team={team} member={m} onCancel={() => setChanging(null)} onDone={() => (setChanging(null), onChanged())} />}
             {removing === m.handle && (
               <div class="notice warn" role="alertdialog" aria-labelledby={`remove-${m.handle}`}>
                 <p id={`remove-${m.handle}`}>

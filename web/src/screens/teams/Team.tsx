@@ -7,7 +7,8 @@ import { AddMember } from './AddMember.tsx';
 import { ChainFailure } from './ChainFailure.tsx';
 import { Members } from './Members.tsx';
 import { TeamHistory } from './TeamHistory.tsx';
-import { shortId } from './names.ts';
+import { NameForm } from './NameForm.tsx';
+import { caseTitle, teamTitle } from './names.ts';
 
 /**
  * A team as its verified chain has it: members, cases and history, read together. When the
@@ -17,7 +18,7 @@ export function Team({ id }: { id: string }) {
   const store = useStore();
   const [loaded, setLoaded] = useState<{ team: TeamView; history: TeamHistoryView[] } | null>(null);
   const load = useAction();
-  const create = useAction();
+  const [naming, setNaming] = useState<'team' | 'case' | null>(null);
 
   const reload = () =>
     void load.run(async () => {
@@ -26,21 +27,36 @@ export function Team({ id }: { id: string }) {
     });
   useEffect(reload, [id]);
 
-  const createCase = () =>
-    void create.run(async () => {
-      const caseId = await store.client.api.createCase(id);
-      store.go({ name: 'team-case', team: id, caseId });
-    });
+  const createCase = async (name: string, requireVerified: boolean) => {
+    const caseId = await store.client.api.createCase(id, name, requireVerified);
+    store.go({ name: 'team-case', team: id, caseId });
+  };
+  const renameTeam = async (name: string, requireVerified: boolean) => {
+    await store.client.api.renameTeamOrCase(id, null, name, requireVerified);
+    setNaming(null);
+    reload();
+  };
 
   const team = loaded?.team;
   return (
     <main>
-      <h1 tabIndex={-1}>{t('teams.name', { id: shortId(id) })}</h1>
+      <h1 tabIndex={-1}>{teamTitle(id, team?.name)}</h1>
       {load.busy && <p class="hint" role="status">{t('teams.verifying')}</p>}
       <ChainFailure error={load.error} onClose={() => store.go({ name: 'teams' })} onRetry={reload} />
       {team && loaded && load.error === undefined && (
         <>
           {team.myRole && <p>{t('teams.yourRole', { role: t(`teams.role.${team.myRole}`) })}</p>}
+          {team.myRole === 'coordinator' &&
+            (naming === 'team' ? (
+              <NameForm
+                label={t('teams.teamNameLabel')} submitLabel={t('teams.saveName')} busyLabel={t('teams.savingName')}
+                initial={team.name ?? ''} addedBy={team.addedBy} onName={renameTeam} onCancel={() => setNaming(null)}
+              />
+            ) : (
+              <button type="button" onClick={() => setNaming('team')}>
+                {t('teams.renameTeam')}
+              </button>
+            ))}
           <Members team={team} onChanged={reload} />
           {team.myRole === 'coordinator' && <AddMember team={id} onAdded={reload} />}
           <section aria-labelledby="cases-title">
@@ -49,20 +65,25 @@ export function Team({ id }: { id: string }) {
               {team.cases.filter((c) => team.myRole !== 'reviewer' || c.reviewers.some((r) => r.handle === team.me)).map((c) => (
                 <li key={c.caseId}>
                   <button type="button" class="link" onClick={() => store.go({ name: 'team-case', team: id, caseId: c.caseId })}>
-                    {c.general ? t('teams.general') : t('teams.caseName', { id: shortId(c.caseId) })}
+                    {caseTitle(id, c.caseId, c.name)}
                   </button>
                   {c.reviewers.length > 0 && <span class="hint"> · {t('teams.reviewedBy', { handles: c.reviewers.map((r) => r.handle).join(', ') })}</span>}
                 </li>
               ))}
             </ul>
-            <ChainFailure error={create.error} onClose={() => create.setError(undefined)} />
-            {team.myRole === 'coordinator' && (
-              <button type="button" class="primary" disabled={create.busy} onClick={createCase}>
-                {t('teams.createCase')}
-              </button>
-            )}
+            {team.myRole === 'coordinator' &&
+              (naming === 'case' ? (
+                <NameForm
+                  label={t('teams.caseNameLabel')} submitLabel={t('teams.createCase')} busyLabel={t('teams.creatingCase')}
+                  addedBy={team.addedBy} onName={createCase} onCancel={() => setNaming(null)}
+                />
+              ) : (
+                <button type="button" class="primary" onClick={() => setNaming('case')}>
+                  {t('teams.createCase')}
+                </button>
+              ))}
           </section>
-          <TeamHistory team={id} entries={loaded.history} />
+          <TeamHistory team={id} entries={loaded.history} caseNames={new Map(team.cases.map((c) => [c.caseId, c.name]))} />
         </>
       )}
       <button type="button" onClick={() => store.go({ name: 'teams' })}>

@@ -1,9 +1,9 @@
 import { formatDate, t } from '../../i18n/index.ts';
 import type { TeamHistoryView } from '../../worker/teams.ts';
-import { shortId } from './names.ts';
+import { caseTitle } from './names.ts';
 
 /** Every statement of the verified chain, oldest first: who did what to whom, when, with which role. */
-export function TeamHistory({ team, entries }: { team: string; entries: TeamHistoryView[] }) {
+export function TeamHistory({ team, entries, caseNames }: { team: string; entries: TeamHistoryView[]; caseNames: Map<string, string | null> }) {
   return (
     <section aria-labelledby="team-history-title">
       <h2 id="team-history-title">{t('teams.history')}</h2>
@@ -16,7 +16,7 @@ export function TeamHistory({ team, entries }: { team: string; entries: TeamHist
               by: e.by,
               subject: e.subject ?? '',
               role: e.role ? t(`teams.role.${e.role}`) : '',
-              case: e.caseId === team ? t('teams.general') : t('teams.caseName', { id: shortId(e.caseId ?? '') }),
+              case: caseTitle(team, e.caseId ?? '', caseNames.get(e.caseId ?? '')),
               until: e.expiresAt ? formatDate(e.expiresAt) : t('teams.noEnd'),
             })}{' '}
             <span class="hint">{formatDate(e.at)}</span>

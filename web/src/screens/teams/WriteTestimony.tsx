@@ -1,49 +1,71 @@
 import { useState } from 'preact/hooks';
-import { t } from '../../i18n/index.ts';
-import { useStore } from '../../state/store.ts';
-import { Field, TextArea } from '../../components/Field.tsx';
+import { language, t } from '../../i18n/index.ts';
+import { emptyDraft, useStore } from '../../state/store.ts';
+import { RecordForm } from '../../components/RecordForm.tsx';
 import { useAction } from '../../components/Busy.tsx';
+import type { RecordDraft } from '../../worker/types.ts';
 import type { TeamView } from '../../worker/teams.ts';
 import { ChainFailure } from './ChainFailure.tsx';
 import { RiskNotice } from './RiskNotice.tsx';
 
 /**
- * A testimony written into a case, sealed under the case's key. A small form: the record
- * editor writes only into the person's own records (it has no target to write elsewhere).
+ * A team testimony in the record editor's fields, sealed under the case's key: a new one or
+ * a correction. While whoever added this account is unverified, saving waits for a yes that
+ * names the risk ([Note: a team is only as trusted as who added you] in the client library).
  */
-export function WriteTestimony({ team, caseId, addedBy, onWritten }: { team: string; caseId: string; addedBy: TeamView['addedBy']; onWritten: () => void }) {
-  const store = useStore();
-  // [Note: a team is only as trusted as who added you] in the client library.
+export function TestimonyForm({ initial, addedBy, saveLabel, onSave, onCancel }: {
+  initial: RecordDraft;
+  addedBy: TeamView['addedBy'];
+  saveLabel: string;
+  onSave: (draft: RecordDraft, requireVerified: boolean) => Promise<void>;
+  onCancel: () => void;
+}) {
   const unverified = addedBy !== null && !addedBy.verified ? addedBy.handle : null;
   const [accepted, setAccepted] = useState(false);
-  const [title, setTitle] = useState('');
-  const [narrative, setNarrative] = useState('');
+  const [draft, setDraft] = useState(initial);
   const save = useAction();
 
-  const submit = (e: Event) => {
-    e.preventDefault();
-    void save.run(async () => {
-      await store.client.api.writeTeamTestimony(team, caseId, title, narrative, !accepted);
-      setTitle('');
-      setNarrative('');
-      onWritten();
-    });
-  };
+  return (
+    <RecordForm
+      draft={draft}
+      onChange={(change) => setDraft({ ...draft, ...change })}
+      onSubmit={() => void save.run(() => onSave(draft, !accepted))}
+      busy={save.busy}
+      disabled={unverified !== null && !accepted}
+      saveLabel={saveLabel}
+      savingLabel={t('teams.saving')}
+      cancelLabel={t('actions.cancel')}
+      onCancel={() => (setDraft(initial), onCancel())}
+      rows={6}
+    >
+      {unverified && (
+        <RiskNotice handle={unverified} risk={t('teams.adderRisk', { handle: unverified })} accept={t('teams.acceptAdderRisk', { handle: unverified })} accepted={accepted} onAccept={setAccepted} />
+      )}
+      <ChainFailure error={save.error} onClose={() => save.setError(undefined)} />
+    </RecordForm>
+  );
+}
 
+/** A new testimony written into a case. */
+export function WriteTestimony({ team, caseId, addedBy, onWritten }: { team: string; caseId: string; addedBy: TeamView['addedBy']; onWritten: () => void }) {
+  const store = useStore();
+  // A new form after each save: the fields start empty again.
+  const [written, setWritten] = useState(0);
   return (
     <section aria-labelledby="write-title">
       <h2 id="write-title">{t('teams.write')}</h2>
-      <form onSubmit={submit}>
-        <Field label={t('fields.title')} value={title} onValue={setTitle} required />
-        <TextArea label={t('fields.narrative')} value={narrative} onValue={setNarrative} rows={6} />
-        {unverified && (
-          <RiskNotice handle={unverified} risk={t('teams.adderRisk', { handle: unverified })} accept={t('teams.acceptAdderRisk', { handle: unverified })} accepted={accepted} onAccept={setAccepted} />
-        )}
-        <ChainFailure error={save.error} onClose={() => save.setError(undefined)} />
-        <button type="submit" class="primary" disabled={save.busy || !title.trim() || (unverified !== null && !accepted)}>
-          {save.busy ? t('teams.saving') : t('teams.save')}
-        </button>
-      </form>
+      <TestimonyForm
+        key={written}
+        initial={emptyDraft(language.value)}
+        addedBy={addedBy}
+        saveLabel={t('teams.save')}
+        onSave={async (draft, requireVerified) => {
+          await store.client.api.writeTeamTestimony(team, caseId, draft, requireVerified);
+          setWritten(written + 1);
+          onWritten();
+        }}
+        onCancel={() => setWritten(written + 1)}
+      />
     </section>
   );
 }
