@@ -8,6 +8,7 @@ import * as m0006 from './0006_audit_append.ts';
 import * as m0007 from './0007_session_labels.ts';
 import * as m0008 from './0008_audit_addresses.ts';
 import * as m0009 from './0009_teams.ts';
+import * as m0010 from './0010_team_key_links.ts';
 import * as m0011 from './0011_audit_append_many.ts';
 
 // Listed statically (not read from the folder) so the set is the same in every
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0007_session_labels': m0007,
   '0008_audit_addresses': m0008,
   '0009_teams': m0009,
+  '0010_team_key_links': m0010,
   '0011_audit_append_many': m0011,
 };

@@ -64,7 +64,22 @@ export const TEAM_ROWS: Row[] = [
     },
   },
   { method: 'GET', path: '/v1/teams/{id}/statements', expect: teamReaders(200), request: async (c) => ({ path: `/v1/teams/${orUnknown(c, (await teamWorld(c.w)).team)}/statements` }) },
+  { method: 'GET', path: '/v1/teams/{id}/history', expect: teamReaders(200), request: async (c) => ({ path: `/v1/teams/${orUnknown(c, (await teamWorld(c.w)).team)}/history?size=1` }) },
+  {
+    method: 'GET', path: '/v1/teams/{id}/cases/{caseId}/history', expect: teamReaders(200),
+    request: async (c) => {
+      const { team, caseId } = await teamWorld(c.w);
+      return { path: `/v1/teams/${orUnknown(c, team)}/cases/${orUnknown(c, caseId)}/history?size=1` };
+    },
+  },
   { method: 'GET', path: '/v1/teams/{id}/keys', expect: teamReaders(200), request: async (c) => ({ path: `/v1/teams/${orUnknown(c, (await teamWorld(c.w)).team)}/keys` }) },
+  {
+    method: 'GET', path: '/v1/teams/{id}/cases/{caseId}/key-links', expect: teamReaders(200),
+    request: async (c) => {
+      const { team, caseId } = await teamWorld(c.w);
+      return { path: `/v1/teams/${orUnknown(c, team)}/cases/${orUnknown(c, caseId)}/key-links` };
+    },
+  },
   {
     method: 'POST', path: '/v1/teams/{id}/records', expect: teamWriters(201), writes: true,
     request: async (c) => {

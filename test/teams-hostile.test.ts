@@ -60,7 +60,7 @@ async function forged(team: string, signer: { handle: string; signSecretKey: Uin
   const last = parseTeamStatement(rows[seq - 1]!.body);
   const st: TeamStatement = {
     v: 1, team, seq, prev: teamStatementHash(rows[seq - 1]!.body), action: 'add', at: Date.now(), by: signer.handle, subject: null, role: null,
-    teamEpoch: last.teamEpoch, teamKey: null, caseId: null, caseKeys: [], expiresAt: null, ...rest,
+    teamEpoch: last.teamEpoch, teamKey: null, caseId: null, caseKeys: [], caseKeyList: null, expiresAt: null, ...rest,
   };
   const json = encodeTeamStatement(st);
   return { seq, json, signature: Buffer.from(s.crypto_sign_detached(teamStatementBytes(json), signer.signSecretKey)) };

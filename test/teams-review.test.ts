@@ -45,7 +45,7 @@ t.test('H2: a team the server made up, under a real handle with keys of its own,
   const teamKey = s.crypto_aead_xchacha20poly1305_ietf_keygen();
   const caseKey = s.crypto_aead_xchacha20poly1305_ietf_keygen();
   const anaId = me(ana.vault).identity;
-  const base = { v: 1 as const, team, at: Date.now(), by: coord.handle, role: null, teamKey: null, caseId: null, caseKeys: [], expiresAt: null, subject: null, teamEpoch: 1 };
+  const base = { v: 1 as const, team, at: Date.now(), by: coord.handle, role: null, teamKey: null, caseId: null, caseKeys: [], caseKeyList: null, expiresAt: null, subject: null, teamEpoch: 1 };
   const sts: TeamStatement[] = [
     { ...base, seq: 0, prev: null, action: 'create', subject: { handle: coord.handle, signPublicKey: fake.public.signPublicKey, boxPublicKey: fake.public.boxPublicKey }, role: 'coordinator', teamKey: teamKeyCommitment(s, team, 1, teamKey) },
     { ...base, seq: 1, prev: null, action: 'case-create', caseId: team, caseKeys: [{ caseId: team, caseEpoch: 1, commitment: caseKeyCommitment(s, team, team, 1, caseKey) }] },

@@ -41,6 +41,8 @@ export const LABEL = {
   teamKeySeal: 'tvault/v1/team-key',
   caseKeyWrap: 'tvault/v1/case-key',
   caseKeyShare: 'tvault/v1/case-key-share',
+  caseKeyLink: 'tvault/v1/case-key-link',
+  caseKeyList: 'tvault/v1/team-case-key-list',
   teamRecordKey: 'tvault/v1/team-record-key',
   teamRecordBody: 'tvault/v1/team-record-body',
   teamRecordVersion: 'tvault/v1/team-record-version',

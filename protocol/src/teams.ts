@@ -14,8 +14,16 @@ import { HANDLE_PATTERN } from './limits.ts';
 export const TEAM_ACTIONS = ['create', 'add', 'remove', 'role', 'case-create', 'case-share', 'case-revoke'] as const;
 export type TeamAction = (typeof TEAM_ACTIONS)[number];
 export type TeamRole = 'coordinator' | 'member';
-/** At most this many bytes of JSON in one statement (a removal names every case's new epoch). */
-export const TEAM_STATEMENT_MAX_BYTES = 256 * 1024;
+/**
+ * At most this many bytes of JSON in one statement. A statement names at most one case epoch
+ * itself; a removal names the new epoch of every case by the digest of a list sent beside it
+ * ([Note: the case key list]), so its size does not grow with the number of cases.
+ */
+export const TEAM_STATEMENT_MAX_BYTES = 16 * 1024;
+/** At most this many cases in a team, so a removal (one new epoch, key and link per case) always fits one request. */
+export const TEAM_MAX_CASES = 10_000;
+/** One entry of a case key list: case id (16) ‖ u32be(case epoch) ‖ commitment (32). */
+export const CASE_KEY_LIST_ENTRY_BYTES = 16 + 4 + 32;
 /** The server accepts a statement signed (`at`) within this much of its clock. */
 export const TEAM_STATEMENT_CLOCK_WINDOW_MS = 10 * 60_000;
 
@@ -44,7 +52,10 @@ export interface TeamStatement {
   teamEpoch: number;
   teamKey: Uint8Array | null;
   caseId: string | null;
+  /** Inline: the one case epoch a `case-create` or `case-revoke` starts (empty otherwise). */
   caseKeys: CaseKeyCommitment[];
+  /** `remove` only: how many case epochs it starts and the digest of their list (caseKeyListDigest). */
+  caseKeyList: { count: number; digest: Uint8Array } | null;
   expiresAt: number | null;
 }
 
@@ -93,6 +104,7 @@ export function encodeTeamStatement(s: TeamStatement): string {
     teamKey: s.teamKey && toBase64Url(s.teamKey),
     caseId: s.caseId,
     caseKeys: s.caseKeys.map((k) => ({ caseId: k.caseId, caseEpoch: k.caseEpoch, commitment: toBase64Url(k.commitment) })),
+    caseKeyList: s.caseKeyList && { count: s.caseKeyList.count, digest: toBase64Url(s.caseKeyList.digest) },
     expiresAt: s.expiresAt,
   });
 }
@@ -139,12 +151,20 @@ export function parseTeamStatement(json: string): TeamStatement {
     };
   }
   const role = o.role === null || o.role === undefined ? null : o.role === 'coordinator' || o.role === 'member' ? o.role : fail('unknown role');
-  if (!Array.isArray(o.caseKeys) || o.caseKeys.length > 10_000) fail('caseKeys is not a list');
+  if (!Array.isArray(o.caseKeys) || o.caseKeys.length > 1) fail('caseKeys is not a list of at most one');
   const caseKeys = (o.caseKeys as Record<string, unknown>[]).map((k) => ({
     caseId: uuid(k?.caseId, 'case key case id'),
     caseEpoch: counter(k?.caseEpoch, 'case epoch', 1),
     commitment: bytesOf(k?.commitment, 32, 'case key commitment'),
   }));
+  const list = o.caseKeyList as Record<string, unknown> | null | undefined;
+  let caseKeyList: TeamStatement['caseKeyList'] = null;
+  if (list !== null && list !== undefined) {
+    if (typeof list !== 'object' || Array.isArray(list)) fail('caseKeyList is not { count, digest }');
+    const count = counter(list.count, 'case key list count');
+    if (count > TEAM_MAX_CASES) fail('caseKeyList is too long');
+    caseKeyList = { count, digest: bytesOf(list.digest, 32, 'case key list digest') };
+  }
   if (typeof o.by !== 'string' || !HANDLE.test(o.by)) fail('signer is not a handle');
   return {
     v: 1,
@@ -160,6 +180,7 @@ export function parseTeamStatement(json: string): TeamStatement {
     teamKey: o.teamKey === null || o.teamKey === undefined ? null : bytesOf(o.teamKey, 32, 'team key commitment'),
     caseId: o.caseId === null || o.caseId === undefined ? null : uuid(o.caseId, 'case id'),
     caseKeys,
+    caseKeyList,
     expiresAt: o.expiresAt === null || o.expiresAt === undefined ? null : counter(o.expiresAt, 'expiresAt'),
   };
 }
@@ -200,6 +221,8 @@ export interface TeamState {
 export interface SignedTeamStatement {
   json: string;
   signature: Uint8Array;
+  /** A `remove`'s case key list (packCaseKeyList), as stored beside it; absent for other statements. */
+  caseKeyList?: Uint8Array | null;
 }
 
 export type VerifySignature = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
@@ -271,6 +294,7 @@ export function applyTeamStatement(t: TeamState, signed: SignedTeamStatement, ve
   if (needsRole !== (s.role !== null)) fail(`statement ${seq}: ${s.action} ${needsRole ? 'needs' : 'has no'} role`);
   if (s.action.startsWith('case-') !== (s.caseId !== null)) fail(`statement ${seq}: only case statements name a case`);
   if (s.action !== 'case-share' && s.expiresAt !== null) fail(`statement ${seq}: only a share has an end date`);
+  const newCaseEpochs = caseEpochsStarted(t, s, signed.caseKeyList ?? null);
 
   // Work on copies, so a refused statement changes nothing.
   const memberships = t.memberships.map((m) => ({ ...m }));
@@ -278,9 +302,10 @@ export function applyTeamStatement(t: TeamState, signed: SignedTeamStatement, ve
   const current = (h: string) => memberships.find((m) => m.to === null && m.handle === h);
   const reviewerAnywhere = (h: string) => [...cases.values()].some((c) => c.reviewers.some((r) => r.to === null && r.handle === h));
   const expectCaseKeys = (wanted: { caseId: string; caseEpoch: number }[]) => {
-    const ok = wanted.length === s.caseKeys.length && wanted.every((w) => s.caseKeys.some((k) => k.caseId === w.caseId && k.caseEpoch === w.caseEpoch));
-    if (!ok) fail(`statement ${seq}: the new case epochs are not exactly ${wanted.map((w) => `${w.caseId}#${w.caseEpoch}`).join(', ') || 'none'}`);
-    for (const k of s.caseKeys) cases.get(k.caseId)!.epochs.push({ caseEpoch: k.caseEpoch, fromSeq: seq, commitment: k.commitment });
+    const got = new Map(newCaseEpochs.map((k) => [k.caseId, k.caseEpoch]));
+    const ok = wanted.length === newCaseEpochs.length && got.size === wanted.length && wanted.every((w) => got.get(w.caseId) === w.caseEpoch);
+    if (!ok) fail(`statement ${seq}: the new case epochs are not exactly ${wanted.length > 3 ? `one for each of the ${wanted.length} cases` : wanted.map((w) => `${w.caseId}#${w.caseEpoch}`).join(', ') || 'none'}`);
+    for (const k of newCaseEpochs) cases.get(k.caseId)!.epochs.push({ caseEpoch: k.caseEpoch, fromSeq: seq, commitment: k.commitment });
   };
   const theCase = () => cases.get(s.caseId!) ?? fail(`statement ${seq}: no case ${s.caseId}`);
 
@@ -312,6 +337,7 @@ export function applyTeamStatement(t: TeamState, signed: SignedTeamStatement, ve
     }
     case 'case-create':
       if (cases.has(s.caseId!)) fail(`statement ${seq}: case ${s.caseId} exists`);
+      if (cases.size >= TEAM_MAX_CASES) fail(`statement ${seq}: a team has at most ${TEAM_MAX_CASES} cases`);
       cases.set(s.caseId!, { caseId: s.caseId!, epochs: [], reviewers: [] });
       expectCaseKeys([{ caseId: s.caseId!, caseEpoch: 1 }]);
       break;
@@ -338,8 +364,53 @@ export function applyTeamStatement(t: TeamState, signed: SignedTeamStatement, ve
   t.cases = cases;
   if (raisesEpoch) t.teamEpochs.push({ teamEpoch: s.teamEpoch, fromSeq: seq, commitment: s.teamKey! });
   t.hashes.push(teamStatementHash(signed.json));
-  t.statements.push(s);
-  return s;
+  const applied = s.action === 'remove' ? { ...s, caseKeys: newCaseEpochs } : s;
+  t.statements.push(applied);
+  return applied;
+}
+
+// [Note: the case key list]
+// A removal starts a new epoch of every case. Naming each in the signed statement made it
+// grow with the number of cases; instead it names how many and the digest of their list
+// (case id, epoch, commitment), which the server stores beside the statement and serves with
+// it. A reader checks the list against the signed digest before using any commitment in it,
+// so the server can no more change a commitment in the list than in the statement. A reviewer
+// (who holds no team key) checks the case key sealed to it against the same list.
+
+/** The list's bytes: for each entry, case id (16) ‖ u32be(case epoch) ‖ commitment (32). */
+export function packCaseKeyList(entries: readonly CaseKeyCommitment[]): Uint8Array {
+  return concat(...entries.map((k) => concat(uuidBytes(k.caseId), u32be(k.caseEpoch), k.commitment)));
+}
+
+export function unpackCaseKeyList(bytes: Uint8Array): CaseKeyCommitment[] {
+  if (bytes.length % CASE_KEY_LIST_ENTRY_BYTES !== 0) fail('a case key list is not whole entries');
+  const out: CaseKeyCommitment[] = [];
+  for (let at = 0; at < bytes.length; at += CASE_KEY_LIST_ENTRY_BYTES) {
+    const hex = [...bytes.subarray(at, at + 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const caseId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + at + 16, 4);
+    out.push({ caseId, caseEpoch: view.getUint32(0), commitment: bytes.slice(at + 20, at + CASE_KEY_LIST_ENTRY_BYTES) });
+  }
+  return out;
+}
+
+/** The digest a removal signs: SHA-256("tvault/v1/team-case-key-list" ‖ team ‖ u32be(seq) ‖ list bytes). */
+export function caseKeyListDigest(team: string, seq: number, list: Uint8Array): Uint8Array {
+  return sha256(concat(utf8(LABEL.caseKeyList), uuidBytes(team), u32be(seq), list));
+}
+
+/** The case epochs statement `s` starts: inline, or a removal's list checked against its signed digest. */
+function caseEpochsStarted(t: TeamState, s: TeamStatement, list: Uint8Array | null): CaseKeyCommitment[] {
+  if (s.action !== 'remove') {
+    if (s.caseKeyList !== null || list !== null) fail(`statement ${s.seq}: only a removal has a case key list`);
+    return s.caseKeys;
+  }
+  if (s.caseKeys.length > 0 || s.caseKeyList === null) fail(`statement ${s.seq}: a removal names its new case epochs by the digest of their list`);
+  if (list === null) fail(`statement ${s.seq}: the list of new case epochs is missing`);
+  if (list.length !== s.caseKeyList.count * CASE_KEY_LIST_ENTRY_BYTES || !equalBytes(caseKeyListDigest(t.team, s.seq, list), s.caseKeyList.digest)) {
+    fail(`statement ${s.seq}: the list of new case epochs does not match its signed digest`);
+  }
+  return unpackCaseKeyList(list);
 }
 
 /** Replays a whole chain from seq 0. */
@@ -366,6 +437,11 @@ export function caseKeyCommitInput(team: string, caseId: string, caseEpoch: numb
 
 export function caseKeyWrapAad(team: string, caseId: string, caseEpoch: number, teamEpoch: number): Uint8Array {
   return concat(utf8(LABEL.caseKeyWrap), uuidBytes(team), uuidBytes(caseId), u32be(caseEpoch), u32be(teamEpoch));
+}
+
+/** A case key link: epoch `caseEpoch − 1`'s key wrapped under epoch `caseEpoch`'s ([Note: case key links]). */
+export function caseKeyLinkAad(team: string, caseId: string, caseEpoch: number): Uint8Array {
+  return concat(utf8(LABEL.caseKeyLink), uuidBytes(team), uuidBytes(caseId), u32be(caseEpoch), u32be(caseEpoch - 1));
 }
 
 export function caseKeyShareContext(team: string, caseId: string, caseEpoch: number): Uint8Array {

@@ -10,6 +10,8 @@ export interface WireTeamStatement {
   seq: number;
   statement: string;
   signature: string;
+  /** A removal's case key list, base64url ([Note: the case key list]); null otherwise. */
+  caseKeyList?: string | null;
 }
 
 export const teamPath = (id: string) => `/v1/teams/${encodeURIComponent(id)}`;
@@ -83,14 +85,16 @@ export class TeamChains {
     // [Note: a verified prefix is not verified again] Only when every statement verified
     // before comes back unchanged in its place; any difference replays the whole chain.
     const before = this.verifiedChains.get(team);
-    const unchanged = (w: WireTeamStatement, i: number) => w.statement === statements[i]?.statement && w.signature === statements[i]?.signature;
+    const unchanged = (w: WireTeamStatement, i: number) =>
+      w.statement === statements[i]?.statement && w.signature === statements[i]?.signature && (w.caseKeyList ?? null) === (statements[i]?.caseKeyList ?? null);
+    const signed = (w: WireTeamStatement) => ({ json: w.statement, signature: decode(w.signature), caseKeyList: w.caseKeyList ? decode(w.caseKeyList) : null });
     try {
       if (before && before.statements.length <= statements.length && before.statements.every(unchanged)) {
         const t = { ...before.state, hashes: [...before.state.hashes], teamEpochs: [...before.state.teamEpochs], statements: [...before.state.statements] };
-        for (const w of statements.slice(before.statements.length)) applyTeamStatement(t, { json: w.statement, signature: decode(w.signature) }, verify);
+        for (const w of statements.slice(before.statements.length)) applyTeamStatement(t, signed(w), verify);
         return t;
       }
-      return replayTeamChain(team, statements.map((w) => ({ json: w.statement, signature: decode(w.signature) })), verify);
+      return replayTeamChain(team, statements.map(signed), verify);
     } catch (err) {
       if (!(err instanceof TeamChainError)) throw err;
       if (err.kind === 'signature') throw new SignatureError(`team ${team}: ${err.message}`);
@@ -124,6 +128,6 @@ function decode(text: string): Uint8Array {
   try {
     return fromBase64Url(text);
   } catch {
-    throw new IntegrityError('a team statement signature is not base64url');
+    throw new IntegrityError('a team statement signature or case key list is not base64url');
   }
 }

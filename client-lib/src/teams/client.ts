@@ -1,6 +1,6 @@
 import {
-  currentMember, currentMembers, currentReviewers, currentTeamEpoch, encodeTeamStatement, headSeq, teamStatementBytes, teamStatementHash,
-  toBase64Url as b64, fromBase64Url, type TeamAction, type TeamRole, type TeamState, type TeamStatement, type TeamSubject,
+  caseKeyListDigest, currentMember, currentMembers, currentReviewers, currentTeamEpoch, encodeTeamStatement, headSeq, packCaseKeyList, teamStatementBytes,
+  teamStatementHash, toBase64Url as b64, fromBase64Url, type CaseKeyCommitment, type TeamAction, type TeamRole, type TeamState, type TeamStatement, type TeamSubject,
 } from '@testimony-vault/protocol';
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
@@ -12,7 +12,8 @@ import type { RecordChanges, RecordFields } from '../records/types.ts';
 import type { StateStore } from '../state/store.ts';
 import { TeamChains, teamPath } from './chain.ts';
 import {
-  caseKeyCommitment, newKey, openSharedCaseKey, openTeamKey, sealTeamKey, shareCaseKey, teamKeyCommitment, unwrapCaseKey, wrapCaseKey,
+  caseKeyCommitment, newKey, openSharedCaseKey, openTeamKey, sealTeamKey, shareCaseKey, teamKeyCommitment, unwrapCaseKey, unwrapCaseKeyLink, wrapCaseKey,
+  wrapCaseKeyLink,
 } from './keys.ts';
 import { checkNotWrittenAroundRemoval, checkTeamRecord, openTeamRecord, sealTeamRecord, type TeamRecord, type WireTeamRecord } from './records.ts';
 import { caseHistory, caseHistoryPages, checkStatementsLogged, type CaseHistoryEvent, type CaseHistoryPage, type HistoryDeps } from './history.ts';
@@ -22,7 +23,10 @@ import { addedBy, describeTeam, historyOf, type TeamHistoryEntry, type TeamInfo 
 interface KeyMaterial {
   teamKeys: { handle: string; teamEpoch: number; sealed: string }[];
   caseKeys: { caseId: string; caseEpoch: number; teamEpoch: number; wrapped: string }[];
+  caseKeyLinks: { caseId: string; caseEpoch: number; wrapped: string }[];
   shareKeys: { caseId: string; caseEpoch: number; handle: string; sealed: string }[];
+  /** A removal's case key list ([Note: the case key list]), base64url. */
+  caseKeyList?: string;
 }
 
 interface WireKeys {
@@ -38,7 +42,7 @@ export interface HeldTeamKeys {
   caseKeys: Map<string, Uint8Array>;
 }
 
-const none = (): KeyMaterial => ({ teamKeys: [], caseKeys: [], shareKeys: [] });
+const none = (): KeyMaterial => ({ teamKeys: [], caseKeys: [], caseKeyLinks: [], shareKeys: [] });
 const caseRef = (caseId: string, epoch: number) => `${caseId}#${epoch}`;
 
 /** Teams, cases and team records: the client side of docs/PROTOCOL.md "Teams". */
@@ -74,7 +78,7 @@ export class TeamsClient {
     const seq = state ? headSeq(state) + 1 : 0;
     return {
       v: 1, team, seq, prev: state ? state.hashes[seq - 1]! : null, action, at: Date.now(), by: this.me().handle,
-      subject: null, role: null, teamEpoch: state ? currentTeamEpoch(state).teamEpoch : 1, teamKey: null, caseId: null, caseKeys: [], expiresAt: null,
+      subject: null, role: null, teamEpoch: state ? currentTeamEpoch(state).teamEpoch : 1, teamKey: null, caseId: null, caseKeys: [], caseKeyList: null, expiresAt: null,
       ...rest,
     };
   }
@@ -151,7 +155,10 @@ export class TeamsClient {
   /**
    * Removes a member: a new team epoch and a new epoch of every case, sealed and wrapped from
    * the chain's keys only ([Note: team keys are committed to]); everything written afterwards
-   * is under keys the removed member never held.
+   * is under keys the removed member never held. Each case's new key is wrapped under the new
+   * team key and wraps the case's previous key ([Note: case key links]); the statement names
+   * the new epochs by the digest of their list ([Note: the case key list]): one key, one link
+   * and one list entry per case, however many removals came before.
    */
   async removeMember(team: string, handle: string): Promise<void> {
     const s = this.s;
@@ -161,22 +168,24 @@ export class TeamsClient {
       const epoch = currentTeamEpoch(state).teamEpoch + 1;
       const teamKey = newKey(s);
       const keys = none();
-      const caseKeys = [];
+      const list: CaseKeyCommitment[] = [];
       for (const c of state.cases.values()) {
         const next = c.epochs.length + 1;
         const fresh = newKey(s);
-        caseKeys.push({ caseId: c.caseId, caseEpoch: next, commitment: caseKeyCommitment(s, team, c.caseId, next, fresh) });
-        for (let e = 1; e < next; e++) {
-          keys.caseKeys.push({ caseId: c.caseId, caseEpoch: e, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, c.caseId, e, epoch, await this.caseKey(team, state, c.caseId, e))) });
-        }
+        list.push({ caseId: c.caseId, caseEpoch: next, commitment: caseKeyCommitment(s, team, c.caseId, next, fresh) });
         keys.caseKeys.push({ caseId: c.caseId, caseEpoch: next, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, c.caseId, next, epoch, fresh)) });
+        const previous = await this.caseKey(team, state, c.caseId, next - 1);
+        keys.caseKeyLinks.push({ caseId: c.caseId, caseEpoch: next, wrapped: b64(wrapCaseKeyLink(s, fresh, team, c.caseId, next, previous)) });
         for (const r of liveReviewers(currentReviewers(c))) keys.shareKeys.push({ caseId: c.caseId, caseEpoch: next, handle: r.handle, sealed: b64(shareCaseKey(s, team, c.caseId, next, fresh, r.boxPublicKey)) });
         s.memzero(fresh);
       }
       for (const member of currentMembers(state).filter((x) => x.handle !== handle)) {
         keys.teamKeys.push({ handle: member.handle, teamEpoch: epoch, sealed: b64(sealTeamKey(s, team, epoch, teamKey, member.boxPublicKey)) });
       }
-      const st = this.statement(state, team, 'remove', { subject: m, teamEpoch: epoch, teamKey: teamKeyCommitment(s, team, epoch, teamKey), caseKeys });
+      const packed = packCaseKeyList(list);
+      keys.caseKeyList = b64(packed);
+      const caseKeyList = { count: list.length, digest: caseKeyListDigest(team, headSeq(state) + 1, packed) };
+      const st = this.statement(state, team, 'remove', { subject: m, teamEpoch: epoch, teamKey: teamKeyCommitment(s, team, epoch, teamKey), caseKeyList });
       s.memzero(teamKey);
       return { st, keys };
     });
@@ -197,16 +206,18 @@ export class TeamsClient {
     return caseId;
   }
 
-  /** Shares a case with an outside reviewer: every epoch of its key, sealed to the reviewer's pinned keys. */
+  /**
+   * Shares a case with an outside reviewer: its current key, sealed to the reviewer's pinned
+   * keys; the reviewer reaches the older epochs by the case key links.
+   */
   async shareCase(team: string, caseId: string, handle: string, options: { expiresAt?: Date; requireVerified?: boolean } = {}): Promise<void> {
     const subject = await this.person(handle, options.requireVerified ?? false);
     await this.change(team, async (state) => {
       const c = state.cases.get(caseId);
       if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
       const keys = none();
-      for (let e = 1; e <= c.epochs.length; e++) {
-        keys.shareKeys.push({ caseId, caseEpoch: e, handle: subject.handle, sealed: b64(shareCaseKey(this.s, team, caseId, e, await this.caseKey(team, state, caseId, e), subject.boxPublicKey)) });
-      }
+      const e = c.epochs.length;
+      keys.shareKeys.push({ caseId, caseEpoch: e, handle: subject.handle, sealed: b64(shareCaseKey(this.s, team, caseId, e, await this.caseKey(team, state, caseId, e), subject.boxPublicKey)) });
       const st = this.statement(state, team, 'case-share', { subject, caseId, expiresAt: options.expiresAt?.getTime() ?? null });
       return { st, keys };
     });
@@ -225,6 +236,8 @@ export class TeamsClient {
       const fresh = newKey(s);
       const keys = none();
       keys.caseKeys.push({ caseId, caseEpoch: next, teamEpoch: epoch, wrapped: b64(wrapCaseKey(s, teamKey, team, caseId, next, epoch, fresh)) });
+      const previous = await this.caseKey(team, state, caseId, next - 1);
+      keys.caseKeyLinks.push({ caseId, caseEpoch: next, wrapped: b64(wrapCaseKeyLink(s, fresh, team, caseId, next, previous)) });
       for (const other of liveReviewers(currentReviewers(c)).filter((x) => x.handle !== handle)) {
         keys.shareKeys.push({ caseId, caseEpoch: next, handle: other.handle, sealed: b64(shareCaseKey(s, team, caseId, next, fresh, other.boxPublicKey)) });
       }
@@ -287,9 +300,38 @@ export class TeamsClient {
   private async caseKey(team: string, state: TeamState, caseId: string, epoch: number): Promise<Uint8Array> {
     const ref = caseRef(caseId, epoch);
     if (!this.held.get(team)?.caseKeys.has(ref)) await this.loadKeys(team, state);
+    if (!this.held.get(team)?.caseKeys.has(ref)) await this.followLinks(team, state, caseId, epoch);
     const key = this.held.get(team)?.caseKeys.get(ref);
     if (!key) throw new DecryptionError(`team ${team}: this account holds no key of case ${caseId} epoch ${epoch}`);
     return key;
+  }
+
+  /**
+   * Reaches an older epoch of a case key from the nearest newer epoch this client holds, by
+   * the case's key links ([Note: case key links]), each key checked against its commitment.
+   * Stops, holding nothing new, where a link is missing.
+   */
+  private async followLinks(team: string, state: TeamState, caseId: string, epoch: number): Promise<void> {
+    const c = state.cases.get(caseId);
+    const held = this.heldFor(team);
+    if (!c || epoch < 1 || epoch >= c.epochs.length) return;
+    let from = epoch + 1;
+    while (from <= c.epochs.length && !held.caseKeys.has(caseRef(caseId, from))) from++;
+    if (from > c.epochs.length) return;
+    const { links } = await this.http.json<{ links: { caseEpoch: number; wrapped: string }[] }>('GET', `${teamPath(team)}/cases/${encodeURIComponent(caseId)}/key-links`);
+    const byEpoch = new Map(links.map((l) => [l.caseEpoch, l.wrapped]));
+    for (let e = from; e > epoch; e--) {
+      if (held.caseKeys.has(caseRef(caseId, e - 1))) continue;
+      const wrapped = byEpoch.get(e);
+      if (wrapped === undefined) return;
+      let bytes: Uint8Array;
+      try {
+        bytes = fromBase64Url(wrapped);
+      } catch {
+        throw new IntegrityError(`case key link ${caseId}#${e} is not base64url`);
+      }
+      held.caseKeys.set(caseRef(caseId, e - 1), unwrapCaseKeyLink(this.s, held.caseKeys.get(caseRef(caseId, e))!, team, caseId, e, bytes, c.epochs[e - 2]!.commitment));
+    }
   }
 
   // ---- team records --------------------------------------------------------------------

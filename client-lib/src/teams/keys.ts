@@ -1,5 +1,5 @@
 import {
-  KEY_BYTES, caseKeyCommitInput, caseKeyShareContext, caseKeyWrapAad, concat, equalBytes, teamKeyCommitInput, teamKeyContext,
+  KEY_BYTES, caseKeyCommitInput, caseKeyLinkAad, caseKeyShareContext, caseKeyWrapAad, concat, equalBytes, teamKeyCommitInput, teamKeyContext,
   teamRecordKeyAad,
 } from '@testimony-vault/protocol';
 import { open, seal } from '../crypto/aead.ts';
@@ -65,6 +65,28 @@ export function unwrapCaseKey(
   const key = open(s, teamKey, wrapped, caseKeyWrapAad(team, caseId, caseEpoch, teamEpoch), what);
   if (key.length !== KEY_BYTES) throw new DecryptionError(`${what}: not a key`);
   return requireCommitment(s, key, commitment, caseKeyCommitment(s, team, caseId, caseEpoch, key), what);
+}
+
+// [Note: case key links]
+// Each new epoch of a case key wraps the key of the epoch before it, so whoever holds a
+// case's newest key walks back to every older one: a removal wraps only each case's new key
+// under the new team key (not every epoch again), a member added later reads the oldest
+// records, and a reviewer is sealed the current key only. A link goes from newer to older
+// only, so a key held before a rotation opens nothing after it. Each key reached by a link is
+// checked against its signed commitment, as every other key is.
+
+export function wrapCaseKeyLink(s: Sodium, newerKey: Uint8Array, team: string, caseId: string, newerEpoch: number, olderKey: Uint8Array): Uint8Array {
+  return seal(s, newerKey, olderKey, caseKeyLinkAad(team, caseId, newerEpoch));
+}
+
+/** Epoch `newerEpoch − 1`'s key, from its link under epoch `newerEpoch`'s key, checked against its commitment. */
+export function unwrapCaseKeyLink(
+  s: Sodium, newerKey: Uint8Array, team: string, caseId: string, newerEpoch: number, wrapped: Uint8Array, commitment: Uint8Array,
+): Uint8Array {
+  const what = `case key ${caseId}#${newerEpoch - 1} (linked from #${newerEpoch})`;
+  const key = open(s, newerKey, wrapped, caseKeyLinkAad(team, caseId, newerEpoch), what);
+  if (key.length !== KEY_BYTES) throw new DecryptionError(`${what}: not a key`);
+  return requireCommitment(s, key, commitment, caseKeyCommitment(s, team, caseId, newerEpoch - 1, key), what);
 }
 
 export function shareCaseKey(s: Sodium, team: string, caseId: string, caseEpoch: number, key: Uint8Array, boxPk: Uint8Array): Uint8Array {

@@ -166,12 +166,13 @@ export interface Database {
   audit_addresses: AuditAddressTable;
   // Teams (migrations/0009_teams.ts)
   teams: { id: string; head_seq: number; head_hash: ColumnType<Buffer, Buffer | undefined, Buffer>; created_at: CreatedAt };
-  team_statements: { team_id: string; seq: number; body: string; signature: Buffer; created_at: CreatedAt };
+  team_statements: { team_id: string; seq: number; body: string; signature: Buffer; case_key_list: Buffer | null; created_at: CreatedAt };
   team_members: { team_id: string; account_id: string; role: string };
   team_cases: { team_id: string; case_id: string; current_epoch: number };
   team_reviewers: { team_id: string; case_id: string; account_id: string; expires_at: Date | null };
   team_keys: { team_id: string; team_epoch: number; account_id: string; sealed: Buffer };
   team_case_keys: { team_id: string; case_id: string; case_epoch: number; team_epoch: number; wrapped: Buffer };
+  team_case_key_links: { team_id: string; case_id: string; case_epoch: number; wrapped: Buffer };
   team_share_keys: { team_id: string; case_id: string; case_epoch: number; account_id: string; sealed: Buffer };
   team_records: { id: string; team_id: string; case_id: string; current_version: number; updated_at: ColumnType<Date, Date | undefined, Date> };
   team_record_versions: {

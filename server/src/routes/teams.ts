@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TEAM_STATEMENT_CLOCK_WINDOW_MS, TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, TEAM_STATEMENT_AUDIT_ACTION } from '@testimony-vault/protocol';
+import { CASE_KEY_LIST_ENTRY_BYTES, TEAM_MAX_CASES, TEAM_STATEMENT_CLOCK_WINDOW_MS, TEAM_STATEMENT_MAX_BYTES, headSeq, parseTeamStatement, teamRecordVersionStatement, TEAM_STATEMENT_AUDIT_ACTION } from '@testimony-vault/protocol';
 import { findAccountByHandle, findAccountById } from '../accounts/repository.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
@@ -74,7 +74,8 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/teams/:id/statements',
     {
-      bodyLimit: 4 * 1024 * 1024,
+      // A removal in a team of TEAM_MAX_CASES cases: a wrapped key and a link per case, and the list.
+      bodyLimit: 8 * 1024 * 1024,
       schema: {
         summary: 'Append a signed membership statement and the keys it needs (a coordinator; anyone for the creation at seq 0)',
         tags,
@@ -84,7 +85,13 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
           statement: Type.String({ minLength: 2, maxLength: TEAM_STATEMENT_MAX_BYTES, description: 'the JSON text, exactly as signed' }),
           signature: Bytes(64, 'Ed25519 by the signer over tvault/v1/team-statement ‖ statement'),
           teamKeys: Type.Array(Strict({ handle: Handle, teamEpoch: Epoch, sealed: Bytes(SEALED_TEAM_KEY_BYTES) }), { maxItems: 10_000 }),
-          caseKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, teamEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
+          caseKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, teamEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) }), { maxItems: TEAM_MAX_CASES }),
+          caseKeyLinks: Type.Optional(
+            Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES, "the previous epoch's case key under this epoch's") }), { maxItems: TEAM_MAX_CASES }),
+          ),
+          caseKeyList: Type.Optional(
+            Type.Union([Type.Null(), BytesUpTo(TEAM_MAX_CASES * CASE_KEY_LIST_ENTRY_BYTES, "a removal's new case epochs (case id ‖ u32be(epoch) ‖ commitment), as its signed digest names them")]),
+          ),
           shareKeys: Type.Array(Strict({ caseId: Uuid, caseEpoch: Epoch, handle: Handle, sealed: Bytes(SHARED_CASE_KEY_BYTES) }), { maxItems: 10_000 }),
         }),
         response: { 201: Type.Object({ seq: Type.Integer() }), ...errors(401, 403, 404, 409) },
@@ -98,8 +105,10 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
       const keys = {
         teamKeys: b.teamKeys.map((k) => ({ ...k, sealed: decodeBytes('sealed', k.sealed, SEALED_TEAM_KEY_BYTES) })),
         caseKeys: b.caseKeys.map((k) => ({ ...k, wrapped: decodeBytes('wrapped', k.wrapped, WRAPPED_CASE_KEY_BYTES) })),
+        caseKeyLinks: (b.caseKeyLinks ?? []).map((k) => ({ ...k, wrapped: decodeBytes('wrapped', k.wrapped, WRAPPED_CASE_KEY_BYTES) })),
         shareKeys: b.shareKeys.map((k) => ({ ...k, sealed: decodeBytes('sealed', k.sealed, SHARED_CASE_KEY_BYTES) })),
       };
+      const caseKeyList = b.caseKeyList ? decodeBytes('caseKeyList', b.caseKeyList) : null;
       const seq = await app.db.transaction().execute(async (trx) => {
         const team = await trx.selectFrom('teams').select('head_seq').where('id', '=', teamId).forUpdate().executeTakeFirst();
         if (team) {
@@ -113,7 +122,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
           if (!inserted) throw new ERR.VERSION_CONFLICT();
         }
         const state = team ? await loadTeamState(trx, teamId) : null;
-        const { state: next, statement } = extendChain(state, teamId, b.statement, signature);
+        const { state: next, statement } = extendChain(state, teamId, b.statement, signature, caseKeyList);
         // The signer is the caller, with the keys its account has; a subject is an account with the keys named.
         const me = await findAccountById(trx, caller.accountId);
         if (!me || statement.by !== me.handle) throw new ERR.FORBIDDEN();
@@ -126,7 +135,7 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         if (Math.abs(statement.at - Date.now()) > TEAM_STATEMENT_CLOCK_WINDOW_MS) throw new ERR.VALIDATION('a statement is signed within 10 minutes of the server clock');
         if (statement.expiresAt !== null && statement.expiresAt <= Date.now()) throw new ERR.VALIDATION('a share ends in the future');
         checkKeyMaterial(next, statement, keys);
-        await trx.insertInto('team_statements').values({ team_id: teamId, seq: statement.seq, body: b.statement, signature }).execute();
+        await trx.insertInto('team_statements').values({ team_id: teamId, seq: statement.seq, body: b.statement, signature, case_key_list: caseKeyList }).execute();
         await storeKeyMaterial(trx, teamId, keys);
         await storeDerived(trx, next);
         await app.audit(trx, request, { action: AUDIT_OF[statement.action], outcome: 'ok', recordId: teamId, subject: statement.subject?.handle ?? null });
@@ -148,15 +157,54 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
         params: TeamParams,
         querystring: Strict({ from: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })) }),
         response: {
-          200: Type.Object({ statements: Type.Array(Type.Object({ seq: Type.Integer(), statement: Type.String(), signature: Bytes(64) })) }),
+          200: Type.Object({
+            statements: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                statement: Type.String(),
+                signature: Bytes(64),
+                caseKeyList: Type.Union([Type.String({ description: "a removal's list of new case epochs, as stored beside it" }), Type.Null()]),
+              }),
+            ),
+          }),
           ...errors(401, 404),
         },
       },
     },
     async (request) => {
       await teamAccess(app.db, request.params.id, callerOf(request).accountId);
-      const rows = (await storedChain(app.db, request.params.id)).filter((r) => r.seq >= (request.query.from ?? 0));
-      return { statements: rows.map((r) => ({ seq: r.seq, statement: r.body, signature: b64(r.signature) })) };
+      const rows = await storedChain(app.db, request.params.id, request.query.from ?? 0);
+      return { statements: rows.map((r) => ({ seq: r.seq, statement: r.body, signature: b64(r.signature), caseKeyList: r.case_key_list && b64(r.case_key_list) })) };
+    },
+  );
+
+  app.get(
+    '/teams/:id/cases/:caseId/key-links',
+    {
+      config: { auditRefusal: 'record.read' },
+      schema: {
+        summary: "A case's key links, newest epoch first: each epoch's key wrapped under the next one's (members; a reviewer of the case)",
+        tags,
+        security,
+        params: Strict({ id: Uuid, caseId: Uuid }),
+        response: {
+          200: Type.Object({ links: Type.Array(Type.Object({ caseEpoch: Epoch, wrapped: Bytes(WRAPPED_CASE_KEY_BYTES) })) }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { id: teamId, caseId } = request.params;
+      const access = await teamAccess(app.db, teamId, callerOf(request).accountId);
+      if (!mayReadCase(access, caseId)) throw new ERR.NOT_FOUND();
+      const links = await app.db
+        .selectFrom('team_case_key_links')
+        .select(['case_epoch', 'wrapped'])
+        .where('team_id', '=', teamId)
+        .where('case_id', '=', caseId)
+        .orderBy('case_epoch', 'desc')
+        .execute();
+      return { links: links.map((l) => ({ caseEpoch: l.case_epoch, wrapped: b64(l.wrapped) })) };
     },
   );
 

@@ -15,25 +15,34 @@ type Db = Kysely<Database> | Transaction<Database>;
 // and keeps what that gives (members, cases, reviewers) in tables it reads to authorize
 // routes. A statement it refuses never reaches a client; one it forges fails every client's
 // replay. Replaying the whole chain on each new statement costs one signature check per
-// statement: membership changes are rare, and the chain of a shelter is short.
+// statement (and one digest per removal's case key list): membership changes are rare.
 
 const verify = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => verifyEd25519(publicKey, message, signature);
 
-export async function storedChain(db: Db, teamId: string) {
-  return db.selectFrom('team_statements').select(['seq', 'body', 'signature']).where('team_id', '=', teamId).orderBy('seq').execute();
+/** The stored statements from seq `from` on, oldest first. */
+export async function storedChain(db: Db, teamId: string, from = 0) {
+  return db
+    .selectFrom('team_statements')
+    .select(['seq', 'body', 'signature', 'case_key_list'])
+    .where('team_id', '=', teamId)
+    .where('seq', '>=', from)
+    .orderBy('seq')
+    .execute();
 }
 
 /** The stored chain, replayed; a chain the server itself cannot replay is a 500 (it was altered). */
 export async function loadTeamState(db: Db, teamId: string): Promise<TeamState> {
   const rows = await storedChain(db, teamId);
-  return replayTeamChain(teamId, rows.map((r) => ({ json: r.body, signature: r.signature })), verify);
+  return replayTeamChain(teamId, rows.map((r) => ({ json: r.body, signature: r.signature, caseKeyList: r.case_key_list })), verify);
 }
 
 /** Applies a new statement on top of `state` (in place), or answers why not. */
-export function extendChain(state: TeamState | null, teamId: string, json: string, signature: Uint8Array): { state: TeamState; statement: TeamStatement } {
+export function extendChain(
+  state: TeamState | null, teamId: string, json: string, signature: Uint8Array, caseKeyList: Uint8Array | null,
+): { state: TeamState; statement: TeamStatement } {
   const t = state ?? { team: teamId, hashes: [], memberships: [], teamEpochs: [], cases: new Map(), statements: [] };
   try {
-    const statement = applyTeamStatement(t, { json, signature }, verify);
+    const statement = applyTeamStatement(t, { json, signature, caseKeyList }, verify);
     return { state: t, statement };
   } catch (err) {
     if (!(err instanceof TeamChainError)) throw err;
@@ -54,8 +63,11 @@ export async function storeDerived(trx: Transaction<Database>, t: TeamState): Pr
   }
   await trx.deleteFrom('team_cases').where('team_id', '=', t.team).execute();
   await trx.deleteFrom('team_reviewers').where('team_id', '=', t.team).execute();
-  for (const c of t.cases.values()) {
-    await trx.insertInto('team_cases').values({ team_id: t.team, case_id: c.caseId, current_epoch: c.epochs.length }).execute();
+  const cases = [...t.cases.values()];
+  for (let i = 0; i < cases.length; i += 5000) {
+    await trx.insertInto('team_cases').values(cases.slice(i, i + 5000).map((c) => ({ team_id: t.team, case_id: c.caseId, current_epoch: c.epochs.length }))).execute();
+  }
+  for (const c of cases) {
     const reviewers = currentReviewers(c);
     if (reviewers.length > 0) {
       await trx

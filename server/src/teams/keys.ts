@@ -6,8 +6,9 @@ import { accountIds } from './chain.ts';
 
 // The keys a statement needs come with it, and only those (docs/PROTOCOL.md "Teams"): the
 // server cannot open any of them, but it refuses a statement that would leave a member
-// without the team key, or a case epoch without its key, so an honest client's mistake
-// shows at once. Clients check the keys themselves against the signed commitments.
+// without the team key, or a case epoch without its key and its link to the epoch before, so
+// an honest client's mistake shows at once. Clients check the keys themselves against the
+// signed commitments.
 
 const SEAL_OVERHEAD = 48;
 export const SEALED_TEAM_KEY_BYTES = SEAL_OVERHEAD + LABEL.teamKeySeal.length + 16 + 4 + KEY_BYTES;
@@ -17,10 +18,10 @@ export const WRAPPED_CASE_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 export interface KeyMaterial {
   teamKeys: { handle: string; teamEpoch: number; sealed: Buffer }[];
   caseKeys: { caseId: string; caseEpoch: number; teamEpoch: number; wrapped: Buffer }[];
+  /** [Note: case key links] Epoch caseEpoch − 1's key wrapped under epoch caseEpoch's. */
+  caseKeyLinks: { caseId: string; caseEpoch: number; wrapped: Buffer }[];
   shareKeys: { caseId: string; caseEpoch: number; handle: string; sealed: Buffer }[];
 }
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 function sameSet(what: string, got: string[], wanted: string[]): void {
   const g = new Set(got);
@@ -34,6 +35,12 @@ export function checkKeyMaterial(t: TeamState, s: TeamStatement, k: KeyMaterial)
   const epoch = currentTeamEpoch(t).teamEpoch;
   const teamWanted: string[] = [];
   const caseWanted: string[] = [];
+  const linkWanted: string[] = [];
+  /** Case `c`'s newest epoch (started by this statement): its key under the team key, and its link to the one before. */
+  const newEpoch = (c: { caseId: string; epochs: unknown[] }) => {
+    caseWanted.push(`${c.caseId}|${c.epochs.length}|${epoch}`);
+    if (c.epochs.length >= 2) linkWanted.push(`${c.caseId}|${c.epochs.length}`);
+  };
   let shareAllowed: string[] = [];
   let shareRequired = false;
   switch (s.action) {
@@ -44,22 +51,23 @@ export function checkKeyMaterial(t: TeamState, s: TeamStatement, k: KeyMaterial)
     case 'remove':
       for (const m of currentMembers(t)) teamWanted.push(`${m.handle}|${epoch}`);
       for (const c of t.cases.values()) {
-        for (const e of range(c.epochs.length)) caseWanted.push(`${c.caseId}|${e}|${epoch}`);
+        newEpoch(c);
         shareAllowed.push(...currentReviewers(c).map((r) => `${c.caseId}|${c.epochs.length}|${r.handle}`));
       }
       break;
     case 'case-create':
-      caseWanted.push(`${s.caseId}|1|${epoch}`);
+      newEpoch(t.cases.get(s.caseId!)!);
       break;
     case 'case-share': {
+      // The current epoch only: the reviewer reaches older ones by the case key links.
       const c = t.cases.get(s.caseId!)!;
-      shareAllowed = range(c.epochs.length).map((e) => `${c.caseId}|${e}|${s.subject!.handle}`);
+      shareAllowed = [`${c.caseId}|${c.epochs.length}|${s.subject!.handle}`];
       shareRequired = true;
       break;
     }
     case 'case-revoke': {
       const c = t.cases.get(s.caseId!)!;
-      caseWanted.push(`${c.caseId}|${c.epochs.length}|${epoch}`);
+      newEpoch(c);
       shareAllowed = currentReviewers(c).map((r) => `${c.caseId}|${c.epochs.length}|${r.handle}`);
       break;
     }
@@ -68,6 +76,7 @@ export function checkKeyMaterial(t: TeamState, s: TeamStatement, k: KeyMaterial)
   }
   sameSet('sealed team keys', k.teamKeys.map((x) => `${x.handle}|${x.teamEpoch}`), teamWanted);
   sameSet('wrapped case keys', k.caseKeys.map((x) => `${x.caseId}|${x.caseEpoch}|${x.teamEpoch}`), caseWanted);
+  sameSet('case key links', k.caseKeyLinks.map((x) => `${x.caseId}|${x.caseEpoch}`), linkWanted);
   const shares = k.shareKeys.map((x) => `${x.caseId}|${x.caseEpoch}|${x.handle}`);
   if (shareRequired) sameSet('shared case keys', shares, shareAllowed);
   else if (new Set(shares).size !== shares.length || !shares.every((x) => shareAllowed.includes(x))) {
@@ -80,11 +89,15 @@ export async function storeKeyMaterial(trx: Transaction<Database>, teamId: strin
   if (k.teamKeys.length > 0) {
     await trx.insertInto('team_keys').values(k.teamKeys.map((x) => ({ team_id: teamId, team_epoch: x.teamEpoch, account_id: ids.get(x.handle)!, sealed: x.sealed }))).execute();
   }
-  if (k.caseKeys.length > 0) {
+  // In slices: a removal in a team of many cases has a row per case (and PostgreSQL a limit on parameters).
+  for (const part of slices(k.caseKeys)) {
     await trx
       .insertInto('team_case_keys')
-      .values(k.caseKeys.map((x) => ({ team_id: teamId, case_id: x.caseId, case_epoch: x.caseEpoch, team_epoch: x.teamEpoch, wrapped: x.wrapped })))
+      .values(part.map((x) => ({ team_id: teamId, case_id: x.caseId, case_epoch: x.caseEpoch, team_epoch: x.teamEpoch, wrapped: x.wrapped })))
       .execute();
+  }
+  for (const part of slices(k.caseKeyLinks)) {
+    await trx.insertInto('team_case_key_links').values(part.map((x) => ({ team_id: teamId, case_id: x.caseId, case_epoch: x.caseEpoch, wrapped: x.wrapped }))).execute();
   }
   if (k.shareKeys.length > 0) {
     await trx
@@ -93,4 +106,10 @@ export async function storeKeyMaterial(trx: Transaction<Database>, teamId: strin
       .onConflict((oc) => oc.columns(['team_id', 'case_id', 'case_epoch', 'account_id']).doUpdateSet({ sealed: (eb) => eb.ref('excluded.sealed') }))
       .execute();
   }
+}
+
+function slices<T>(list: T[], size = 2000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
