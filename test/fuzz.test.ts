@@ -9,7 +9,7 @@ import { Strict, Uuid } from '../server/src/http/schemas.ts';
 import errors from '../server/src/plugins/errors.ts';
 import openapi from '../server/src/plugins/openapi.ts';
 import { seed, verify } from '../scripts/reliability/fuzz/fixture.ts';
-import { fuzz } from '../scripts/reliability/fuzz/run.ts';
+import { fuzz, operations } from '../scripts/reliability/fuzz/run.ts';
 import { findingRows } from '../scripts/reliability/fuzz/tally.ts';
 import { needlesOf, secretsFound } from '../scripts/reliability/fuzz/secrets.ts';
 import { build } from './helper.ts';
@@ -44,6 +44,8 @@ t.test('malformed requests to every route: only 4xx, and the data stored before 
   const { tally } = run;
   t.equal(tally.sent, REQUESTS, 'every request was sent');
   t.ok(run.operations >= 30, `every operation of the document (${run.operations})`);
+  const fuzzed = (await operations(server.url)).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+  for (const route of ['GET /v1/teams/{id}/history', 'GET /v1/teams/{id}/cases/{caseId}/history']) t.ok(fuzzed.includes(route), `${route} is fuzzed`);
   t.ok(tally.count('4xx') > REQUESTS / 2, 'most requests are refused');
   t.equal(tally.count('5xx'), 0, 'no 5xx', { findings: findingRows(tally.serverErrors) });
   t.equal(tally.badShapes.size, 0, 'every error is {statusCode, code, message}', { findings: findingRows(tally.badShapes) });

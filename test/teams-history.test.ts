@@ -70,7 +70,7 @@ async function world() {
 const w = await world();
 
 t.test("a case's history: every access to its records, its statements and the team's, nothing of the other case", async (t) => {
-  await t.rejects(w.stranger.vault.teams.readRecord(w.team, w.inFamily), { status: 404 }, 'a stranger is refused');
+  await t.rejects(w.stranger.vault.teams.readRecord(w.team, w.inFamily), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'a stranger is refused');
   const history = await w.coord.vault.teams.caseHistory(w.team, w.family);
   const line = (e: (typeof history)[number]) => `${e.about} ${e.action} ${e.outcome} ${e.actor} ${e.recordId === w.team ? 'team' : e.recordId === w.inFamily ? 'rec' : e.recordId}`;
   const lines = history.map(line);
@@ -94,12 +94,12 @@ t.test("a case's history: every access to its records, its statements and the te
 
 t.test('whoever may not read the case gets a 404, logged as a refused team route', async (t) => {
   const other = await person('other');
-  await t.rejects(other.vault.teams.caseHistory(w.team, w.family), { status: 404 });
+  await t.rejects(other.vault.teams.caseHistory(w.team, w.family), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   const refused = await db.selectFrom('audit_events').innerJoin('accounts', 'accounts.id', 'audit_events.actor_id').select(['action', 'outcome'])
     .where('record_id', '=', w.team).where('accounts.handle', '=', other.handle).execute();
   t.same(refused, [{ action: 'record.read', outcome: 'refused' }], 'one refused read under the team id');
   // The lawyer reviews the family's case only.
-  await t.rejects(w.lawyer.vault.teams.caseHistory(w.team, w.other), { status: 404 }, "the reviewer of one case is refused another case's history");
+  await t.rejects(w.lawyer.vault.teams.caseHistory(w.team, w.other), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, "the reviewer of one case is refused another case's history");
   const lawyers = await db.selectFrom('audit_events').innerJoin('accounts', 'accounts.id', 'audit_events.actor_id').select(['action', 'outcome'])
     .where('record_id', '=', w.team).where('accounts.handle', '=', w.lawyer.handle).execute();
   t.same(lawyers, [{ action: 'record.read', outcome: 'refused' }], "the history route's refusal is logged under the team id");
@@ -125,7 +125,7 @@ t.test('a rewritten page of the case history is an AuditLogError', async (t) => 
     },
     'a proof from another size': async (p) => {
       // The tree grows by one event (someone's refused read), and the page is proven in it.
-      await t.rejects(w.stranger.vault.getRecord(crypto.randomUUID()), { status: 404 });
+      await t.rejects(w.stranger.vault.getRecord(crypto.randomUUID()), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
       return withProof(p, p.size + 1);
     },
     'the newest events dropped': async (p) => withProof({ ...p, events: p.events.slice(0, -3) }),

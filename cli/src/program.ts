@@ -12,6 +12,7 @@ import { webCommands } from './commands/web.ts';
 import { wipeCommand } from './commands/wipe.ts';
 import { agentCommands } from './commands/agent.ts';
 import { teamCommands } from './commands/teams.ts';
+import { caseHistoryCommand } from './commands/teams-history.ts';
 import { translateCommander } from './commander-lang.ts';
 
 /** Parses the arguments and runs the command (main.ts loads this module for anything but --version). */
@@ -43,6 +44,7 @@ export async function runProgram(): Promise<void> {
   wipeCommand(program, ctx, t);
   agentCommands(program, ctx, t);
   teamCommands(program, ctx, t);
+  caseHistoryCommand(program, ctx, t);
 
   try {
     await program.parseAsync(process.argv);

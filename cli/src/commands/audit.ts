@@ -9,7 +9,7 @@ import { resolveRecord } from '../record-ref.ts';
 import { EXIT } from '../errors.ts';
 
 /** An event in words: an action or outcome of a newer server, not in the catalogue, is shown as it is. */
-function line(c: Context, e: AuditHistoryEvent): string {
+export function line(c: Context, e: AuditHistoryEvent): string {
   const subject = e.subject ?? '?';
   const action = `audit.${e.action}` in en ? c.t(`audit.${e.action}` as MessageKey, { subject }) : `${e.action}${e.subject ? ` → ${e.subject}` : ''}`;
   const outcome = `audit.outcome.${e.outcome}` in en ? c.t(`audit.outcome.${e.outcome}` as MessageKey) : e.outcome;

@@ -320,6 +320,7 @@ export class VaultService {
   shareCase = (team: string, caseId: string, handle: string, expiresAt: string | null, requireVerified: boolean) => teamViews.shareTeamCase(this.unlocked(), team, caseId, handle, expiresAt, requireVerified);
   revokeCase = (team: string, caseId: string, handle: string) => this.unlocked().teams.revokeCase(team, caseId, handle);
   teamCase = (team: string, caseId: string) => teamViews.caseView(this.unlocked(), team, caseId);
+  teamCaseHistory = (team: string, caseId: string) => teamViews.caseHistory(this.unlocked(), team, caseId);
   teamRecord = (team: string, recordId: string) => teamViews.teamRecord(this.unlocked(), team, recordId);
   teamRecordVersions = (team: string, recordId: string) => teamViews.teamRecordVersions(this.unlocked(), team, recordId);
   writeTeamTestimony = (team: string, caseId: string, draft: RecordDraft, requireVerified: boolean) => teamViews.writeTestimony(this.unlocked(), team, caseId, draft, requireVerified);
@@ -331,5 +332,3 @@ export class VaultService {
     return checkExport(new Uint8Array(await file.arrayBuffer()));
   }
 }
-
-

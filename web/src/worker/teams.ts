@@ -1,6 +1,7 @@
 // Teams, cases and team records as the page sees them (dates as ISO strings, no keys).
 // Every call reads the team's chain again and verifies it whole (Vault.teams): a chain that
 // fails throws, so the page shows a warning, never a partial list.
+export { caseHistory, type CaseHistoryEventView } from './case-history.ts';
 import {
   CASE_NAME_TAG, createNamedCase, createNamedTeam, namedTeams, readTeam, renameCase, renameTeam, TEAM_NAME_TAG,
   type TeamContents, type TeamHistoryEntry, type TeamInfo, type TeamRecord, type TeamRole, type Vault,

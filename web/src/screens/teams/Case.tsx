@@ -4,6 +4,7 @@ import { useStore } from '../../state/store.ts';
 import { Info } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import type { CaseView } from '../../worker/teams.ts';
+import { CaseHistory } from './CaseHistory.tsx';
 import { ChainFailure } from './ChainFailure.tsx';
 import { NameForm } from './NameForm.tsx';
 import { RiskNotice } from './RiskNotice.tsx';
@@ -74,6 +75,7 @@ export function Case({ team, caseId }: { team: string; caseId: string }) {
           </section>
           {(role === 'member' || role === 'coordinator') && <WriteTestimony team={team} caseId={caseId} addedBy={loaded.team.addedBy} onWritten={reload} />}
           {role === 'coordinator' && item && <ShareCase team={team} item={item} onChanged={reload} />}
+          <CaseHistory team={team} caseId={caseId} />
         </>
       )}
       {role !== 'reviewer' && (
