@@ -118,7 +118,8 @@ t.test('names, roles, corrections and who shared a case, as the people of a shel
 
   // A hostile server changes the bytes of the first version: it alone is named as failing.
   const v1 = await server.db.selectFrom('team_record_versions').select(['record_id', 'body']).where('version', '=', 1)
-    .where('record_id', 'in', server.db.selectFrom('team_record_versions').select('record_id').where('version', '=', 2))
+    .where('record_id', 'in', server.db.selectFrom('team_record_versions').innerJoin('accounts', 'accounts.id', 'team_record_versions.author_id')
+      .select('record_id').where('version', '=', 2).where('accounts.handle', '=', STAFF.handle))
     .executeTakeFirstOrThrow();
   const body = Buffer.from(v1.body);
   body[body.length - 20]! ^= 0x01;
