@@ -12,8 +12,11 @@ import type { Database } from '../db/schema.ts';
 export interface ChunkStore {
   /** Replaces the chunks firstIndex.. of a file, inside the caller's transaction. Returns bytes removed. */
   putChunks(trx: Transaction<Database>, fileId: string, firstIndex: number, lastIndexExclusive: number, chunks: Buffer[]): Promise<number>;
-  /** The bytes of up to `count` chunks from `fromIndex`, in order, in pieces of any size. */
-  readChunks(fileId: string, fromIndex: number, count: number): Promise<Buffer[]>;
+  /**
+   * The bytes of up to `count` chunks from `fromIndex`, in order, in pieces of any size; with
+   * `into`, copied into it and handed out as one view of it per chunk ([Note: download slots]).
+   */
+  readChunks(fileId: string, fromIndex: number, count: number, into?: Buffer): Promise<Buffer[]>;
   /** Indices and sizes of stored chunks, ascending; inside a transaction, pass it (see [Note: embedded pool]). */
   chunkIndices(fileId: string, db?: Kysely<Database> | Transaction<Database>): Promise<{ idx: number; size: number }[]>;
 }
@@ -36,7 +39,7 @@ export class PostgresChunkStore implements ChunkStore {
     return removed.reduce((n, r) => n + Number(r.size), 0);
   }
 
-  async readChunks(fileId: string, fromIndex: number, count: number): Promise<Buffer[]> {
+  async readChunks(fileId: string, fromIndex: number, count: number, into?: Buffer): Promise<Buffer[]> {
     // [Note: binary chunk reads]
     // A SELECT returns bytea as hex text: node-postgres decodes every field of a DataRow as
     // UTF-8 (its per-query `binary: true` then corrupts bytea), so a 1 MiB chunk arrives as
@@ -56,7 +59,7 @@ export class PostgresChunkStore implements ChunkStore {
     const client = await poolOf(this.db).connect();
     let broken = false;
     try {
-      const parser = new BinaryCopyColumn();
+      const parser = new BinaryCopyColumn(into);
       for await (const piece of client.query(copyTo(text))) parser.push(piece as Buffer);
       if (!parser.ended) throw new Error('COPY ended before its trailer');
       return parser.pieces;
@@ -89,12 +92,20 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * size: an 11-byte signature, flags and a header extension; then per row an int16 field
  * count (1), an int32 length and the bytes; an int16 -1 ends it. The values' bytes, in row
  * order, are kept as views into the pieces (no copy: the pieces are the socket's own reads,
- * [Note: binary chunk reads]); `values` counts the rows.
+ * [Note: binary chunk reads]); or, given a target, copied into it one value after the other,
+ * `pieces` then holding one view of the target per value (values that do not fit are refused).
+ * `values` counts the rows.
  */
 export class BinaryCopyColumn {
   readonly pieces: Buffer[] = [];
   values = 0;
   ended = false;
+  /** Where the next value's bytes go in the target. */
+  private filled = 0;
+  private valueStart = 0;
+
+  constructor(private readonly target?: Buffer) {}
+
   private stage: 'header' | 'extension' | 'count' | 'length' | 'value' = 'header';
   private readonly small = Buffer.alloc(19);
   private have = 0;
@@ -107,7 +118,8 @@ export class BinaryCopyColumn {
       if (this.ended) throw new Error('binary COPY: data after the trailer');
       if (this.stage === 'value') {
         const n = Math.min(this.valueLength - this.have, data.length - at);
-        this.pieces.push(n === data.length ? data : data.subarray(at, at + n));
+        if (this.target) this.filled += data.copy(this.target, this.filled, at, at + n);
+        else this.pieces.push(n === data.length ? data : data.subarray(at, at + n));
         this.have += n;
         at += n;
         if (this.have === this.valueLength) this.finishValue();
@@ -140,7 +152,9 @@ export class BinaryCopyColumn {
       } else {
         const length = this.small.readInt32BE(0);
         if (length < 0) throw new Error('binary COPY: unexpected NULL');
+        if (this.target && length > this.target.length - this.filled) throw new Error('binary COPY: more bytes than the target holds');
         this.valueLength = length;
+        this.valueStart = this.filled;
         this.stage = 'value';
         if (length === 0) this.finishValue();
       }
@@ -148,6 +162,7 @@ export class BinaryCopyColumn {
   }
 
   private finishValue(): void {
+    if (this.target) this.pieces.push(this.target.subarray(this.valueStart, this.filled));
     this.values += 1;
     this.have = 0;
     this.stage = 'count';

@@ -13,6 +13,7 @@ import { PostgresChunkStore, takesCopyIn } from '../files/store.ts';
 import { received, streamPart } from '../files/part-upload.ts';
 import { checkCompletion, splitPart } from '../files/parts.ts';
 import { parseChunkRange } from '../files/range.ts';
+import { ChunkDownload } from '../files/download-stream.ts';
 
 const FileId = Strict({ fileId: Uuid });
 /** Either envelope of PROTOCOL.md "Wrapped file key": plain, or also committing to the plaintext. */
@@ -29,9 +30,8 @@ const UploadStatus = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 
-// Chunks per query when downloading ([Note: binary chunk reads]: the bytes as the socket read them).
-// A query's batch is held until the response takes it, and the next batch is read while it
-// goes out, so a download holds at most two batches and a connection only while one is read.
+// Chunks per query when downloading ([Note: download slots]): a download holds two batches
+// and a connection only while one is read.
 const DOWNLOAD_BATCH = 4;
 
 const files: FastifyPluginAsyncTypebox = async (app) => {
@@ -256,22 +256,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
       // One event per download request (a resumed download is a new request), before any byte is sent.
       await app.auditAlone(request, { action: 'file.download', outcome: 'ok', recordId: file.record_id, fileId: file.id });
       const firstChunk = range ? range.start / stride : 0;
-      const totalChunks = file.total_chunks;
-      const fileId = file.id;
-      const batch = (i: number) => {
-        const read = store.readChunks(fileId, i, Math.min(DOWNLOAD_BATCH, totalChunks - i));
-        read.catch(() => {}); // a client gone before it is awaited: its failure is no one's
-        return read;
-      };
-      async function* chunks() {
-        // The database reads batch n+1 while the server writes batch n to the socket.
-        let next = batch(firstChunk);
-        for (let i = firstChunk; i < totalChunks; i += DOWNLOAD_BATCH) {
-          const current = await next;
-          if (i + DOWNLOAD_BATCH < totalChunks) next = batch(i + DOWNLOAD_BATCH);
-          yield* current;
-        }
-      }
+      const body = new ChunkDownload(store, file.id, firstChunk, file.total_chunks, stride, DOWNLOAD_BATCH, reply.raw);
       reply.header('content-type', 'application/octet-stream');
       reply.header('accept-ranges', 'bytes');
       reply.header('x-chunk-size', String(file.chunk_size));
@@ -281,7 +266,7 @@ const files: FastifyPluginAsyncTypebox = async (app) => {
         reply.header('content-range', `bytes ${range.start}-${total - 1}/${total}`);
       }
       // A stream body: the response schema above documents it; serialization does not apply.
-      return reply.send(Readable.from(chunks(), { objectMode: false }) as unknown as string);
+      return reply.send(body as unknown as string);
     },
   );
 };
