@@ -352,10 +352,12 @@ export class TeamsClient {
     team: string, caseId: string, recordId: string, version: number, fields: RecordFields, createdAt: string, requireVerified: boolean,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      // Who added this account is checked first: a refusal of its own, before any request.
+      const verified = await this.chains.verified(team);
+      if (!currentMember(verified, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
+      this.requireTrustedAdder(team, verified, requireVerified);
       // [Note: H1(b) statements logged before writing]: the chain written under is the log's.
-      const state = await checkStatementsLogged(this.historyDeps(), team, await this.chains.verified(team));
-      if (!currentMember(state, this.me().handle)) throw new VaultError(`this account is not a member of team ${team}`);
-      this.requireTrustedAdder(team, state, requireVerified);
+      const state = await checkStatementsLogged(this.historyDeps(), team, verified);
       const c = state.cases.get(caseId);
       if (!c) throw new VaultError(`team ${team} has no case ${caseId}`);
       // [Note: ended shares rotate at a coordinator's next write] A share past its signed end
