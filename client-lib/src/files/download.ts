@@ -15,8 +15,19 @@ class ByteQueue {
     this.pieces.push(piece);
     this.length += piece.length;
   }
-  take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
+  /**
+   * The next n bytes: a view of the first piece when it holds them all, else copied into
+   * `room` (at least n long), which the next take() overwrites: read the result at once.
+   */
+  take(n: number, room: Uint8Array): Uint8Array {
+    const head = this.pieces[0];
+    if (head && head.length >= n) {
+      if (head.length === n) this.pieces.shift();
+      else this.pieces[0] = head.subarray(n);
+      this.length -= n;
+      return head.subarray(0, n);
+    }
+    const out = room.subarray(0, n);
     let filled = 0;
     while (filled < n) {
       const head = this.pieces[0]!;
@@ -57,6 +68,9 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
   const ad = chunkAd(att.fileId);
   const stride = att.chunkSize + CHUNK_OVERHEAD;
   const hasher = fileSha256(s);
+  // Each chunk's ciphertext is gathered here, decrypted at once into a new array, then left:
+  // one buffer for the whole download, not one per chunk.
+  const room = new Uint8Array(stride);
   // [Note: padded files]: the stream carries `paddedSize` bytes, the file's `size` then zeros.
   const streamSize = att.paddedSize ?? att.size;
   if (!Number.isSafeInteger(streamSize) || streamSize < att.size) throw new IntegrityError(`file ${att.fileId}: the manifest's padded size is smaller than its size`);
@@ -113,7 +127,7 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
         const { done: ended, value } = await reader.read();
         if (ended) break;
         queue.push(value);
-        while (queue.length >= stride) yield open(queue.take(stride));
+        while (queue.length >= stride) yield open(queue.take(stride, room));
       }
     } catch (err) {
       if (err instanceof IntegrityError || !retryable(asNetwork(err)) || attempt++ >= maxRetries) throw err;
@@ -122,7 +136,7 @@ export async function* decryptFile(s: Sodium, http: Http, att: Attachment, optio
     } finally {
       clearTimeout(idle);
     }
-    if (queue.length > 0) yield open(queue.take(queue.length));
+    if (queue.length > 0) yield open(queue.take(queue.length, room));
     if (!finalSeen) throw new IntegrityError(`file ${att.fileId}: truncated, no final chunk after ${done} chunks`);
   }
   if (done !== att.chunks || size !== streamSize) {

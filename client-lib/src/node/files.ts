@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { platform } from '../files/platform.ts';
-import { loadNativeEngine } from './native-secretstream.ts';
+import { loadNativeEngine, ownedBodies } from './native-secretstream.ts';
 
 // Node's platform: file paths, native SHA-256 (several times faster than the portable
 // one), native libsodium for file streams ([Note: file stream engines]), and downloads written to a temporary name that becomes the real one only after
@@ -30,8 +30,9 @@ platform.sha256 = () => {
   return { update: (d) => void h.update(d), hex: () => h.digest('hex') };
 };
 
-// One contiguous body per part: undici sends it as it is (a Blob it would stream piece by piece).
-platform.partBody = (pieces) => Buffer.concat(pieces);
+// One contiguous body per part: undici sends it as it is (a Blob it would stream piece by
+// piece). A body the native engine sealed in place is one already ([Note: native parts]).
+platform.partBody = (pieces) => (pieces.length === 1 && ownedBodies.has(pieces[0]!) ? pieces[0]! : Buffer.concat(pieces));
 
 platform.openPath = async (file) => {
   const info = await stat(file);

@@ -1,4 +1,4 @@
-import type { SecretStreamEngine } from '../crypto/secretstream.ts';
+import type { PartBuffer, SecretStreamEngine } from '../crypto/secretstream.ts';
 import { loadSodiumNative } from './sodium-native.ts';
 
 // libsodium's secretstream through sodium-native (an optional dependency: prebuilt for the
@@ -16,6 +16,15 @@ interface SodiumNative {
   crypto_secretstream_xchacha20poly1305_push(state: Uint8Array, c: Uint8Array, m: Uint8Array, ad: Uint8Array, tag: number): number;
   crypto_secretstream_xchacha20poly1305_pull(state: Uint8Array, m: Uint8Array, tag: Uint8Array, c: Uint8Array, ad: Uint8Array): number;
 }
+
+// [Note: native parts]
+// The native engine seals a part's chunks one after the other straight into the part's
+// body (sodium-native writes into the buffer it is given): no array per chunk, no joining
+// them into a body. Each part gets a buffer of its own, never written again once taken, so
+// the body is handed to fetch as it is; `ownedBodies` lets Node's partBody know these.
+
+/** Part bodies the native engine handed out and never writes again. */
+export const ownedBodies = new WeakSet<Uint8Array>();
 
 /** The native engine, or undefined where sodium-native does not load ([loadSodiumNative]). */
 export function loadNativeEngine(): SecretStreamEngine | undefined {
@@ -47,6 +56,33 @@ export function loadNativeEngine(): SecretStreamEngine | undefined {
       const out = new Uint8Array(message.length + ABYTES);
       na.crypto_secretstream_xchacha20poly1305_push(state(s), out, message, ad, final ? FINAL : MESSAGE);
       return out;
+    },
+    partBuffer(s, ad, maxChunk, capacity) {
+      const st = state(s);
+      let out: Buffer | undefined;
+      let filled = 0;
+      const buffer: PartBuffer = {
+        push(message, final) {
+          if (message.length > maxChunk || filled + message.length + ABYTES > capacity) throw new RangeError('chunk larger than the part buffer has room for');
+          out ??= Buffer.allocUnsafeSlow(capacity);
+          const n = message.length + ABYTES;
+          na.crypto_secretstream_xchacha20poly1305_push(st, out.subarray(filled, filled + n), message, ad, final ? FINAL : MESSAGE);
+          filled += n;
+          return n;
+        },
+        take() {
+          const body = (out ?? Buffer.alloc(0)).subarray(0, filled);
+          out = undefined;
+          filled = 0;
+          ownedBodies.add(body);
+          return body;
+        },
+        // The plaintext never entered it: only ciphertext to let go of.
+        dispose() {
+          out = undefined;
+        },
+      };
+      return buffer;
     },
     pull(s, ciphertext, ad) {
       if (ciphertext.length < ABYTES) throw new Error('chunk too short');
