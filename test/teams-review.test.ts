@@ -146,9 +146,11 @@ t.test('lows: a handle as typed is normalised; a team whose share ended by its d
   await coord.vault.teams.addMember(team, ` ${ana.handle.toUpperCase()}`);
   t.ok((await coord.vault.teams.info(team)).members.some((m) => m.handle === ana.handle), 'added under the handle it stands for');
   t.ok((await ana.vault.teams.writeRecord(team, team, { title: 'a', narrative: 'a' }, { requireVerified: false })).id, 'and the team key sealed to her opens: she writes');
-  await coord.vault.teams.shareCase(team, team, lawyer.handle, { expiresAt: new Date(Date.now() + 1500) });
+  // Long enough for a loaded machine to list it before the end (1.5 s was not, on PostgreSQL at load 20).
+  const expiresAt = new Date(Date.now() + 5000);
+  await coord.vault.teams.shareCase(team, team, lawyer.handle, { expiresAt });
   t.ok((await lawyer.vault.teams.list()).some((x) => x.id === team), 'listed while the share is live');
-  await new Promise((r) => setTimeout(r, 1700));
+  await new Promise((r) => setTimeout(r, Math.max(0, expiresAt.getTime() - Date.now() + 200)));
   t.notOk((await lawyer.vault.teams.list()).some((x) => x.id === team), 'not listed once it ended');
 });
 
