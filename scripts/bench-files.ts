@@ -20,6 +20,7 @@ import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { sodiumReady } from '../client-lib/src/crypto/sodium.ts';
 import { chunksOf } from '../client-lib/src/files/chunker.ts';
 import { chunkAd } from '../client-lib/src/files/file-key.ts';
+import { partSealer } from '../client-lib/src/files/parts.ts';
 import { fileSha256, streamEngine } from '../client-lib/src/files/platform.ts';
 import { wasmEngine, type SecretStreamEngine } from '../client-lib/src/crypto/secretstream.ts';
 import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '@testimony-vault/protocol';
@@ -137,7 +138,7 @@ const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
 };
 
 /**
- * Raw client encryption (chunker + secretstream + SHA-256, as attachFile does) vs the same
+ * Raw client encryption (chunker + SHA-256 + secretstream into part bodies, as attachFile does) vs the same
  * engine's secretstream alone, in memory ([Note: file stream engines]).
  */
 async function encryptionSpeed(size: number, chunkSize: number, engine: SecretStreamEngine) {
@@ -156,10 +157,18 @@ async function encryptionSpeed(size: number, chunkSize: number, engine: SecretSt
     async function* src() {
       for (let i = 0; i < chunks; i++) yield data;
     }
+    // Sealed into part bodies as attachFile does (partSealer: in place where the engine can).
+    const sealer = partSealer(engine, state, ad, chunkSize, PART_CHUNKS);
+    let inPart = 0;
     for await (const { chunk, last } of chunksOf(src(), chunkSize)) {
       h.update(chunk);
-      engine.push(state, chunk, ad, last);
+      sealer.push(chunk, last);
+      if (++inPart === PART_CHUNKS || last) {
+        sealer.body();
+        inPart = 0;
+      }
     }
+    sealer.dispose();
     h.hex();
   });
   const mb = (chunks * chunkSize) / 1e6;
