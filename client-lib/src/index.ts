@@ -29,5 +29,6 @@ export type { TeamsClient } from './teams/client.ts';
 export type { TeamInfo, TeamHistoryEntry } from './teams/view.ts';
 export type { TeamRecord } from './teams/records.ts';
 export type { TeamRecordList, TeamRecordVersions } from './teams/client.ts';
+export type { CaseHistoryEvent, CaseHistoryPage } from './teams/history.ts';
 export type { TeamRole, TeamAction } from '@testimony-vault/protocol';
 export { TEAM_NAME_TAG, CASE_NAME_TAG, readTeam, splitNames, namedTeams, createNamedTeam, createNamedCase, renameTeam, renameCase, type TeamContents } from './teams/names.ts';

@@ -38,6 +38,9 @@ const STATEMENT_ACTIONS = new Set<string>(Object.values(TEAM_STATEMENT_AUDIT_ACT
 /** An event about a record the case's verified list does not hold: a record written since the list was read, or another case's. */
 class UnknownRecordError extends AuditLogError {}
 
+/** A statement event the chain shown does not hold: a chain cut short, or one that grew since it was read. */
+class ChainCutShortError extends AuditLogError {}
+
 // [Note: a case's events]
 // A page of a case's history holds events about several ids: the team id (every statement,
 // every refused team route, in one chain) and each record of the case (one chain each). So
@@ -98,7 +101,7 @@ export class TeamEventsCheck implements EventsCheck {
     const seq = this.logged++;
     const st = this.chain().statements[seq];
     const where = `event ${event.index}`;
-    if (!st) fail(`${where} logs statement ${seq} of team ${this.team}, which the chain shown to this client does not hold: it was shown a chain cut short (a frozen view)`);
+    if (!st) throw new ChainCutShortError(`${where} logs statement ${seq} of team ${this.team}, which the chain shown to this client does not hold: it was shown a chain cut short (a frozen view)`);
     const subject = st.subject?.handle ?? null;
     if (event.outcome !== 'ok' || event.action !== TEAM_STATEMENT_AUDIT_ACTION[st.action] || event.actor !== st.by || event.subject !== subject) {
       fail(`${where} logs ${event.action} by ${event.actor ?? 'nobody'} (${event.subject ?? 'no subject'}), but statement ${seq} of team ${this.team} is ${st.action} by ${st.by} (${subject ?? 'no subject'})`);
@@ -139,14 +142,14 @@ async function* walkTeamEvents(
   ids: readonly string[],
   path: (after: number, size: number, limit: number) => string,
   what: string,
-  chainAfterCheckpoint: boolean,
-  chainBefore?: TeamState,
+  /** The chain the statement events are matched with; none: read it after the checkpoint. */
+  chainBefore: TeamState | undefined,
   pageSize?: number,
 ): AsyncGenerator<{ events: AuditEvent[]; check: TeamEventsCheck; cpSize: number; last: boolean }> {
   const known = await knownAbout(d.audit, ids);
   const cp = await d.audit.checkpoint();
   // Read after the checkpoint, the chain holds every statement whose event the tree holds.
-  const state = chainAfterCheckpoint || !chainBefore ? await d.chain(team) : chainBefore;
+  const state = chainBefore ?? (await d.chain(team));
   const check = new TeamEventsCheck(team, () => state, ids.slice(1));
   const walk = new HistoryWalk(d.http, { what, path, check }, cp, d.me(), known, pageSize);
   const lastById = new Map<string, { index: number; leaf: Uint8Array }>();
@@ -176,20 +179,21 @@ async function* walkTeamEvents(
  */
 export async function checkStatementsLogged(d: HistoryDeps, team: string, state: TeamState): Promise<TeamState> {
   const path = (after: number, size: number, limit: number) => `${teamPath(team)}/history?size=${size}&after=${after}&limit=${limit}`;
+  const walk = async (chain: TeamState) => {
+    let last: TeamEventsCheck | undefined;
+    for await (const page of walkTeamEvents(d, team, [team], path, `team ${team}`, chain, HISTORY_PAGE_MAX)) last = page.check;
+    return last;
+  };
   let check: TeamEventsCheck | undefined;
   let current = state;
   try {
-    for await (const page of walkTeamEvents(d, team, [team], path, `team ${team}`, false, state, HISTORY_PAGE_MAX)) {
-      check = page.check;
-    }
+    check = await walk(state);
   } catch (err) {
     // More statement events than this chain: read the chain again once, and walk again under it.
-    if (!(err instanceof AuditLogError) || !/frozen view/.test(err.message)) throw err;
+    if (!(err instanceof ChainCutShortError)) throw err;
     current = await d.chain(team);
     if (headSeq(current) <= headSeq(state)) throw err;
-    for await (const page of walkTeamEvents(d, team, [team], path, `team ${team}`, false, current, HISTORY_PAGE_MAX)) {
-      check = page.check;
-    }
+    check = await walk(current);
   }
   const count = headSeq(current) + 1;
   if (!check || check.logged !== count) {
@@ -207,7 +211,7 @@ export async function* caseHistoryPages(d: HistoryDeps, team: string, caseId: st
   const recordIds = await d.caseRecords(team, caseId);
   const ids = [team, ...recordIds.filter((id) => id !== team)];
   const path = (after: number, size: number, limit: number) => `${teamPath(team)}/cases/${encodeURIComponent(caseId)}/history?size=${size}&after=${after}&limit=${limit}`;
-  for await (const page of walkTeamEvents(d, team, ids, path, `case ${caseId}`, true, undefined, options.pageSize)) {
+  for await (const page of walkTeamEvents(d, team, ids, path, `case ${caseId}`, undefined, options.pageSize)) {
     const events: CaseHistoryEvent[] = [];
     for (const e of page.events) {
       const seq = page.check.seqOf(e);
