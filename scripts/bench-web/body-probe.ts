@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-web/body-probe.ts [--parts 32] [--rounds 2]
+// npx tsx scripts/bench-web/body-probe.ts [--parts 32] [--rounds 2] [--only blob,socket,socket-1m]
 // What the browser's upload costs apart from the client library (docs/PERFORMANCE.md,
 // "Web client"): in a module worker of headless Chromium (over the bare DevTools pipe, no
 // Network domain: [Note: uploads timed without Playwright]), (1) PUT `parts` × 8 MiB to a
@@ -14,10 +14,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { WebSocketServer } from 'ws';
 import { BareChromium, BareTab } from './cdp.ts';
 import { chromiumCpu, cpuDelta } from './chromium.ts';
 
-const { values: args } = parseArgs({ options: { parts: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' } } });
+const { values: args } = parseArgs({ options: { parts: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, only: { type: 'string' } } });
+const KINDS = args.only?.split(',') ?? ['blob', 'bytes', 'buffer', 'xhr', 'stream', 'socket', 'socket-1m', 'socket-64k'];
 const PARTS = Number(args.parts);
 const ROUNDS = Number(args.rounds);
 const PART = 8 * 1024 * 1024;
@@ -64,6 +66,30 @@ async function send(kind, parts) {
   }
   await Promise.all(inflight);
   return { ms: performance.now() - t0, blockedMs: blocked };
+}
+// The same bytes over one WebSocket to the sink: binary messages of 'message' bytes, the sink
+// answering each part (8 MiB) with one small text message; at most two parts unanswered.
+async function sendSocket(parts, message) {
+  const data = random(PART);
+  const ws = new WebSocket(location.origin.replace('http', 'ws') + '/socket');
+  ws.binaryType = 'arraybuffer';
+  await new Promise((ok, no) => { ws.onopen = ok; ws.onerror = () => no(new Error('socket refused')); });
+  const perPart = PART / message;
+  let answered = 0;
+  let wake = null;
+  ws.onmessage = () => { answered += 1; if (wake) { const w = wake; wake = null; w(); } };
+  const t0 = performance.now();
+  let blocked = 0;
+  for (let sent = 0; sent < parts * perPart; sent++) {
+    while (sent - answered * perPart >= 2 * perPart) await new Promise((ok) => (wake = ok));
+    const b0 = performance.now();
+    ws.send(data.subarray((sent % perPart) * message, (sent % perPart + 1) * message));
+    blocked += performance.now() - b0;
+  }
+  while (answered < parts) await new Promise((ok) => (wake = ok));
+  const ms = performance.now() - t0;
+  ws.close();
+  return { ms, blockedMs: blocked };
 }
 function crypt(mib) {
   const s = sodium, m = s.libsodium, MiB = 1024 * 1024;
@@ -130,7 +156,7 @@ async function read(file, how) {
 self.onmessage = async ({ data: { kind, parts, mib, file, how } }) => {
   try {
     await sodium.ready;
-    self.postMessage(kind === 'crypto' ? crypt(mib) : kind === 'blobs' ? blobs(parts) : kind === 'read' ? await read(file ?? self.__file, how) : await send(kind, parts));
+    self.postMessage(kind === 'crypto' ? crypt(mib) : kind === 'blobs' ? blobs(parts) : kind === 'read' ? await read(file ?? self.__file, how) : kind === 'socket' ? await sendSocket(parts, PART) : kind === 'socket-1m' ? await sendSocket(parts, PART / 8) : kind === 'socket-64k' ? await sendSocket(parts, PART / 128) : await send(kind, parts));
   } catch (err) { self.postMessage({ error: String(err && err.message || err) }); }
 };
 `;
@@ -181,6 +207,15 @@ function nodeCrypto(mib: number) {
 
 async function main() {
   const server = createServer((req, res) => void serve(req, res).catch((err: unknown) => res.writeHead(500).end(String(err))));
+  // The WebSocket sink: counts each binary message and answers it.
+  new WebSocketServer({ server, path: '/socket', maxPayload: PART }).on('connection', (socket) => {
+    let count = 0;
+    socket.on('message', (data: Buffer) => {
+      sunk += data.length;
+      // One answer a part (8 MiB), whatever the message size.
+      if (data.length >= PART || ++count % Math.ceil(PART / data.length) === 0) socket.send('ok');
+    });
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const chromium = await BareChromium.launch();
@@ -191,7 +226,7 @@ async function main() {
     const mb = (PARTS * PART) / 1e6;
     console.log(`Making ${PARTS} Blobs of 8 MiB in the worker (ms in all):\n`);
     console.log('| round | from an array of its own | from a view of libsodium\'s memory (the uploader now) | from a copy of that view | the copy alone |\n| --- | ---: | ---: | ---: | ---: |');
-    for (let round = 0; round < ROUNDS + 1; round++) {
+    for (let round = 0; round < (args.only ? 0 : ROUNDS + 1); round++) {
       const b = await ask<{ ownArray: number; wasmView: number; wasmViewCopied: number; copyOnly: number }>({ kind: 'blobs', parts: PARTS });
       if (b.error) throw new Error(b.error);
       console.log(`| ${round + 1} | ${b.ownArray.toFixed(0)} | ${b.wasmView.toFixed(0)} | ${b.wasmViewCopied.toFixed(0)} | ${b.copyOnly.toFixed(0)} |`);
@@ -200,7 +235,7 @@ async function main() {
     console.log(`Request bodies: ${PARTS} × 8 MiB PUT to a sink in this process, two in flight; load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}\n`);
     console.log('| body | MB/s | worker blocked in the call (s) | renderer CPU (s) | browser CPU (s) | network service CPU (s) | sink (this process) CPU (s) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ['blob', 'bytes', 'buffer', 'xhr', 'stream']) {
+      for (const kind of KINDS) {
         const [c0, n0] = [await chromiumCpu(), process.cpuUsage()];
         sunk = 0;
         const r = await ask<{ ms: number; blockedMs: number }>({ kind, parts: PARTS });
@@ -215,6 +250,7 @@ async function main() {
         console.log(`| ${kind} | ${(mb / (r.ms / 1000)).toFixed(1)} | ${(r.blockedMs / 1000).toFixed(2)} | ${cpu('renderer (page + worker)')} | ${cpu('browser')} | ${cpu('network service')} | ${((n1.user + n1.system) / 1e6).toFixed(2)} |`);
       }
     }
+    if (args.only) return; // the request bodies named, nothing else
     // Reading a 256 MiB file given to the page's file input, as a picked file is.
     const work = await mkdtemp(path.join(tmpdir(), 'tv-probe-'));
     try {
