@@ -108,11 +108,16 @@ export function listVersions(db: Db, id: string, callerId: string, after: number
 
 /** The latest version of each record the caller may read, newest change first. */
 export function listLatest(db: Db, callerId: string, before: { updatedAt: Date; id: string } | undefined, limit: number) {
+  return latestQuery(db, callerId, before, limit).execute();
+}
+
+/** listLatest's query, not run (its plan is tested: test/records-listing-cursor.test.ts). */
+export function latestQuery(db: Db, callerId: string, before: { updatedAt: Date; id: string } | undefined, limit: number) {
   let q = versionQuery(db, callerId).whereRef('v.version', '=', 'r.current_version').where('r.owner_id', '=', callerId);
-  if (before) {
-    q = q.where((eb) =>
-      eb.or([eb('r.updated_at', '<', before.updatedAt), eb.and([eb('r.updated_at', '=', before.updatedAt), eb('r.id', '<', before.id)])]),
-    );
-  }
-  return q.orderBy('r.updated_at', 'desc').orderBy('r.id', 'desc').limit(limit).execute();
+  // A row comparison, which PostgreSQL uses as a condition on records_owner_updated_idx
+  // (owner_id, updated_at desc, id desc): the scan starts at the cursor. Written as
+  // `updated_at < … or (updated_at = … and id < …)`, it was a filter on every row after the
+  // newest (docs/PERFORMANCE.md, "Listing").
+  if (before) q = q.where((eb) => eb(eb.refTuple('r.updated_at', 'r.id'), '<', eb.tuple(before.updatedAt, before.id)));
+  return q.orderBy('r.updated_at', 'desc').orderBy('r.id', 'desc').limit(limit);
 }
