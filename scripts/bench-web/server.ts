@@ -57,7 +57,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
     AUTH_RATE_LIMIT_MAX: '10000',
     FILE_MAX_BYTES: String(64 * 1024 ** 3),
     USER_QUOTA_BYTES: String(512 * 1024 ** 3),
-    // e.g. BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/server-prof': the server's own profile.
+    // e.g. BENCH_SERVER_NODE_OPTIONS='--import ./scripts/bench-web/server-profile.mjs': the server's own CPU profile.
     ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
   const proc = spawn('sh', ['scripts/start.sh'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
