@@ -9,18 +9,23 @@
 //     again in the same session (sealed keys already opened), page after page, and the
 //     client alone: the pages of that walk answered from memory in a new session;
 // each cold measure in a session of its own (logged in, not timed);
-// for native libsodium (sodium-native, where it loads) and the WebAssembly build.
+// for native libsodium (sodium-native, where it loads) and the WebAssembly build; for the
+// whole-list measures, also the CPU seconds of the client, the server's Node process and the
+// PostgreSQL backends serving its database (read from /proc: the bench runs them on one machine).
 // Seeding: the records are made by the library's own createRecord, whose request is kept
 // instead of sent (the fetch below), and inserted into the database in batches by the
 // server's process: the same rows a POST would write, minus its audit event.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { sql } from 'kysely';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Vault } from '@testimony-vault/client/node';
 import { useSodiumEngine } from '../client-lib/src/crypto/sodium.ts';
 import { loadNativeSodium } from '../client-lib/src/node/native-sodium.ts';
-import { build, handle, testClient } from '../test/helper.ts';
+import { build, handle, testClient, type TestServer } from '../test/helper.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,8 +42,10 @@ interface SeedRow {
   signature: string;
   sealedKey: string;
 }
-type ToServer = { seed: SeedRow[]; owner: string } | { stop: true };
-type FromServer = { url: string; kind: string } | { seeded: number } | { error: string };
+type ToServer = { seed: SeedRow[]; owner: string } | { cpu: true } | { stop: true };
+type FromServer = { url: string; kind: string } | { seeded: number } | { cpu: CpuSample } | { error: string };
+/** CPU seconds so far: the server's Node process, and each PostgreSQL backend serving its database (by pid). */
+interface CpuSample { node: number; postgres: Record<string, number> }
 
 // ---------------------------------------------------------------------------------------
 // The server's process
@@ -54,6 +61,12 @@ async function serverChild(): Promise<void> {
         for (const fn of teardowns.reverse()) await fn();
         process.exit(0);
       })();
+      return;
+    }
+    if ('cpu' in m) {
+      void cpuSample(db, server.database.kind)
+        .then((cpu) => process.send!({ cpu } satisfies FromServer))
+        .catch((err: unknown) => process.send!({ error: String(err) } satisfies FromServer));
       return;
     }
     void (async () => {
@@ -76,6 +89,25 @@ async function serverChild(): Promise<void> {
       process.send!({ seeded: m.seed.length } satisfies FromServer);
     })().catch((err: unknown) => process.send!({ error: String(err) } satisfies FromServer));
   });
+}
+
+/** The server's CPU so far; PostgreSQL's backends are read from /proc (same machine), the embedded one runs inside Node. */
+async function cpuSample(db: TestServer['db'], kind: string): Promise<CpuSample> {
+  const u = process.cpuUsage();
+  const postgres: Record<string, number> = {};
+  if (kind === 'postgres') {
+    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    for (const { pid } of rows) {
+      try {
+        // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second on Linux).
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        postgres[pid] = (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        // Not on this machine, or gone.
+      }
+    }
+  }
+  return { node: (u.user + u.system) / 1e6, postgres };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -215,11 +247,28 @@ async function client(): Promise<void> {
 
     const best = new Map<string, number>();
     const keep = (what: string, ms: number) => best.set(what, Math.min(best.get(what) ?? Infinity, ms));
+    // CPU seconds of each whole-list measure (client process, server's Node, PostgreSQL), the
+    // least of the runs: a figure that other work on the machine disturbs less than time.
+    const cpu = new Map<string, Cpu>();
+    const serverCpu = async () => ((await ask(child, { cpu: true })) as { cpu: CpuSample }).cpu;
+    const cpuTimed = async (what: string, warmUp: boolean, fn: () => Promise<unknown>): Promise<number> => {
+      const s0 = await serverCpu();
+      const c0 = process.cpuUsage();
+      const ms = await timed(fn);
+      const c = process.cpuUsage(c0);
+      const s1 = await serverCpu();
+      const postgres = Object.entries(s1.postgres).reduce((sum, [pid, v]) => sum + v - (s0.postgres[pid] ?? 0), 0);
+      const used: Cpu = { client: (c.user + c.system) / 1e6, node: s1.node - s0.node, postgres };
+      const had = cpu.get(what);
+      const total = (x: Cpu) => x.client + x.node + x.postgres;
+      if (!warmUp && (!had || total(used) < total(had))) cpu.set(what, used);
+      return ms;
+    };
     for (let run = 0; run <= runs; run++) {
       const warmUp = run === 0;
       const note = (what: string, ms: number) => void (warmUp || keep(what, ms));
       note('raw page of 50', await timed(() => rawFirst(url, token, 50)));
-      note('raw all', await timed(() => rawWalk(url, token, limit)));
+      note('raw all', await cpuTimed('raw all', warmUp, () => rawWalk(url, token, limit)));
       for (const [name, engine] of engines) {
         if (name === 'native' && !engine) continue;
         const count = (n: number) => {
@@ -228,18 +277,18 @@ async function client(): Promise<void> {
         let vault = await login(engine);
         note(`${name} page of 50`, await timed(() => vault.listRecords({ limit: 50 })));
         vault = await login(engine);
-        note(`${name} all`, await timed(async () => count(await pipelinedWalk(vault, limit))));
+        note(`${name} all`, await cpuTimed(`${name} all`, warmUp, async () => count(await pipelinedWalk(vault, limit))));
         note(`${name} all, again`, await timed(async () => count(await pipelinedWalk(vault, limit))));
         vault = await login(engine);
         note(`${name} all, page after page`, await timed(async () => count(await verifiedWalk(vault, limit))));
         // The pages of the walk above, again from memory, in a new session: no server, no waiting.
         vault = await login(engine);
         replaying = true;
-        note(`${name} all, client alone`, await timed(async () => count(await verifiedWalk(vault, limit))));
+        note(`${name} all, client alone`, await cpuTimed(`${name} all, client alone`, warmUp, async () => count(await verifiedWalk(vault, limit))));
         replaying = false;
       }
     }
-    report({ kind, records, runs, limit, seedMs, best, nativeLoaded: native !== undefined });
+    report({ kind, records, runs, limit, seedMs, best, cpu, nativeLoaded: native !== undefined });
   } finally {
     await ask(child, { stop: true }).catch(() => undefined);
   }
@@ -250,7 +299,9 @@ async function rawFirst(server: string, token: string, limit: number): Promise<v
   await res.json();
 }
 
-function report(r: { kind: string; records: number; runs: number; limit: number; seedMs: number; best: Map<string, number>; nativeLoaded: boolean }): void {
+interface Cpu { client: number; node: number; postgres: number }
+
+function report(r: { kind: string; records: number; runs: number; limit: number; seedMs: number; best: Map<string, number>; cpu: Map<string, Cpu>; nativeLoaded: boolean }): void {
   const ms = (what: string) => r.best.get(what);
   const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
   console.log(`Listing — database: ${r.kind}; ${r.records} records seeded in ${(r.seedMs / 1000).toFixed(1)} s; pages of ${r.limit} for the whole list; best of ${r.runs} runs; ${new Date().toISOString()}`);
@@ -275,6 +326,23 @@ function report(r: { kind: string; records: number; runs: number; limit: number;
   console.log('');
   console.log(`per record (all): raw ${per('raw all')}, native ${per('native all')}, WebAssembly ${per('WebAssembly all')}${r.nativeLoaded ? '' : ' (sodium-native did not load)'}`);
   console.log(`per record, client alone: native ${per('native all, client alone')}, WebAssembly ${per('WebAssembly all, client alone')}`);
+  console.log('');
+  console.log(`CPU seconds of the whole list (least of the runs; load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} at the end):`);
+  console.log('');
+  console.log('| what | client | server (Node) | PostgreSQL | total |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [label, key] of [
+    ['raw walk (client: fetch + JSON)', 'raw all'],
+    ['verified, native (allRecords)', 'native all'],
+    ['verified, WebAssembly (allRecords)', 'WebAssembly all'],
+    ['client alone, native (pages from memory)', 'native all, client alone'],
+    ['client alone, WebAssembly (pages from memory)', 'WebAssembly all, client alone'],
+  ] as const) {
+    const c = r.cpu.get(key);
+    if (!c) continue;
+    const f = (v: number) => v.toFixed(2);
+    console.log(`| ${label} | ${f(c.client)} | ${f(c.node)} | ${r.kind === 'postgres' ? f(c.postgres) : '(in Node)'} | ${f(c.client + c.node + c.postgres)} |`);
+  }
 }
 
 if (args['server-child']) await serverChild();
