@@ -22,9 +22,10 @@ interface Page {
 /** Rewrites an answer: a history page (given the route's path), or the chain of statements. */
 type Rewrite = (path: string, body: unknown) => Promise<unknown>;
 
-function hostileFetch(h: { rewrite?: Rewrite | undefined }): typeof fetch {
+function hostileFetch(h: { rewrite?: Rewrite | undefined; asked?: string[] }): typeof fetch {
   return async (input, init) => {
     const url = new URL(String(input));
+    h.asked?.push(url.pathname + url.search);
     const res = await fetch(input, init);
     if (!res.ok || !h.rewrite || (init?.method ?? 'GET') !== 'GET' || !url.pathname.startsWith('/v1/teams/')) return res;
     const body = await h.rewrite(url.pathname + url.search, await res.json());
@@ -33,7 +34,7 @@ function hostileFetch(h: { rewrite?: Rewrite | undefined }): typeof fetch {
 }
 
 async function person(prefix: string) {
-  const h: { rewrite?: Rewrite | undefined } = {};
+  const h: { rewrite?: Rewrite | undefined; asked: string[] } = { asked: [] };
   const name = handle(prefix);
   const { vault } = await Vault.register({ server: server.url, handle: name, passphrase: 'p', state: new MemoryStateStore(), fetch: hostileFetch(h), ...testClient });
   return { vault, handle: name, h };
@@ -150,8 +151,11 @@ t.test('an event of a record deleted from the database is an AuditLogError', asy
 
 t.test('a statement event deleted from the database: the member refuses to write', async (t) => {
   const x = await world();
-  const add = await db.selectFrom('audit_events').select('idx').where('record_id', '=', x.team).where('action', '=', 'team.add').executeTakeFirstOrThrow();
-  await db.deleteFrom('audit_events').where('idx', '=', add.idx).execute();
+  // A statement after the member's last check (the events it verified before are not read again).
+  await x.coord.vault.teams.createCase(x.team);
+  await x.coord.vault.teams.readRecord(x.team, x.inFamily); // so the row deleted is not the log's last
+  const created = await db.selectFrom('audit_events').select('idx').where('record_id', '=', x.team).where('action', '=', 'case.create').orderBy('idx', 'desc').executeTakeFirstOrThrow();
+  await db.deleteFrom('audit_events').where('idx', '=', created.idx).execute();
   const before = await db.selectFrom('team_records').select('id').where('team_id', '=', x.team).execute();
   await t.rejects(x.ana.vault.teams.writeRecord(x.team, x.family, { title: 't', narrative: 'n' }, unverified), AuditLogError);
   const after = await db.selectFrom('team_records').select('id').where('team_id', '=', x.team).execute();
@@ -160,6 +164,7 @@ t.test('a statement event deleted from the database: the member refuses to write
 
 t.test("the team's statement events answered without the newest: the member refuses to write", async (t) => {
   const x = await world();
+  await x.coord.vault.teams.createCase(x.team);
   x.ana.h.rewrite = async (path, body) => {
     if (!isPage(path, body) || !/\/teams\/[^/]+\/history/.test(path)) return body;
     const last = [...body.events].reverse().find((e) => decodeAuditEvent(fromBase64Url(e.leaf)).action.startsWith('case.'));
@@ -191,4 +196,26 @@ t.test('a chain cut before a removal (a frozen view): the log holds the removal,
   t.ok(err instanceof AuditLogError, `AuditLogError (${String(err)})`);
   t.match(String(err), /frozen view/);
   t.equal((await db.selectFrom('team_records').select('id').where('team_id', '=', team).execute()).length, before.length, 'nothing was written');
+});
+
+t.test("the check before writing goes on from the team's newest verified event, and still catches a statement event deleted after it", async (t) => {
+  const x = await world();
+  const more = [await person('carla'), await person('dario'), await person('elena')];
+  const teamPages = () => x.ana.h.asked.filter((p) => /^\/v1\/teams\/[^/]+\/history\?/.test(p));
+  await x.coord.vault.teams.addMember(x.team, more[0]!.handle);
+  x.ana.h.asked.length = 0;
+  await x.ana.vault.teams.writeRecord(x.team, x.family, { title: 't2', narrative: 'n' }, unverified);
+  const after = teamPages().map((p) => Number(new URL(p, server.url).searchParams.get('after')));
+  t.equal(after.length, 1, 'one page of the team\'s events');
+  const verifiedBefore = await db.selectFrom('audit_events').select('idx').where('record_id', '=', x.team).where('action', '=', 'case.share').executeTakeFirstOrThrow();
+  t.ok(after[0]! >= Number(verifiedBefore.idx), `asked after index ${after[0]}, not from the creation`);
+
+  // Two members added; the first one's event deleted from the database.
+  await x.coord.vault.teams.addMember(x.team, more[1]!.handle);
+  await x.coord.vault.teams.addMember(x.team, more[2]!.handle);
+  const adds = await db.selectFrom('audit_events').select('idx').where('record_id', '=', x.team).where('action', '=', 'team.add').orderBy('idx', 'desc').limit(2).execute();
+  await db.deleteFrom('audit_events').where('idx', '=', adds[1]!.idx).execute();
+  const before = await db.selectFrom('team_records').select('id').where('team_id', '=', x.team).execute();
+  await t.rejects(x.ana.vault.teams.writeRecord(x.team, x.family, { title: 't3', narrative: 'n' }, unverified), AuditLogError, 'the chain from the event verified before breaks');
+  t.equal((await db.selectFrom('team_records').select('id').where('team_id', '=', x.team).execute()).length, before.length, 'nothing was written');
 });

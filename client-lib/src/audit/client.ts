@@ -337,6 +337,23 @@ export class AuditClient {
   }
 
   /** After a history passed: its newest event is the one to hold from now on; own events it showed are settled. */
+  /**
+   * @internal A team's statement events counted up to its newest verified event, index
+   * `index` ([Note: H1(b) statements logged before writing]): JSON { index, count }.
+   */
+  async statementsCounted(team: string): Promise<{ index: number; count: number } | undefined> {
+    const text = await this.state.get(`auditteam:${this.accountKey()}:${team}`);
+    if (text === undefined) return undefined;
+    const v = guard(`the statements counted for team ${team}`, () => JSON.parse(text) as unknown);
+    if (!isObject(v) || !Number.isSafeInteger(v.index) || !Number.isSafeInteger(v.count)) fail(`the statements counted for team ${team} are malformed`);
+    return { index: v.index as number, count: v.count as number };
+  }
+
+  /** @internal */
+  async countStatements(team: string, index: number, count: number): Promise<void> {
+    await this.state.set(`auditteam:${this.accountKey()}:${team}`, JSON.stringify({ index, count }));
+  }
+
   /** @internal */
   async rememberShown(recordId: string, last: { index: number; leaf: Uint8Array } | undefined, shown: readonly number[]): Promise<void> {
     if (!last) return;

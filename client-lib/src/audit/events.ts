@@ -79,7 +79,11 @@ export class RecordEventsCheck implements EventsCheck {
     private readonly chain: boolean,
     /** The action a full history starts with: a record's creation, or a team's (its id's first event). */
     private readonly creation: AuditAction = 'record.create',
-  ) {}
+    /** A walk that resumes after an event verified before: the chain goes on from its leaf hash. */
+    private readonly from?: { index: number; leafHash: Uint8Array },
+  ) {
+    this.previous = from;
+  }
 
   /** The index of the last event given, or -1. */
   get lastIndex(): number {
@@ -109,7 +113,7 @@ export class RecordEventsCheck implements EventsCheck {
 
   /** A record's full history starts where the record was made: an empty one has lost its beginning. */
   end(): void {
-    if (this.chain && this.count === 0) this.mustBeCreation(undefined);
+    if (this.chain && this.count === 0 && !this.from) this.mustBeCreation(undefined);
   }
 
   private mustBeCreation(first: AuditEvent | undefined): void {

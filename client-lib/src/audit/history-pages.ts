@@ -20,6 +20,8 @@ export interface HistorySource {
   what: string;
   path(after: number, size: number, limit: number): string;
   check: EventsCheck;
+  /** Where the walk starts: after this index (-1, the default: from the first event). */
+  after?: number;
 }
 
 /** One page as checked: each event with its leaf and, when asked, its inclusion proof (from the page's proof). */
@@ -73,6 +75,7 @@ export class HistoryWalk {
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > HISTORY_PAGE_MAX) throw new RangeError(`a history page holds 1 to ${HISTORY_PAGE_MAX} events, not ${pageSize}`);
     this.limit = pageSize;
     this.check = source.check;
+    this.cursor = source.after ?? -1;
     this.what = source.what;
     this.ownLeft = new Set(known.own);
     this.lastLeft = new Map(known.last.map((l) => [l.index, l.hash]));

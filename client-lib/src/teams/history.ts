@@ -3,7 +3,7 @@
 // event about a record of the case or logged under the team id, each record's chain and the
 // team id's from their first event, and the team's statement events matched one to one with
 // the signed chain.
-import { HISTORY_PAGE_MAX, TEAM_STATEMENT_AUDIT_ACTION, decodeAuditEvent, headSeq, type AuditEvent, type TeamState } from '@testimony-vault/protocol';
+import { HISTORY_PAGE_MAX, TEAM_STATEMENT_AUDIT_ACTION, decodeAuditEvent, fromBase64Url, headSeq, type AuditEvent, type TeamState } from '@testimony-vault/protocol';
 import type { Http } from '../api/http.ts';
 import type { AuditClient } from '../audit/client.ts';
 import { RecordEventsCheck, historyEvent, type AuditHistoryEvent, type EventsCheck } from '../audit/events.ts';
@@ -62,8 +62,12 @@ export class TeamEventsCheck implements EventsCheck {
     private readonly team: string,
     private readonly chain: () => TeamState,
     recordIds: Iterable<string>,
+    /** Resuming after the team's newest event verified before, and the statement events up to it. */
+    resume?: Resume,
   ) {
-    this.checks.set(team, new RecordEventsCheck(team, true, 'team.create'));
+    this.checks.set(team, new RecordEventsCheck(team, true, 'team.create', resume?.from));
+    this.logged = resume?.logged ?? 0;
+    this.previous = resume?.from.index ?? -1;
     for (const id of recordIds) this.checks.set(id, new RecordEventsCheck(id, true));
   }
 
@@ -114,6 +118,12 @@ export class TeamEventsCheck implements EventsCheck {
   }
 }
 
+/** Where a walk of the team's own events goes on from ([Note: H1(b) statements logged before writing]). */
+interface Resume {
+  from: { index: number; leafHash: Uint8Array };
+  logged: number;
+}
+
 /** What a walk needs from the rest of the library. */
 export interface HistoryDeps {
   http: Http;
@@ -145,13 +155,17 @@ async function* walkTeamEvents(
   /** The chain the statement events are matched with; none: read it after the checkpoint. */
   chainBefore: TeamState | undefined,
   pageSize?: number,
+  resume?: Resume,
 ): AsyncGenerator<{ events: AuditEvent[]; check: TeamEventsCheck; cpSize: number; last: boolean }> {
-  const known = await knownAbout(d.audit, ids);
+  const all = await knownAbout(d.audit, ids);
+  // Resumed, what this client knew up to the event it resumes after was met by the walk that verified it.
+  const start = resume?.from.index ?? -1;
+  const known = { last: all.last.filter((l) => l.index > start), own: all.own.filter((i) => i > start) };
   const cp = await d.audit.checkpoint();
   // Read after the checkpoint, the chain holds every statement whose event the tree holds.
   const state = chainBefore ?? (await d.chain(team));
-  const check = new TeamEventsCheck(team, () => state, ids.slice(1));
-  const walk = new HistoryWalk(d.http, { what, path, check }, cp, d.me(), known, pageSize);
+  const check = new TeamEventsCheck(team, () => state, ids.slice(1), resume);
+  const walk = new HistoryWalk(d.http, { what, path, check, after: start }, cp, d.me(), known, pageSize);
   const lastById = new Map<string, { index: number; leaf: Uint8Array }>();
   const shown = new Map<string, number[]>();
   const own = new Set(known.own);
@@ -175,13 +189,17 @@ async function* walkTeamEvents(
  * subject. A chain cut before a removal (a frozen view) leaves statements the log holds out
  * of it; to hide them the server must fork the log, which checkpoint consistency catches. A
  * statement that came after the chain was read is told apart by reading the chain again; the
- * write then goes under the newer chain, which is returned.
+ * write then goes under the newer chain, which is returned. Each check goes on from the newest
+ * team event the last one verified (its leaf hash links the next event; the statement events
+ * up to it are counted), so refusals piling up under the team id cost each write only the
+ * events since.
  */
 export async function checkStatementsLogged(d: HistoryDeps, team: string, state: TeamState): Promise<TeamState> {
   const path = (after: number, size: number, limit: number) => `${teamPath(team)}/history?size=${size}&after=${after}&limit=${limit}`;
   const walk = async (chain: TeamState) => {
+    const resume = await resumeAt(d, team);
     let last: TeamEventsCheck | undefined;
-    for await (const page of walkTeamEvents(d, team, [team], path, `team ${team}`, chain, HISTORY_PAGE_MAX)) last = page.check;
+    for await (const page of walkTeamEvents(d, team, [team], path, `team ${team}`, chain, HISTORY_PAGE_MAX, resume)) last = page.check;
     return last;
   };
   let check: TeamEventsCheck | undefined;
@@ -199,7 +217,20 @@ export async function checkStatementsLogged(d: HistoryDeps, team: string, state:
   if (!check || check.logged !== count) {
     fail(`team ${team}: the audit log holds ${check?.logged ?? 0} statement events but the chain has ${count} statements: statement ${check?.logged ?? 0} is not in the log`);
   }
+  if (check.lastIndex >= 0) await d.audit.countStatements(team, check.lastIndex, check.logged);
   return current;
+}
+
+/**
+ * Where the next check of the team's events goes on from: the newest team event this client
+ * verified (kept by the audit client, index and leaf hash) when the statement events up to it
+ * were counted at that same event; otherwise from the team's creation.
+ */
+async function resumeAt(d: HistoryDeps, team: string): Promise<Resume | undefined> {
+  const [counted, known] = await Promise.all([d.audit.statementsCounted(team), d.audit.known(team)]);
+  const last = known.last[0];
+  if (!counted || !last || last.index !== counted.index) return undefined;
+  return { from: { index: last.index, leafHash: guard('the team event remembered', () => fromBase64Url(last.hash)) }, logged: counted.count };
 }
 
 /**
