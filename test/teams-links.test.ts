@@ -19,16 +19,23 @@ const server = await build(t);
 const db = server.db;
 const s = await sodiumReady();
 
+type Body = Record<string, unknown>;
+
 interface Person {
   vault: Vault;
   handle: string;
   /** Bodies of the statements this person's client posted. */
   posted: string[];
+  /** Rewrites the next statement body this person's client posts (a modified client). */
+  tamper: { fn: ((body: Body) => Body) | null };
 }
 
-function recording(posted: string[]): typeof fetch {
+function recording(posted: string[], tamper: Person['tamper']): typeof fetch {
   return async (input, init) => {
-    if ((init?.method ?? 'GET') === 'POST' && /\/statements$/.test(new URL(String(input)).pathname)) posted.push(String(init?.body));
+    if ((init?.method ?? 'GET') === 'POST' && /\/statements$/.test(new URL(String(input)).pathname)) {
+      if (tamper.fn) init = { ...init, body: JSON.stringify(tamper.fn(JSON.parse(String(init?.body)) as Body)) };
+      posted.push(String(init?.body));
+    }
     return fetch(input, init);
   };
 }
@@ -36,8 +43,9 @@ function recording(posted: string[]): typeof fetch {
 async function person(prefix: string): Promise<Person> {
   const h = handle(prefix);
   const posted: string[] = [];
-  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state: new MemoryStateStore(), fetch: recording(posted), ...testClient });
-  return { vault, handle: h, posted };
+  const tamper: Person['tamper'] = { fn: null };
+  const { vault } = await Vault.register({ server: server.url, handle: h, passphrase: 'p', state: new MemoryStateStore(), fetch: recording(posted, tamper), ...testClient });
+  return { vault, handle: h, posted, tamper };
 }
 
 /** The same account on a new device: no chain remembered, no key held. */
@@ -168,6 +176,39 @@ t.test('a link edited, swapped between cases or epochs, or wrapping a key not co
 
   await db.insertInto('team_case_key_links').values({ team_id: team, case_id: caseId, case_epoch: 3, wrapped: real }).execute();
   t.equal((await (await freshDevice(ana)).teams.readRecord(team, record)).fields.narrative, 'época 1', 'the real link opens it again');
+});
+
+t.test('the server refuses a removal without its links, or whose list does not match its digest: a 4xx, nothing stored', async (t) => {
+  const coordinator = await person('coord');
+  const beto = await person('beto');
+  const team = await coordinator.vault.teams.create();
+  await coordinator.vault.teams.createCase(team);
+  await coordinator.vault.teams.addMember(team, beto.handle);
+  const statements = async () => (await db.selectFrom('team_statements').select('seq').where('team_id', '=', team).execute()).length;
+  const before = await statements();
+  const flipLast = (text: string) => {
+    const b = Buffer.from(text, 'base64url');
+    b[b.length - 1]! ^= 1;
+    return b.toString('base64url');
+  };
+  const cases: [string, (b: Body) => Body][] = [
+    ['no links', (b) => ({ ...b, caseKeyLinks: [] })],
+    ['a link missing', (b) => ({ ...b, caseKeyLinks: (b.caseKeyLinks as unknown[]).slice(1) })],
+    ['no list', (b) => ({ ...b, caseKeyList: null })],
+    ['a commitment changed in the list', (b) => ({ ...b, caseKeyList: flipLast(b.caseKeyList as string) })],
+    ['a list cut inside an entry', (b) => ({ ...b, caseKeyList: Buffer.from(b.caseKeyList as string, 'base64url').subarray(0, 51).toString('base64url') })],
+    ['a list that is not base64url', (b) => ({ ...b, caseKeyList: '!!' })],
+  ];
+  for (const [what, fn] of cases) {
+    coordinator.tamper.fn = fn;
+    const err = await coordinator.vault.teams.removeMember(team, beto.handle).then(() => null, (e: { status?: number; code?: string }) => e);
+    t.ok(err && err.status === 400, `${what}: refused with 400 (${err?.code})`);
+  }
+  coordinator.tamper.fn = null;
+  t.equal(await statements(), before, 'no statement was stored');
+  t.equal((await db.selectFrom('team_case_key_links').select('case_id').where('team_id', '=', team).execute()).length, 0, 'no link either');
+  await coordinator.vault.teams.removeMember(team, beto.handle);
+  t.equal(await statements(), before + 1, 'the untouched removal is stored');
 });
 
 t.test('a case key list edited, moved to another removal or dropped: refused, nothing written', async (t) => {
