@@ -89,10 +89,11 @@ t.test('a removed member cannot decrypt the next record with the keys its client
 
 t.test("the lawyer's access ends at its date", async (t) => {
   const lawyer2 = await person('lawyer2');
-  await coordinator.vault.teams.shareCase(team, familyCase, lawyer2.handle, { expiresAt: new Date(Date.now() + 1500) });
+  // 4 s: a write checks the team's statement events in the audit log first (H1(b)), a few round trips on a loaded machine.
+  await coordinator.vault.teams.shareCase(team, familyCase, lawyer2.handle, { expiresAt: new Date(Date.now() + 4000) });
   const rec = await ana.vault.teams.writeRecord(team, familyCase, { title: 'Breve', narrative: 'acceso corto' }, { requireVerified: false });
   t.equal((await lawyer2.vault.teams.readRecord(team, rec.id)).fields.title, 'Breve', 'readable before the date');
-  await new Promise((r) => setTimeout(r, 1700));
+  await new Promise((r) => setTimeout(r, 4200));
   await t.rejects(lawyer2.vault.teams.readRecord(team, rec.id), { status: 404, code: 'VAULT_ERR_NOT_FOUND' }, 'refused after it');
   await t.rejects(lawyer2.vault.teams.listRecords(team), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   // The coordinator's next write into the case ends the share in the chain and rotates the case key.
