@@ -28,7 +28,7 @@ t.test('the OpenAPI document describes every route with its schemas', async (t) 
     ['get', '/v1/teams'], ['post', '/v1/teams/{id}/statements'], ['get', '/v1/teams/{id}/statements'], ['get', '/v1/teams/{id}/keys'],
     ['post', '/v1/teams/{id}/records'], ['get', '/v1/teams/{id}/records'], ['get', '/v1/teams/{id}/records/{recordId}'],
     ['post', '/v1/teams/{id}/records/{recordId}/versions'],
-    ['get', '/v1/teams/{id}/history'], ['get', '/v1/teams/{id}/cases/{caseId}/history'],
+    ['get', '/v1/teams/{id}/history'], ['get', '/v1/teams/{id}/cases/{caseId}/history'], ['get', '/v1/teams/{id}/cases/{caseId}/key-links'],
   ];
   for (const [method, path] of expected) {
     const op = doc.paths[path]?.[method];
