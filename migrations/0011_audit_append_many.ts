@@ -19,6 +19,11 @@ import { sql, type Kysely } from 'kysely';
 // a new node needs is the newest even-indexed node of its level. Those made in this batch are
 // kept in memory; an older one is read from audit_nodes (at most one per level per batch).
 //
+// The previous event is looked up in the order of audit_events_record_idx (record_id, idx):
+// ordered by idx alone, a planner whose statistics were taken while the log was small walks
+// the primary key backwards, filtering on the record, through the whole log for a record
+// it has never seen.
+//
 // Same settings as audit_append: pg_catalog first on the search path, byte literals by
 // decode(), the same lock key and lock_timeout.
 const SIGNATURE = 'public.audit_append_many(timestamptz, uuid[], text[], text[], uuid[], uuid[], bytea[], bytea[], bytea[])';
@@ -72,7 +77,7 @@ begin
   left join lateral (
     select e.leaf_hash from public.audit_events e
     where u.rid is not null and u.earlier is null and e.record_id = u.rid
-    order by e.idx desc limit 1
+    order by e.record_id desc, e.idx desc limit 1
   ) s on true;
   for n in 1 .. v_count loop
     v_prev := case when v_earlier[n] is null then v_stored_prev[n] else v_leaf_hash[v_earlier[n]] end;
