@@ -285,7 +285,7 @@ t.test('a reviewer checks the key sealed to it at a removal against the list, an
   await refusedAsIntegrity(t, device.teams.readRecord(team, after.id), "checked against the commitment in the removal's list", /not the key the signed chain committed to/);
 });
 
-t.test('the migration keeps the teams without a removal and every other table, and drops chains made with inline removals', async (t) => {
+t.test('the migration stops, deleting nothing, on a chain made with inline removals; without one it keeps every team', async (t) => {
   const { db } = await testDatabase(t, { migrate: false });
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   t.notOk((await migrator.migrateTo('0009_teams')).error);
@@ -293,8 +293,8 @@ t.test('the migration keeps the teams without a removal and every other table, a
     values ('oldie', 'argon2id13', ${randomBytes(16)}, 3, 8192, 'v', ${randomBytes(8)}, 'v', ${randomBytes(8)}, ${randomBytes(32)}, ${randomBytes(32)}, ${randomBytes(64)}, ${randomBytes(8)})`.execute(db);
   const account = (await sql<{ id: string }>`select id from accounts`.execute(db)).rows[0]!.id;
   const kept = randomUUID();
-  const dropped = randomUUID();
-  for (const [team, actions] of [[kept, ['create', 'case-create', 'add']], [dropped, ['create', 'case-create', 'add', 'remove']]] as const) {
+  const old = randomUUID();
+  for (const [team, actions] of [[kept, ['create', 'case-create', 'add']], [old, ['create', 'case-create', 'add', 'remove']]] as const) {
     await sql`insert into teams (id, head_seq) values (${team}, ${actions.length - 1})`.execute(db);
     for (const [seq, action] of actions.entries()) {
       await sql`insert into team_statements (team_id, seq, body, signature) values (${team}, ${seq}, ${JSON.stringify({ v: 1, seq, action })}, ${randomBytes(64)})`.execute(db);
@@ -302,9 +302,16 @@ t.test('the migration keeps the teams without a removal and every other table, a
     await sql`insert into team_members (team_id, account_id, role) values (${team}, ${account}, 'coordinator')`.execute(db);
     await sql`insert into team_records (id, team_id, case_id, current_version) values (${randomUUID()}, ${team}, ${team}, 1)`.execute(db);
   }
-  t.notOk((await migrator.migrateToLatest()).error, 'the migration runs on rows of 0009');
-  const teams = (await sql<{ id: string }>`select id from teams`.execute(db)).rows.map((r) => r.id);
-  t.same(teams, [kept], 'the team with a removal made before is gone, the other kept');
+  const refused = await migrator.migrateToLatest();
+  t.match(String(refused.error), new RegExp(`1 team\\(s\\) have a member removal made by a build before case key links \\(${old}\\)`), 'the migration stops and names the team');
+  t.same((await sql<{ id: string }>`select id from teams order by id`.execute(db)).rows.map((r) => r.id), [kept, old].sort(), 'both teams are still there');
+  t.equal((await sql`select * from team_records`.execute(db)).rows.length, 2, 'with both records');
+  t.equal((await sql`select * from team_statements`.execute(db)).rows.length, 7, 'and every statement');
+
+  // The operator removes the old team, as the message says, and starts again.
+  await sql`delete from teams where id = ${old}`.execute(db);
+  t.notOk((await migrator.migrateToLatest()).error, 'the migration then runs');
+  t.same((await sql<{ id: string }>`select id from teams`.execute(db)).rows.map((r) => r.id), [kept], 'the other team is kept');
   t.equal((await sql`select * from team_statements where team_id = ${kept}`.execute(db)).rows.length, 3, 'with its statements');
   t.equal((await sql`select * from team_records`.execute(db)).rows.length, 1, 'and its record');
   t.equal((await sql`select * from accounts`.execute(db)).rows.length, 1, 'the account is kept');
