@@ -1,8 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { BinaryCopyColumn } from '../server/src/files/store.ts';
+import { ChunkDownload } from '../server/src/files/download-stream.ts';
 import { build, capturingFetch, handle, testClient } from './helper.ts';
 
 // [Note: download slots]: a download copies each batch of chunks into one of two slots and
@@ -72,4 +75,33 @@ t.test('binary COPY into a target: one view of the target per value, never past 
 
   const small = new BinaryCopyColumn(Buffer.alloc(304));
   t.throws(() => small.push(copy), /more bytes than the target holds/, 'a value that does not fit is refused');
+});
+
+t.test('a batch that fails while read ahead fails the download, with no rejection left unhandled', async (t) => {
+  const stride = 32 * 1024; // a batch above the stream's high-water mark: the next is read ahead, not yet awaited
+  const store = {
+    readChunks: async (_fileId: string, from: number, count: number, into?: Buffer) => {
+      if (from >= 2) throw new Error('the database went away');
+      return Array.from({ length: count }, (_, i) => into!.subarray(i * stride, (i + 1) * stride).fill(from + i));
+    },
+    putChunks: async () => 0,
+    chunkIndices: async () => [],
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on('unhandledRejection', onUnhandled);
+  t.teardown(() => void process.off('unhandledRejection', onUnhandled));
+  const got: Buffer[] = [];
+  const sink = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _enc, done) {
+      got.push(Buffer.from(chunk));
+      setTimeout(done, 50); // a slow client: the next batch is read ahead, and fails, before it is wanted
+    },
+  });
+  const body = new ChunkDownload(store, randomUUID(), 0, 6, stride, 2, sink);
+  await t.rejects(pipeline(body, sink), /the database went away/, 'the download fails');
+  await sleep(50);
+  t.same(unhandled, [], 'no rejection went unhandled');
+  t.ok(got.length <= 2 && got.every((b, i) => b.equals(Buffer.alloc(stride, i))), 'only chunks of the first batch went out, whole and in order');
 });

@@ -45,7 +45,7 @@ export class ChunkDownload extends Readable {
   ) {
     super();
     this.index = firstChunk;
-    this.next = firstChunk < totalChunks ? this.fetch() : undefined;
+    this.next = firstChunk < totalChunks ? this.prefetch() : undefined;
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
@@ -62,23 +62,24 @@ export class ChunkDownload extends Readable {
     );
   }
 
-  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    // A batch still being read lands in its slot and is dropped with it.
-    this.next?.catch(() => {});
-    done(err);
-  }
-
   private async sendBatch(): Promise<void> {
     if (!this.next) return void this.push(null);
     const { slot, chunks } = await this.next;
     if (this.destroyed) return;
-    this.next = this.index < this.totalChunks ? this.fetch() : undefined;
+    this.next = this.index < this.totalChunks ? this.prefetch() : undefined;
     for (const chunk of chunks) {
       this.pushed += chunk.length;
       this.push(chunk);
     }
     this.slotEnds[slot] = this.pushed;
     if (!this.next) this.push(null);
+  }
+
+  /** The next batch, read ahead: a failure before it is awaited is no one's yet (the await gets it). */
+  private prefetch(): Promise<{ slot: number; chunks: Buffer[] }> {
+    const read = this.fetch();
+    read.catch(() => {});
+    return read;
   }
 
   /** Reads the next batch into the slot it takes turns with, once that slot's bytes are gone. */
