@@ -93,9 +93,11 @@ export class TeamsClient {
   /** Runs a coordinator's change on the verified chain, again if another statement came first. */
   private async change(team: string, make: (state: TeamState) => Promise<{ st: TeamStatement; keys: KeyMaterial }>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const state = await this.chains.verified(team);
-      const mine = currentMember(state, this.me().handle);
+      const verified = await this.chains.verified(team);
+      const mine = currentMember(verified, this.me().handle);
       if (!mine || mine.role !== 'coordinator') throw new VaultError(`only a coordinator of team ${team} can change it`);
+      // [Note: H1(b) statements logged before writing]: a statement is signed under the log's chain too.
+      const state = await checkStatementsLogged(this.historyDeps(), team, verified);
       const { st, keys } = await make(state);
       try {
         await this.post(team, st, keys);
