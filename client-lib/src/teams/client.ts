@@ -485,7 +485,8 @@ export class TeamsClient {
     if (!this.audit) throw new VaultError('teams need the audit log client');
     const caseRecords = async (t: string, caseId: string) => {
       const list = await this.listRecords(t, { caseId });
-      return [...list.map((r) => r.id), ...list.failures.filter((f) => f.caseId === caseId).map((f) => f.id)];
+      // Only records verified as this case's: a failure may be another case's, served as this one's.
+      return list.map((r) => r.id);
     };
     return { http: this.http, audit: this.audit, me: () => this.me().handle, chain: (t) => this.chains.verified(t), caseRecords };
   }
