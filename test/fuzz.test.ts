@@ -55,7 +55,7 @@ t.test('malformed requests to every route: only 4xx, and the data stored before 
 
   const check = await verify(server.url, seeded);
   t.same(check.failures, [], 'every seeded record and file still decrypts and verifies');
-  t.equal(check.records, seeded.expected.length + 1, 'every record was read (the shared one by its reviewer too)');
+  t.equal(check.records, seeded.expected.length + 1 + seeded.team.members.length, 'every record was read (the shared one by its reviewer too, the team testimony by both members)');
   t.ok(check.files >= 3, 'the seeded files were read back');
 
   // Secrets at rest after all of it: tables and the whole log (at the production level).
@@ -70,6 +70,11 @@ t.test('malformed requests to every route: only 4xx, and the data stored before 
   await sql`update record_versions set body = body || ${Buffer.from([0])} where record_id = ${seeded.expected[1]!.id}`.execute(server.db);
   const after = await verify(server.url, seeded);
   t.ok(after.failures.length > 0, 'a record altered in the database is reported');
+
+  // So can the team check: one byte appended to the team testimony's body.
+  await sql`update team_record_versions set body = body || ${Buffer.from([0])} where record_id = ${seeded.team.recordId}`.execute(server.db);
+  const team = await verify(server.url, seeded);
+  t.ok(team.failures.some((f) => f.startsWith('team testimony')), 'a team testimony altered in the database is reported');
 });
 
 t.test('the generator catches a route that throws a plain Error', async (t) => {
@@ -84,7 +89,7 @@ t.test('the generator catches a route that throws a plain Error', async (t) => {
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
-  const account = () => ({ handle: `h${randomBytes(3).toString('hex')}`, accountId: randomUUID(), token: randomBytes(32).toString('base64url'), records: [randomUUID()], readable: [], files: [], uploads: [], sent: [] });
+  const account = () => ({ handle: `h${randomBytes(3).toString('hex')}`, accountId: randomUUID(), token: randomBytes(32).toString('base64url'), records: [randomUUID()], readable: [], files: [], uploads: [], teams: [], cases: [], teamRecords: [], sent: [] });
   const run = await fuzz({ server: url, seed: 1, requests: 200, concurrency: 4 }, { accounts: [account(), account()], strides: [1024] });
   t.ok(run.tally.count('5xx') > 0, 'the 500s are counted');
   t.notOk(run.tally.clean, 'the run is not clean');

@@ -24,6 +24,10 @@ export interface SeededAccount {
   files: string[];
   /** Its uploads in progress. */
   uploads: string[];
+  /** Teams it is a member of, their cases and team records (path ids of /v1/teams/…). */
+  teams: string[];
+  cases: string[];
+  teamRecords: string[];
   /** JSON requests its client library sent while seeding (none to /v1/auth/), replayed and mutated. */
   sent: SentRequest[];
 }
@@ -77,7 +81,7 @@ const poolsOf = new WeakMap<FuzzTarget, Pools>();
 function pools(target: FuzzTarget): Pools {
   const a = target.accounts;
   let p = poolsOf.get(target);
-  if (!p) poolsOf.set(target, (p = { uuids: a.flatMap((x) => [x.accountId, ...x.records, ...x.files, ...x.uploads]), handles: a.map((x) => x.handle) }));
+  if (!p) poolsOf.set(target, (p = { uuids: a.flatMap((x) => [x.accountId, ...x.records, ...x.files, ...x.uploads, ...x.teams, ...x.cases, ...x.teamRecords]), handles: a.map((x) => x.handle) }));
   return p;
 }
 
@@ -90,6 +94,11 @@ function ownValues(op: Operation, name: string, me: SeededAccount, target: FuzzT
   // Parts and completion go to uploads in progress (a complete file refuses them early).
   if (name === 'fileId') return /\/(parts|complete)/.test(op.path) && me.uploads.length ? me.uploads : [...me.files, ...me.uploads];
   if (name === 'id' && op.path.startsWith('/v1/records/')) return [...me.records, ...me.readable];
+  if (op.path.startsWith('/v1/teams/')) {
+    if (name === 'id') return me.teams;
+    if (name === 'caseId') return me.cases;
+    if (name === 'recordId') return me.teamRecords;
+  }
   return [];
 }
 
@@ -113,7 +122,7 @@ const validPath = (op: Operation, me: SeededAccount, target: FuzzTarget) => para
 /** One path parameter replaced by a hostile value; the others keep naming the caller's own things. */
 function brokenPath(op: Operation, me: SeededAccount, target: FuzzTarget): fc.Arbitrary<[string, string]> {
   if (op.pathParams.length === 0) return fc.constantFrom(...PATH_SUFFIXES).map(([kind, suffix]) => [kind, op.path + suffix]);
-  const others = target.accounts.filter((a) => a !== me).flatMap((a) => [...a.records, ...a.files, ...a.uploads]);
+  const others = target.accounts.filter((a) => a !== me).flatMap((a) => [...a.records, ...a.files, ...a.uploads, ...a.teams.filter((x) => !me.teams.includes(x))]);
   const hostile = fc.oneof(
     { arbitrary: fc.constantFrom(...PATH_VALUES), weight: 6 },
     { arbitrary: fc.uuid().map((u): Named => ['path:unknown-uuid', u]), weight: 2 },

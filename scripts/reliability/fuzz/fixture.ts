@@ -26,6 +26,8 @@ export interface Seeded {
   target: FuzzTarget;
   accounts: { handle: string; passphrase: string; recoveryKey: string }[];
   expected: Expected[];
+  /** A team of accounts 0 (coordinator) and 1 (member), a case, and a testimony written into it. */
+  team: { id: string; caseId: string; recordId: string; fields: string; members: number[] };
   /** Plaintext that must never be found on the server: narrative canaries, excerpts of file bytes. */
   plaintext: { name: string; value: string | Uint8Array }[];
 }
@@ -82,7 +84,7 @@ export async function seed(server: string): Promise<Seeded> {
     const registered = await Vault.register(options(server, handle, passphrase, t.fetch));
     vaults.push(registered.vault);
     accounts.push({ handle, passphrase, recoveryKey: registered.recoveryKey });
-    seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [], sent: t.sent });
+    seeded.push({ handle, ...t.session(), records: [], readable: [], files: [], uploads: [], teams: [], cases: [], teamRecords: [], sent: t.sent });
   }
   const expected: Expected[] = [];
   const plaintext: Seeded['plaintext'] = [];
@@ -114,7 +116,23 @@ export async function seed(server: string): Promise<Seeded> {
   expected[0]!.readers.push(1);
   seeded[0]!.uploads.push(await uploadInProgress(server, seeded[0]!.token, edited));
   seeded[1]!.uploads.push(await uploadInProgress(server, seeded[1]!.token, seeded[1]!.records[0]!));
-  return { target: { accounts: seeded, strides: [STRIDE] }, accounts, expected, plaintext };
+  // A team, so that the team routes are reached with ids that exist (statements, keys, key
+  // links, records, versions, histories), not only refused at the first lookup.
+  const team = await vaults[0]!.teams.create();
+  await vaults[0]!.lookupUser(accounts[1]!.handle);
+  await vaults[0]!.teams.addMember(team, accounts[1]!.handle, { requireVerified: false });
+  const caseId = await vaults[0]!.teams.createCase(team);
+  const teamCanary = `CANARY-${run}-team`;
+  plaintext.push({ name: 'narrative canary of the team testimony', value: teamCanary });
+  const written = await vaults[0]!.teams.writeRecord(team, caseId, { title: 'Testimonio del equipo', narrative: `Relato del equipo: ${teamCanary}`, language: 'es' });
+  const teamRecord = await vaults[0]!.teams.readRecord(team, written.id);
+  for (const a of [seeded[0]!, seeded[1]!]) {
+    a.teams.push(team);
+    a.cases.push(caseId, team);
+    a.teamRecords.push(written.id);
+  }
+  const teamSeed = { id: team, caseId, recordId: written.id, fields: JSON.stringify(teamRecord.fields), members: [0, 1] };
+  return { target: { accounts: seeded, strides: [STRIDE] }, accounts, expected, plaintext, team: teamSeed };
 }
 
 async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -155,6 +173,19 @@ export async function verify(server: string, s: Seeded): Promise<{ records: numb
           if (got !== f.sha256) failures.push(`${where}: a file's SHA-256 differs`);
           files += 1;
         }
+      } catch (err) {
+        failures.push(`${where}: ${describe(err)}`);
+      }
+    }
+    if (s.team.members.includes(who)) {
+      const where = `team testimony read by account ${who}`;
+      try {
+        const r = await v.teams.readRecord(s.team.id, s.team.recordId);
+        if (JSON.stringify(r.fields) !== s.team.fields) failures.push(`${where}: fields differ`);
+        if (r.caseId !== s.team.caseId) failures.push(`${where}: in another case`);
+        const members = (await v.teams.info(s.team.id)).members.length;
+        if (members !== s.team.members.length) failures.push(`${where}: the team has ${members} members, expected ${s.team.members.length}`);
+        records += 1;
       } catch (err) {
         failures.push(`${where}: ${describe(err)}`);
       }
