@@ -74,6 +74,9 @@ const teams: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/teams/:id/statements',
     {
+      // Logged under the team id as a refused write, not a statement's action: the check of the
+      // team's statement events matches only those ([Note: a case's events]).
+      config: { auditRefusal: 'record.update' },
       // A removal in a team of TEAM_MAX_CASES cases: a wrapped key and a link per case, and the list.
       bodyLimit: 8 * 1024 * 1024,
       schema: {
