@@ -83,7 +83,7 @@ t.test('a non-member is refused with a 404, and the refusal is an audit event', 
   const http = (stranger.vault.teams as unknown as { http: { json: (m: string, p: string) => Promise<unknown> } }).http;
   await t.rejects(http.json('GET', `/v1/teams/${team}/records/${id}?version=1`), { status: 404, code: 'VAULT_ERR_NOT_FOUND' });
   const events = await db.selectFrom('audit_events').select(['action', 'outcome', 'record_id']).where('actor_id', '=', await accountId(stranger.handle)).where('record_id', 'is not', null).execute();
-  t.same(events.map((e) => [e.action, e.outcome, e.record_id]), [['record.read', 'refused', team]], 'logged under the team id, as other team refusals are');
+  t.same(events.map((e) => [e.action, e.outcome, e.record_id]), [['record.read', 'refused', id]], "logged under the record it names, so its case's history shows it");
 });
 
 t.test('the rollback memory: a version served as the latest after a newer one was seen is refused', async (t) => {

@@ -131,11 +131,16 @@ export default fp<{ recordEvents: boolean }>(
     app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
       const action = request.routeOptions.config.auditRefusal;
       if (!action || (reply.statusCode !== 403 && reply.statusCode !== 404) || !request.caller) return payload;
-      const params = (request.params ?? {}) as { id?: string; fileId?: string };
+      const params = (request.params ?? {}) as { id?: string; fileId?: string; recordId?: string };
       const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
       const fileId = params.fileId && uuid.test(params.fileId) ? params.fileId : null;
       let recordId = params.id && uuid.test(params.id) ? params.id : null;
       try {
+        // A team route naming a team's record (/teams/:id/records/:recordId…): logged under the
+        // record, whatever team id the caller put in the path, so its case's history shows it.
+        if (params.recordId && uuid.test(params.recordId)) {
+          recordId = (await app.db.selectFrom('team_records').select('id').where('id', '=', params.recordId).executeTakeFirst())?.id ?? recordId;
+        }
         if (!recordId && fileId) {
           recordId = (await app.db.selectFrom('files').select('record_id').where('id', '=', fileId).executeTakeFirst())?.record_id ?? null;
         }
