@@ -186,9 +186,11 @@ async function* walkTeamEvents(
  * client reads the team's own events (GET /v1/teams/{id}/history) in a freshly verified
  * checkpoint and requires its statement events to match the chain it is about to write under,
  * one to one: as many, in order, each the same action by the same signer about the same
- * subject. A chain cut before a removal (a frozen view) leaves statements the log holds out
- * of it; to hide them the server must fork the log, which checkpoint consistency catches. A
- * statement that came after the chain was read is told apart by reading the chain again; the
+ * subject. A coordinator runs it before signing a statement too. A chain cut before a removal
+ * (a frozen view) leaves statements the log holds out of it; a statement event deleted or
+ * not logged shows while a later team event is shown (its prev links past the gap). It does
+ * not catch a server that also cuts the team's events at the removal (docs/PROTOCOL.md
+ * "Before writing": inclusion proofs vouch only for the events listed). A statement that came after the chain was read is told apart by reading the chain again; the
  * write then goes under the newer chain, which is returned. Each check goes on from the newest
  * team event the last one verified (its leaf hash links the next event; the statement events
  * up to it are counted), so refusals piling up under the team id cost each write only the
