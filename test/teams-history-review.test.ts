@@ -160,3 +160,22 @@ t.test("H1(b) before a statement: a coordinator shown a chain cut before another
   t.ok(err instanceof AuditLogError, 'the coordinator checks the log before signing, as a writer does');
   t.equal(sent.length, 0, 'no new case key was sent wrapped under the team epoch the removed member holds');
 });
+
+t.test('case history pages: an honest write landing between the listing and the checkpoint is read again, not reported as tampering', async (t) => {
+  const coord = await person('coord');
+  const ana = await person('ana');
+  const team = await coord.vault.teams.create();
+  await coord.vault.teams.addMember(team, ana.handle);
+  const family = await coord.vault.teams.createCase(team);
+  await coord.vault.teams.writeRecord(team, family, { title: 'antes', narrative: 'n' }, unverified);
+  let written: string | undefined;
+  ana.h.rewrite = async (path, body) => {
+    // Once, right after ana's listing was answered: another member writes into the case.
+    if (written === undefined && path.startsWith(`/v1/teams/${team}/records?`)) written = (await coord.vault.teams.writeRecord(team, family, { title: 'entre', narrative: 'n' }, unverified)).id;
+    return body;
+  };
+  const events = [];
+  for await (const page of ana.vault.teams.caseHistoryPages(team, family)) events.push(...page.events);
+  t.ok(written, 'a record was written between the listing and the checkpoint');
+  t.ok(events.some((e) => e.recordId === written && e.action === 'record.create'), "its creation is in the case's history");
+});

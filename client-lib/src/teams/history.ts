@@ -240,6 +240,23 @@ async function resumeAt(d: HistoryDeps, team: string): Promise<Resume | undefine
  * A page that fails ends the walk with AuditLogError.
  */
 export async function* caseHistoryPages(d: HistoryDeps, team: string, caseId: string, options: { pageSize?: number } = {}): AsyncGenerator<CaseHistoryPage> {
+  // A record written into the case between the listing and the checkpoint is an id the listing
+  // lacks: met before any page was shown, the walk starts again once, from a fresh listing.
+  for (let attempt = 0; ; attempt++) {
+    let shown = 0;
+    try {
+      for await (const page of caseHistoryWalk(d, team, caseId, options)) {
+        shown++;
+        yield page;
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof UnknownRecordError) || attempt >= 1 || shown > 0) throw err;
+    }
+  }
+}
+
+async function* caseHistoryWalk(d: HistoryDeps, team: string, caseId: string, options: { pageSize?: number }): AsyncGenerator<CaseHistoryPage> {
   const recordIds = await d.caseRecords(team, caseId);
   const ids = [team, ...recordIds.filter((id) => id !== team)];
   // Read before the checkpoint, each of its statements has its event in the checkpoint's tree.
