@@ -143,6 +143,11 @@ t.test('the team history shows every step, verified, and each is an audit event'
 t.test('only a coordinator changes the team', async (t) => {
   const other = await person('other');
   await t.rejects(ana.vault.teams.addMember(team, other.handle), /only a coordinator/);
+  // The only coordinator cannot step down, and a role is not set twice: refused before signing.
+  const head = (await coordinator.vault.teams.info(team)).headSeq;
+  await t.rejects(coordinator.vault.teams.setRole(team, coordinator.handle, 'member'), /last coordinator/);
+  await t.rejects(coordinator.vault.teams.setRole(team, ana.handle, 'member'), /already has role member/);
+  t.equal((await coordinator.vault.teams.info(team)).headSeq, head, 'nothing was signed');
   await coordinator.vault.teams.setRole(team, ana.handle, 'coordinator');
   await ana.vault.teams.addMember(team, other.handle);
   t.ok((await coordinator.vault.teams.info(team)).members.some((m) => m.handle === other.handle), 'a second coordinator adds');

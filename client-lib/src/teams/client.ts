@@ -150,6 +150,10 @@ export class TeamsClient {
     await this.change(team, async (state) => {
       const m = currentMember(state, handle);
       if (!m) throw new VaultError(`${handle} is not a member of team ${team}`);
+      if (m.role === role) throw new VaultError(`${handle} already has role ${role} in team ${team}`);
+      // The chain refuses it too (a team keeps a coordinator); said here before anything is signed.
+      const coordinators = state.memberships.filter((x) => x.to === null && x.role === 'coordinator');
+      if (role === 'member' && coordinators.length === 1) throw new VaultError(`${handle} is the last coordinator of team ${team}: make someone else coordinator first`);
       return { st: this.statement(state, team, 'role', { subject: m, role }), keys: none() };
     });
   }
