@@ -41,7 +41,14 @@ export async function testDatabase(t: Tap, options: { migrate?: boolean } = {}):
       await root.destroy();
     });
   } else {
-    const embedded = await startEmbedded('memory://', 10, options.migrate === false ? undefined : await migratedTemplate());
+    const template = options.migrate === false ? undefined : await migratedTemplate();
+    // A CI run once lost a whole file to an embedded start that failed before any test ran
+    // (exit 1, nothing said in its TAP). Say why in the file's own output, and try once more:
+    // the database's start is not what any test here is about.
+    const embedded = await startEmbedded('memory://', 10, template).catch((err: unknown) => {
+      tapComment('the embedded database did not start; trying once more', err);
+      return startEmbedded('memory://', 10, template);
+    });
     result = { db: kyselyFor(embedded.connectionString, EMBEDDED_POOL_MAX), url: embedded.connectionString, kind: 'embedded' };
     t.teardown(async () => {
       await result.db.destroy();
@@ -98,7 +105,22 @@ export interface TestServer {
 /** A migrated database and a server listening on a free loopback port; closed in teardown. */
 const TEST_AUDIT_KEY = randomBytes(32).toString('base64');
 
+/** Writes an error into the test file's own TAP output as comments (its stderr is not kept with it). */
+export function tapComment(what: string, err: unknown): void {
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  console.log([what, ...text.split('\n')].map((line) => `# ${line}`).join('\n'));
+}
+
 export async function build(t: Tap, overrides: Partial<Config> = {}, logger: LogOption = false): Promise<TestServer> {
+  try {
+    return await buildOnce(t, overrides, logger);
+  } catch (err) {
+    tapComment('the test server did not start', err);
+    throw err;
+  }
+}
+
+async function buildOnce(t: Tap, overrides: Partial<Config>, logger: LogOption): Promise<TestServer> {
   const database = await testDatabase(t);
   const config = configWith({
     REGISTRATION: 'open',
