@@ -3,6 +3,10 @@
 // never receive two different plaintexts under one file key and header (it would XOR the
 // ciphertexts and get the XOR of the plaintexts). See [Note: a key never meets two plaintexts].
 import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { CHUNK_OVERHEAD } from '@testimony-vault/protocol';
 import { NetworkError, UploadSourceChangedError, Vault } from '@testimony-vault/client/node';
@@ -138,6 +142,65 @@ t.test('a file that changes while it is uploaded is refused at the first chunk t
   const res = await vault.resumeUpload(id, fileId, first, { name: 'v.mp4', type: 'video/mp4' });
   t.equal(res.size, first.length);
   t.same(leakedXor(h.parts, fileId, first, later), [], 'no part under this key carries the changed bytes');
+});
+
+t.test('bytes that change while they are uploaded are refused at the first chunk that differs, before it is encrypted', async (t) => {
+  const h = hostile();
+  const first = randomBytes(20 * CHUNK);
+  const bytes = Buffer.from(first);
+  // The caller changes the bytes it handed over once they were read to commit to (the file's
+  // creation is the first request after that reading), before the reading that encrypts.
+  const fetchFn: typeof fetch = async (input, init) => {
+    if (init?.method === 'POST' && /\/v1\/records\/[^/]+\/files$/.test(new URL(String(input)).pathname)) bytes[9 * CHUNK + 3] = bytes[9 * CHUNK + 3]! ^ 1; // in part 1
+    return h.fetch(input, init);
+  };
+  const { vault, id } = await owner(fetchFn);
+  const fileId = 'd4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70';
+  await t.rejects(vault.attachFile(id, bytes, { name: 'v.mp4', type: 'video/mp4', chunkSize: CHUNK, fileId }), UploadSourceChangedError);
+  t.same(h.parts.filter((p) => p.fileId === fileId).map((p) => p.part), [0], 'only the part before the change was sent');
+
+  // A resume with the bytes as first read sends what is missing; with the changed ones, nothing.
+  h.state.forget = true;
+  await t.rejects(vault.resumeUpload(id, fileId, bytes, { name: 'v.mp4', type: 'video/mp4' }), UploadSourceChangedError);
+  const res = await vault.resumeUpload(id, fileId, first, { name: 'v.mp4', type: 'video/mp4' });
+  t.equal(res.size, first.length);
+  t.same(leakedXor(h.parts, fileId, first, bytes), [], 'no part under this key carries the changed bytes');
+});
+
+t.test('a file rewritten on disk under its Blob fails to read: nothing from the new bytes is encrypted, and the original resumes', async (t) => {
+  // Node's openAsBlob, like a browser's File ([Note: a picked file that cannot be read
+  // again]), refuses to open a file changed since the Blob was made.
+  const h = hostile();
+  const dir = await mkdtemp(path.join(tmpdir(), 'tv-blob-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'v.mp4');
+  const first = randomBytes(20 * CHUNK);
+  const later = Buffer.from(first);
+  later[9 * CHUNK + 3] = later[9 * CHUNK + 3]! ^ 1;
+  await writeFile(file, first);
+  let rewritten = false;
+  const fetchFn: typeof fetch = async (input, init) => {
+    if (init?.method === 'POST' && /\/v1\/records\/[^/]+\/files$/.test(new URL(String(input)).pathname)) {
+      await writeFile(file, later);
+      rewritten = true;
+    }
+    return h.fetch(input, init);
+  };
+  const { vault, id } = await owner(fetchFn);
+  const fileId = 'e5f6a7b8-c9d0-4e1f-9a2b-3c4d5e6f7a81';
+  await t.rejects(vault.attachFile(id, await openAsBlob(file), { name: 'v.mp4', type: 'video/mp4', chunkSize: CHUNK, fileId }), UploadSourceChangedError);
+  t.ok(rewritten, 'the file was rewritten between the reading that commits and the one that encrypts');
+  t.same(h.parts.filter((p) => p.fileId === fileId), [], 'nothing was sent: the Blob could not be read again');
+
+  // A Blob of the file as it is now: its SHA-256 is not the committed one. The original: it resumes.
+  h.state.forget = true;
+  await t.rejects(vault.resumeUpload(id, fileId, await openAsBlob(file), { name: 'v.mp4', type: 'video/mp4' }), UploadSourceChangedError);
+  t.same(h.parts.filter((p) => p.fileId === fileId), [], 'still nothing sent');
+  await writeFile(file, first);
+  const res = await vault.resumeUpload(id, fileId, await openAsBlob(file), { name: 'v.mp4', type: 'video/mp4' });
+  t.equal(res.size, first.length);
+  t.same(leakedXor(h.parts, fileId, first, later), [], 'no part under this key carries the changed bytes');
+  t.ok((await readAll(await vault.openFile(id, fileId))).equals(first), 'the file downloads byte-identical');
 });
 
 t.test('an upload from a stream (read once, so nothing committed) resumes under a new key, never the old one', async (t) => {

@@ -21,6 +21,7 @@ const KNOWN: Record<string, string> = {
   VAULT_ERR_RATE_LIMITED: 'errors.rateLimited',
   VAULT_ERR_QUOTA_EXCEEDED: 'errors.quota',
   VAULT_ERR_FILE_TOO_LARGE: 'errors.fileTooLarge',
+  VAULT_ERR_UPLOAD_SOURCE_CHANGED: 'errors.fileChanged',
   VAULT_ERR_HANDLE_TAKEN: 'errors.handleTaken',
   VAULT_ERR_INVITE_REQUIRED: 'errors.inviteRequired',
   VAULT_ERR_INVITE_INVALID: 'errors.inviteInvalid',
@@ -71,4 +72,9 @@ export function messageKey(err: unknown): string {
 export function isTransient(err: unknown): boolean {
   const f = failureOf(err);
   return f.code === 'VAULT_ERR_NETWORK' || f.code === 'VAULT_ERR_NOT_READY' || f.code === 'VAULT_ERR_BUSY' || (f.status ?? 0) >= 500;
+}
+
+/** A file that changed on disk (or went away) reads the same way again: it must be picked anew, not retried. */
+export function needsNewPick(err: unknown): boolean {
+  return failureOf(err).code === 'VAULT_ERR_UPLOAD_SOURCE_CHANGED';
 }

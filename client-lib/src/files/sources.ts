@@ -1,4 +1,4 @@
-import { VaultError } from '../errors.ts';
+import { UploadSourceChangedError, VaultError } from '../errors.ts';
 import { platform } from './platform.ts';
 
 /** What attachFile accepts: a path (Node entry point), a web stream, a Blob, bytes, or any async iterable of bytes (a Node Readable). */
@@ -33,6 +33,23 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
+// [Note: a picked file that cannot be read again]
+// A File the person picked is read more than once (to commit to its SHA-256, then to encrypt
+// it, then again on a resume). If its file changed on disk since it was picked, or was moved
+// or removed, Chromium refuses to open it again: arrayBuffer() rejects with NotReadableError,
+// a stream's read with "TypeError: network error" (test/web/file-changed.test.ts). Either is
+// said as UploadSourceChangedError, which the page explains as a file to pick again. What the
+// browser does not catch: a file rewritten in place while a stream of it is open reads as the
+// new bytes, without an error (tried on Chromium 156, 2026-12-07: a 64 MiB file rewritten
+// after the first MiB of a stream, plain or BYOB, gave 180 pieces of new bytes; slices with
+// arrayBuffer() check only as each slice is opened). So the browser's refusal is not a
+// snapshot, and the chunk digests ([Note: a key never meets two plaintexts]) stay for Blobs.
+
+/** A Blob that could not be read: its file changed, moved or went away since it was picked. */
+function unreadable(err: unknown): never {
+  throw new UploadSourceChangedError(`the file could not be read again (changed on disk, moved or removed: ${(err as { name?: string } | null)?.name ?? 'error'}); nothing from the change was encrypted`);
+}
+
 /** Large enough that a 256 MiB file is 32 reads; a multiple of any power-of-two chunk size up to it. */
 const BLOB_SLICE = 8 * 1024 * 1024;
 
@@ -44,7 +61,7 @@ const BLOB_SLICE = 8 * 1024 * 1024;
  */
 async function* blobSlices(blob: Blob): AsyncIterable<Uint8Array> {
   const read = (at: number) => {
-    const p = blob.slice(at, at + BLOB_SLICE).arrayBuffer();
+    const p = blob.slice(at, at + BLOB_SLICE).arrayBuffer().catch(unreadable);
     p.catch(() => undefined); // awaited below, unless the reader stopped first
     return p;
   };
@@ -76,7 +93,7 @@ const RING = 3;
 async function readFull(reader: ReadableStreamBYOBReader, buffer: ArrayBuffer): Promise<Uint8Array> {
   let filled = 0;
   while (filled < buffer.byteLength) {
-    const { done, value } = await reader.read(new Uint8Array(buffer, filled));
+    const { done, value } = await reader.read(new Uint8Array(buffer, filled)).catch(unreadable);
     if (!value) throw new VaultError('the file could not be read to its end');
     buffer = value.buffer as ArrayBuffer;
     if (done) break;
@@ -97,7 +114,7 @@ async function* blobIntoRing(blob: Blob, reader: ReadableStreamBYOBReader): Asyn
     for (let at = 0, i = 0; at < blob.size; at += BLOB_SLICE, i = (i + 1) % RING) {
       const piece = await next;
       ring[i] = piece.buffer as ArrayBuffer;
-      if (piece.length !== Math.min(BLOB_SLICE, blob.size - at)) throw new VaultError('the file changed while it was read');
+      if (piece.length !== Math.min(BLOB_SLICE, blob.size - at)) throw new UploadSourceChangedError('the file changed while it was read (its size)');
       if (at + BLOB_SLICE < blob.size) next = read((i + 1) % RING);
       yield piece;
     }

@@ -1,6 +1,7 @@
 import { formatBytes, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
+import { needsNewPick } from '../../errors.ts';
 import type { UploadItem } from '../../state/uploads.ts';
 
 function timeLeft(u: UploadItem): string {
@@ -32,7 +33,7 @@ export function UploadList({ recordId }: { recordId: string }) {
             </>
           )}
           {u.state === 'waiting' && <p class="hint">{t('upload.waitingHint')}</p>}
-          {u.state === 'failed' && <ErrorNotice error={u.error} onRetry={() => uploads.retry(u.id)} />}
+          {u.state === 'failed' && <ErrorNotice error={u.error} {...(needsNewPick(u.error) ? {} : { onRetry: () => uploads.retry(u.id) })} />}
           {(u.state === 'queued' || u.state === 'waiting') && (
             <button type="button" onClick={() => uploads.cancel(u.id)}>
               {t('actions.cancel')}
