@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { databaseSocket } from '../files/copy-out.ts';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -37,7 +38,8 @@ export function kyselyFor(connectionString: string, poolMax: number, connectTime
   // TCP keepalive: a connection whose peer goes silent in the middle of a query (a host that
   // vanished, a cut network that resets nothing) is found dead in about a minute, rather than
   // after the kernel's default of more than two hours; its query then fails with 503.
-  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
+  // Sockets that read into one buffer each ([Note: database reads into one buffer]).
+  const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 30_000, stream: databaseSocket });
   // [Note: lost connections]
   // A connection that dies (database restarted, network cut) must not crash the process.
   // The pool listens for errors on idle clients only; a client that is checked out (by

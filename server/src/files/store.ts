@@ -1,8 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
+import { readCopyColumn } from './copy-out.ts';
+
+export { BinaryCopyColumn } from './copy-out.ts';
 
 /**
  * Where encrypted chunks live. PostgreSQL today (one row per chunk, so files, records and
@@ -44,12 +46,11 @@ export class PostgresChunkStore implements ChunkStore {
     // A SELECT returns bytea as hex text: node-postgres decodes every field of a DataRow as
     // UTF-8 (its per-query `binary: true` then corrupts bytea), so a 1 MiB chunk arrives as
     // 2 MiB of hex, becomes a 2 MiB string and is decoded again. COPY … TO STDOUT (FORMAT
-    // binary) sends the raw bytes in CopyData messages. They are read with pg-copy-streams,
-    // which takes the connection's socket while the COPY lasts and hands over each socket
-    // read's CopyData bytes as they came (node-postgres's own parser would first rebuild
-    // every 1 MiB message from 64 KiB reads, then the values would be copied out of its
-    // reused buffer): the chunks' bytes are views into the socket's reads, copied by no one,
-    // sent as they are. It runs on a connection of the same pool (no second pool: [Note:
+    // binary) sends the raw bytes in CopyData messages. They are read off the connection's
+    // socket while the COPY lasts ([Note: COPY OUT read off the socket]), each socket read's
+    // CopyData bytes as they came (node-postgres's own parser would first rebuild every 1 MiB
+    // message from 64 KiB reads, then the values would be copied out of its reused buffer):
+    // the chunks' bytes are copied once, into the download's slot. It runs on a connection of the same pool (no second pool: [Note:
     // embedded pool]); COPY takes no bind parameters, so the values are checked and quoted here.
     if (!UUID.test(fileId)) throw new Error('readChunks: fileId is not a UUID');
     if (!Number.isSafeInteger(fromIndex) || !Number.isSafeInteger(count) || fromIndex < 0 || count < 1) throw new Error('readChunks: bad range');
@@ -59,10 +60,7 @@ export class PostgresChunkStore implements ChunkStore {
     const client = await poolOf(this.db).connect();
     let broken = false;
     try {
-      const parser = new BinaryCopyColumn(into);
-      for await (const piece of client.query(copyTo(text))) parser.push(piece as Buffer);
-      if (!parser.ended) throw new Error('COPY ended before its trailer');
-      return parser.pieces;
+      return await readCopyColumn(client, text, into);
     } catch (err) {
       // The connection may be in the middle of a COPY: do not hand it back to the pool.
       broken = true;
@@ -84,90 +82,6 @@ export class PostgresChunkStore implements ChunkStore {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
-/**
- * PostgreSQL's binary COPY format for rows of one non-null column, fed in pieces of any
- * size: an 11-byte signature, flags and a header extension; then per row an int16 field
- * count (1), an int32 length and the bytes; an int16 -1 ends it. The values' bytes, in row
- * order, are kept as views into the pieces (no copy: the pieces are the socket's own reads,
- * [Note: binary chunk reads]); or, given a target, copied into it one value after the other,
- * `pieces` then holding one view of the target per value (values that do not fit are refused).
- * `values` counts the rows.
- */
-export class BinaryCopyColumn {
-  readonly pieces: Buffer[] = [];
-  values = 0;
-  ended = false;
-  /** Where the next value's bytes go in the target. */
-  private filled = 0;
-  private valueStart = 0;
-
-  constructor(private readonly target?: Buffer) {}
-
-  private stage: 'header' | 'extension' | 'count' | 'length' | 'value' = 'header';
-  private readonly small = Buffer.alloc(19);
-  private have = 0;
-  private skip = 0;
-  private valueLength = 0;
-
-  push(data: Buffer): void {
-    let at = 0;
-    while (at < data.length) {
-      if (this.ended) throw new Error('binary COPY: data after the trailer');
-      if (this.stage === 'value') {
-        const n = Math.min(this.valueLength - this.have, data.length - at);
-        if (this.target) this.filled += data.copy(this.target, this.filled, at, at + n);
-        else this.pieces.push(n === data.length ? data : data.subarray(at, at + n));
-        this.have += n;
-        at += n;
-        if (this.have === this.valueLength) this.finishValue();
-        continue;
-      }
-      if (this.stage === 'extension') {
-        const n = Math.min(this.skip, data.length - at);
-        this.skip -= n;
-        at += n;
-        if (this.skip === 0) this.stage = 'count';
-        continue;
-      }
-      const need = this.stage === 'header' ? 19 : this.stage === 'count' ? 2 : 4;
-      const n = Math.min(need - this.have, data.length - at);
-      data.copy(this.small, this.have, at, at + n);
-      this.have += n;
-      at += n;
-      if (this.have < need) continue;
-      this.have = 0;
-      if (this.stage === 'header') {
-        if (!this.small.subarray(0, 11).equals(SIGNATURE)) throw new Error('binary COPY: bad signature');
-        if (this.small.readInt32BE(11) & (1 << 16)) throw new Error('binary COPY: OIDs are not expected');
-        this.skip = this.small.readUInt32BE(15);
-        this.stage = this.skip > 0 ? 'extension' : 'count';
-      } else if (this.stage === 'count') {
-        const fields = this.small.readInt16BE(0);
-        if (fields === -1) this.ended = true;
-        else if (fields !== 1) throw new Error(`binary COPY: ${fields} fields in a row, expected 1`);
-        else this.stage = 'length';
-      } else {
-        const length = this.small.readInt32BE(0);
-        if (length < 0) throw new Error('binary COPY: unexpected NULL');
-        if (this.target && length > this.target.length - this.filled) throw new Error('binary COPY: more bytes than the target holds');
-        this.valueLength = length;
-        this.valueStart = this.filled;
-        this.stage = 'value';
-        if (length === 0) this.finishValue();
-      }
-    }
-  }
-
-  private finishValue(): void {
-    if (this.target) this.pieces.push(this.target.subarray(this.valueStart, this.filled));
-    this.values += 1;
-    this.have = 0;
-    this.stage = 'count';
-  }
-}
 
 /**
  * Whether the database takes `COPY … FROM STDIN` on a connection of the pool: PostgreSQL

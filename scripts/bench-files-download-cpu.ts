@@ -1,0 +1,108 @@
+// CPU seconds per download, by process: this client, the server and the database's backends,
+// for plain downloads (fetch, no crypto, as bench-files.ts's baseline) and encrypted ones
+// (vault.openFile), and the raw baseline (one binary COPY with pg, no server). For A/B of the
+// download path in the same minutes (issue 19):
+//   ENTRY=dist/server/server.js MODES=raw,plain,enc,raw,plain,enc N=256 \
+//     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx --conditions=@testimony-vault/source scripts/bench-files-download-cpu.ts
+// NODEARGS: the server's Node flags (default --max-semi-space-size=1; add --cpu-prof --cpu-prof-dir=DIR to profile it).
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { Vault, toNodeReadable } from '@testimony-vault/client/node';
+import { scratchPostgres } from './bench-database.ts';
+
+const MiB = 1 << 20;
+const N = Number(process.env.N ?? 256);
+function source(size: number) {
+  const block = randomBytes(16 * MiB);
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const n = Math.min(MiB, size - sent);
+      const p = Buffer.from(block.subarray(sent % block.length, (sent % block.length) + n));
+      p.writeUInt32BE(sent / MiB, 0);
+      sent += n;
+      this.push(p);
+    },
+  });
+}
+const ticks = async (pid: number, field?: 'user' | 'system') => {
+  const s = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!s) return undefined;
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return ((field === 'system' ? 0 : Number(f[11])) + (field === 'user' ? 0 : Number(f[12]))) / 100;
+};
+const db = await scratchPostgres(process.env.DATABASE_URL!);
+const env = { ...process.env, DATABASE_URL: db.url, PORT: '0', VAULT_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'dlcpu-')), REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3), MALLOC_MMAP_THRESHOLD_: '131072' };
+const proc = spawn(process.execPath, [...(process.env.NODEARGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean), process.env.ENTRY ?? 'dist/server/server.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((res) => {
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d;
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m?.[1]) res(m[1]);
+  });
+});
+const KDF = { opsLimit: 1, memLimit: 8192 };
+let token = '';
+const capture: typeof fetch = async (i, init) => {
+  const r = await fetch(i, init);
+  if (String(i).endsWith('/v1/auth/login') && r.ok) token = ((await r.clone().json()) as { token: string }).token;
+  return r;
+};
+const vault = (await Vault.register({ server: url, handle: `dl-${randomUUID().slice(0, 8)}`, passphrase: 'x', kdf: KDF, kdfFloor: KDF, fetch: capture })).vault;
+const { id: recordId } = await vault.createRecord({ title: 'b', narrative: 'b' });
+const { fileId } = await vault.attachFile(recordId, source(N * MiB), { name: 'a', type: 'x' });
+// The database's backends: every pid seen on the scratch database, CPU summed (a backend that exits keeps what was seen).
+const admin = new pg.Client({ connectionString: db.url });
+await admin.connect();
+const seen = new Map<number, number>();
+const backends = async () => {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  for (const { pid } of rows) {
+    const t = await ticks(pid);
+    if (t !== undefined) seen.set(pid, t);
+  }
+  return [...seen.values()].reduce((a, b) => a + b, 0);
+};
+const raw = new pg.Client({ connectionString: db.url });
+await raw.connect();
+const client = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const clientSys = () => process.cpuUsage().system / 1e6;
+const rows: string[] = [];
+for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,enc').split(',')) {
+  const cs0 = clientSys();
+  const [c0, s0, b0, k0, t0] = [client(), (await ticks(proc.pid!))!, await backends(), (await ticks(proc.pid!, 'system'))!, performance.now()];
+  let n = 0;
+  if (mode === 'plain') {
+    const r = await fetch(`${url}/v1/files/${fileId}`, { headers: { authorization: `Bearer ${token}` } });
+    for await (const p of Readable.fromWeb(r.body as never)) n += (p as Buffer).length;
+  } else if (mode === 'enc') {
+    for await (const p of toNodeReadable(await vault.openFile(recordId, fileId))) n += (p as Buffer).length;
+  } else {
+    const out = raw.query(copyTo(`copy (select data from file_chunks where file_id = '${fileId}' order by idx) to stdout (format binary)`));
+    await pipeline(out, new Writable({ write: (piece: Buffer, _e, done) => ((n += piece.length), done()) }));
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const c1 = client();
+  const cs1 = clientSys();
+  await new Promise((r) => setTimeout(r, 300));
+  const [s1, b1, k1] = [(await ticks(proc.pid!))!, await backends(), (await ticks(proc.pid!, 'system'))!];
+  rows.push(`| ${mode} | ${(n / 1e6 / secs).toFixed(0)} | ${secs.toFixed(2)} | ${(c1 - c0).toFixed(2)} (sys ${(cs1 - cs0).toFixed(2)}) | ${(s1 - s0).toFixed(2)} (sys ${(k1 - k0).toFixed(2)}) | ${(b1 - b0).toFixed(2)} | ${(c1 - c0 + s1 - s0 + b1 - b0).toFixed(2)} |`);
+}
+console.log(`${N} MiB, server ${process.env.ENTRY ?? 'dist/server/server.js'}\n| mode | MB/s | wall s | client CPU s | server CPU s | backends CPU s | total CPU s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}`);
+await raw.end();
+await admin.end();
+proc.kill('SIGTERM');
+await new Promise((r) => proc.on('exit', r));
+await db.drop();
