@@ -19,6 +19,7 @@ import { chromiumCpu, chromiumPids, cpuDelta, profileWorker, type WorkerProfile 
 import { machineCpu, postgresBackends, sampleCpu, type Groups } from './bench-web/sampler.ts';
 import { cpuSeconds, fromLog, startServer, uploadWindow, type LoggedRequest } from './bench-web/server.ts';
 import { tvault } from './bench-web/tvault.ts';
+import { enablePinning, pinPostgres, pinToServerCore, pinning } from './bench-web/pin.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,12 +32,15 @@ const { values: args } = parseArgs({
     'profile-out': { type: 'string' },
     // The page polled every 20 ms for the listed file, as the harness did before 2026-12-07.
     'poll-listing': { type: 'boolean', default: false },
+    // The client on core 0, the server and PostgreSQL on core 1 ([Note: client and server on cores of their own]).
+    pin: { type: 'boolean', default: false },
   },
 });
 const sizeMiB = Number(args['size-mib']);
 const runs = Number(args.runs);
 const uploadOnly = args.only === 'upload';
 if (args.only !== undefined && !uploadOnly) throw new Error('--only takes one value: upload');
+if (args.pin) enablePinning();
 const HANDLE = 'banco-pruebas';
 const PASSPHRASE = 'cántaro murciélago anzuelo tranvía glaciar';
 const TITLE = 'Banco de pruebas';
@@ -78,15 +82,19 @@ async function main() {
   // The packages tvault and Vite import (client-lib/dist, cli/dist), up to date.
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const dist = await buildWeb(t);
+  // Pinned before the server starts, so the backends its pool opens are forked on the server's core.
+  const unpin = process.env.DATABASE_URL ? pinPostgres() : () => undefined;
+  t.teardown(unpin);
   const server = await startServer(t, dist);
   t.teardown(() => server.stop());
+  if (server.database) pinToServerCore(await postgresBackends(server.database));
   // Playwright's Chromium serves only the first-load measurements ([Note: uploads timed without Playwright]).
   const browser = uploadOnly ? undefined : await launch(t);
   const bare = await BareChromium.launch();
   t.teardown(() => bare.close());
   const home = path.join(work, 'tvault');
   const log = server.requests;
-  console.log(`server ${server.url} (${server.kind}), pid ${server.pid}; load ${await load()}`);
+  console.log(`server ${server.url} (${server.kind}), pid ${server.pid}; load ${await load()}${pinning() ? '; pinned: client on core 0, server and PostgreSQL on core 1' : ''}`);
 
   await tvault(home, PASSPHRASE, ['--server', server.url, 'register', HANDLE]);
   const narrative = path.join(work, 'relato.txt');
@@ -204,7 +212,7 @@ async function main() {
   // Report.
   const mbps = (secs: number[]) => secs.map((s) => bytes / 1e6 / s);
   const ratio = median(mbps(up.browser.map((u) => u.window))) / median(mbps(up.tvault.map((u) => u.window)));
-  console.log(`\nWeb client benchmark — database: ${server.kind}; ${sizeMiB} MiB file; ${runs} runs, median (min–max); ${new Date().toISOString()}; load ${await load()}\n`);
+  console.log(`\nWeb client benchmark — database: ${server.kind}; ${sizeMiB} MiB file; ${runs} runs, median (min–max)${pinning() ? '; pinned: client on core 0, server and PostgreSQL on core 1' : ''}; ${new Date().toISOString()}; load ${await load()}\n`);
   console.log('| upload | browser (page, worker) | tvault attach | ratio browser / tvault |\n| --- | ---: | ---: | ---: |');
   console.log(`| first request → record's new version, server's log (MB/s) | ${mr(mbps(up.browser.map((u) => u.window)), 1)} | ${mr(mbps(up.tvault.map((u) => u.window)), 1)} | **${ratio.toFixed(2)}** |`);
   console.log(`| same window (s) | ${mr(up.browser.map((u) => u.window))} | ${mr(up.tvault.map((u) => u.window))} | |`);

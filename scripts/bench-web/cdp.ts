@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CHROMIUM, FLAGS } from '../../test/web/browser.ts';
+import { onCore } from './pin.ts';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type CdpEvent = { method: string; params: unknown; sessionId?: string };
@@ -41,7 +42,7 @@ export class BareChromium {
 
   static async launch(): Promise<BareChromium> {
     const profile = await mkdtemp(path.join(os.tmpdir(), 'tv-chromium-'));
-    const proc = spawn(CHROMIUM, [...FLAGS, '--headless', '--lang=es-MX', '--accept-lang=es-MX', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    const proc = spawn(...onCore('client', CHROMIUM, [...FLAGS, '--headless', '--lang=es-MX', '--accept-lang=es-MX', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank']), { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
     return new BareChromium(proc, profile);
   }
 

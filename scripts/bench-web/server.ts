@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { testDatabase } from '../../test/helper.ts';
+import { onCore } from './pin.ts';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -60,7 +61,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
     // e.g. BENCH_SERVER_NODE_OPTIONS='--import ./scripts/bench-web/server-profile.mjs': the server's own CPU profile.
     ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
-  const proc = spawn('sh', ['scripts/start.sh'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(...onCore('server', 'sh', ['scripts/start.sh']), { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const requests: LoggedRequest[] = [];
   const open = new Map<string, LoggedRequest>();
   const url = await new Promise<string>((resolve, reject) => {

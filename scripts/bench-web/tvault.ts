@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { cpuSeconds } from './server.ts';
+import { onCore } from './pin.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../cli/bin/tvault.js');
 
@@ -20,7 +21,7 @@ export async function tvault(home: string, passphrase: string, args: string[], o
   const cpuBefore = await cpuSeconds('self', true);
   const started = Date.now();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--passphrase-fd', '3', ...args], {
+    const child = spawn(...onCore('client', process.execPath, [BIN, '--passphrase-fd', '3', ...args]), {
       env: { ...process.env, TVAULT_HOME: home, LANG: 'en_US.UTF-8', LC_ALL: '' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
