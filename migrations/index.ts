@@ -10,6 +10,7 @@ import * as m0008 from './0008_audit_addresses.ts';
 import * as m0009 from './0009_teams.ts';
 import * as m0010 from './0010_team_key_links.ts';
 import * as m0011 from './0011_audit_append_many.ts';
+import * as m0012 from './0012_audit_append_index_lookups.ts';
 
 // Listed statically (not read from the folder) so the set is the same in every
 // runtime and bundle. Names sort in the order they must run.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0009_teams': m0009,
   '0010_team_key_links': m0010,
   '0011_audit_append_many': m0011,
+  '0012_audit_append_index_lookups': m0012,
 };

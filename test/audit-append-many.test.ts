@@ -146,3 +146,34 @@ t.test('appendEvents: indices in the order given, addresses kept under the index
   const kept = await many.selectFrom('audit_addresses').select(['idx', 'address']).where('idx', '>=', before).orderBy('idx').execute();
   t.same(kept.map((r) => [Number(r.idx), r.address]), [0, 3, 6].map((i) => [before + i, `192.0.2.${i}`]), 'each address under its own event');
 });
+
+// [Note: the append's plans] (migrations/0012_audit_append_index_lookups.ts): statistics
+// taken while the log was tiny, then appends on one connection (PL/pgSQL keeps its plans per
+// connection), then the log grown: an append must still find sizes, previous events and left
+// siblings through the indexes. Read from pg_stat_xact_user_tables inside the append's own
+// transaction. Without migration 0012, the previous events and a left sibling were found by
+// sequential scans.
+t.test('appends read no table sequentially, whatever the statistics say', async (t) => {
+  const fresh = (await testDatabase(t)).db;
+  await fresh.connection().execute(async (c) => {
+    const few = Array.from({ length: 3 }, event);
+    await appendBatch(c, new Date(), few);
+    await sql`analyze audit_events`.execute(c);
+    await sql`analyze audit_nodes`.execute(c);
+    for (let i = 0; i < 8; i++) await appendBatch(c, new Date(), [event(), event()]);
+    for (let i = 0; i < 10; i++) await appendBatch(c, new Date(), Array.from({ length: 200 }, event));
+    for (const size of [1, 7, 200]) {
+      const scans = await c.transaction().execute(async (trx) => {
+        // The backend's own counters, which also hold its earlier transactions' counts until
+        // they are flushed: the append's are the difference.
+        const counts = async () =>
+          (await sql<{ relname: string; seq_scan: string }>`select relname, seq_scan from pg_stat_xact_user_tables
+            where relname in ('audit_events', 'audit_nodes') order by relname`.execute(trx)).rows.map((r) => [r.relname, Number(r.seq_scan)] as const);
+        const before = new Map(await counts());
+        await appendBatch(trx as unknown as Kysely<Database>, new Date(), Array.from({ length: size }, event));
+        return (await counts()).map(([name, n]) => `${name} ${n - before.get(name)!}`);
+      });
+      t.same(scans, ['audit_events 0', 'audit_nodes 0'], `a batch of ${size}: no sequential scan`);
+    }
+  });
+});
