@@ -6,11 +6,16 @@ import net from 'node:net';
 // relayed connection at once (as a database restart does) and answers every new one with a
 // reset until restore(). silence() is a database host that stops answering (a network
 // partition, a paused machine): relayed connections are dropped and new ones are accepted
-// but never answered. The port stays bound throughout, so nothing else can take it.
+// but never answered. hold() keeps every connection but stops moving bytes either way (a
+// stalled link: TCP's flow control then stops the sender too) until release(). The port
+// stays bound throughout, so nothing else can take it.
 
 export class TcpProxy {
   private readonly open = new Set<net.Socket>();
   private down: false | 'refuse' | 'silent' = false;
+  private held = false;
+  /** Each relayed connection's two sockets, client first. */
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
   /** Connections relayed, and connections reset because the proxy was down. */
   readonly counts = { relayed: 0, refused: 0 };
 
@@ -59,8 +64,10 @@ export class TcpProxy {
       s.setNoDelay(true);
       s.on('close', () => this.open.delete(s));
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('close', () => this.pairs.delete(pair));
+    if (!this.held) relay(pair);
     // Either side failing or closing takes the other down with it.
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
@@ -86,8 +93,30 @@ export class TcpProxy {
     this.down = false;
   }
 
+  /** Keeps every connection open but moves no byte either way, until release(). */
+  hold(): void {
+    this.held = true;
+    for (const [a, b] of this.pairs) {
+      a.unpipe(b);
+      b.unpipe(a);
+      a.pause();
+      b.pause();
+    }
+  }
+
+  /** Moves bytes again on every connection held. */
+  release(): void {
+    this.held = false;
+    for (const pair of this.pairs) relay(pair);
+  }
+
   async close(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function relay([client, upstream]: [net.Socket, net.Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }
