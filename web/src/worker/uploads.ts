@@ -2,9 +2,11 @@
 // The library retries a part a few times (about 1.5 s here). Beyond that, the worker
 // keeps the File (a snapshot the browser holds, not a copy in memory) and the file id, waits
 // for the server to answer again, and calls resumeUpload, which sends only the parts the
-// server lacks, under the same key and header. A File read later gives the same bytes or
-// fails (the browser refuses to read a file changed on disk), so what is re-encrypted is
-// what was encrypted before. Nothing here is stored: a closed tab ends the upload, and the
+// server lacks, under the same key and header. What is re-encrypted is what was encrypted
+// before: the resume reads the File whole and compares its SHA-256 with the committed one,
+// then each chunk's digest, before encrypting ([Note: a key never meets two plaintexts]); a
+// File changed on disk usually fails to read at all ([Note: a picked file that cannot be read
+// again]), but not always, so those checks are what holds. Nothing here is stored: a closed tab ends the upload, and the
 // server deletes an upload left incomplete after UPLOAD_TTL_SECONDS.
 import { ApiError, NetworkError, type AttachResult, type Vault } from '@testimony-vault/client';
 import type { UploadProgress } from './types.ts';
