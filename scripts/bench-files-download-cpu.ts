@@ -4,10 +4,13 @@
 // download path in the same minutes (issue 19):
 //   ENTRY=dist/server/server.js MODES=raw,plain,enc,raw,plain,enc N=256 \
 //     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx --conditions=@testimony-vault/source scripts/bench-files-download-cpu.ts
+// Mode plain-http: the plain download through node:http rather than fetch.
+// Modes up and up-noclone: an encrypted upload (vault.attachFile), as it is and with its part PUTs made without undici's request clone.
 // NODEARGS: the server's Node flags (default --max-semi-space-size=1; add --cpu-prof --cpu-prof-dir=DIR to profile it).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -52,8 +55,11 @@ const url = await new Promise<string>((res) => {
 });
 const KDF = { opsLimit: 1, memLimit: 8192 };
 let token = '';
+// Mode up-noclone: the part PUTs with redirect 'error' and no window, which spares undici
+// cloning the request (a tee of its body, a copy of every part): an experiment for upload.ts.
+let noClone = false;
 const capture: typeof fetch = async (i, init) => {
-  const r = await fetch(i, init);
+  const r = await fetch(i, noClone && init?.method === 'PUT' ? { ...init, redirect: 'error', window: null } : init);
   if (String(i).endsWith('/v1/auth/login') && r.ok) token = ((await r.clone().json()) as { token: string }).token;
   return r;
 };
@@ -87,6 +93,19 @@ for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,
   if (mode === 'plain') {
     const r = await fetch(`${url}/v1/files/${fileId}`, { headers: { authorization: `Bearer ${token}` } });
     for await (const p of Readable.fromWeb(r.body as never)) n += (p as Buffer).length;
+  } else if (mode === 'plain-http') {
+    // The same download through node:http instead of fetch: what undici's web stream costs the client.
+    n = await new Promise<number>((resolve, reject) => {
+      http.get(`${url}/v1/files/${fileId}`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let got = 0;
+        res.on('data', (d: Buffer) => (got += d.length)).on('end', () => resolve(got)).on('error', reject);
+      }).on('error', reject);
+    });
+  } else if (mode === 'up' || mode === 'up-noclone') {
+    noClone = mode === 'up-noclone';
+    await vault.attachFile(recordId, source(N * MiB), { name: 'u', type: 'x' });
+    noClone = false;
+    n = N * MiB;
   } else if (mode === 'enc') {
     for await (const p of toNodeReadable(await vault.openFile(recordId, fileId))) n += (p as Buffer).length;
   } else {
