@@ -177,3 +177,15 @@ t.test('appends read no table sequentially, whatever the statistics say', async 
     }
   });
 });
+
+// [Note: one draw of salts] (server/src/audit/log.ts): the salts of a batch come from one draw
+// of the CSPRNG, each event its own 16 bytes. Fails when events share a slice of it.
+t.test('appendEvents: every event of a batch has a salt of its own', async (t) => {
+  const entries = Array.from({ length: 50 }, () => ({ actor: null, action: 'record.read' as const, outcome: 'ok' as const, recordId: records[0]! }));
+  const indices = await appendEvents(many, entries);
+  const rows = await many.selectFrom('audit_events').select('leaf').where('idx', '>=', indices[0]!).where('idx', '<=', indices.at(-1)!).orderBy('idx').execute();
+  const salts = rows.map((r) => Buffer.from(decodeAuditEvent(new Uint8Array(r.leaf)).salt).toString('hex'));
+  t.equal(salts.length, 50);
+  t.ok(salts.every((s) => s.length === 32), '16 bytes each');
+  t.equal(new Set(salts).size, 50, 'no two alike');
+});

@@ -69,7 +69,11 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
     address: [] as (string | null)[],
     opening: [] as (Buffer | null)[],
   };
-  for (const e of entries) {
+  // [Note: one draw of salts] One call of the CSPRNG for every event's salt, each event its
+  // own 16 bytes of it: a listing's page of 200 events drew 200 times (randomBytes was 9 µs a
+  // call in the server's profile of the listing, 0.5-0.9 µs a salt this way).
+  const salts = randomBytes(AUDIT_SALT_BYTES * entries.length);
+  for (const [n, e] of entries.entries()) {
     const recordId = e.recordId ?? null;
     const fileId = e.fileId ?? null;
     const address = e.ip ?? null;
@@ -83,7 +87,7 @@ export async function appendEvents(db: Db, entries: readonly AuditEntry[], now =
       fileId,
       subject: e.subject ?? null,
       ip: null,
-      salt: randomBytes(AUDIT_SALT_BYTES),
+      salt: salts.subarray(n * AUDIT_SALT_BYTES, (n + 1) * AUDIT_SALT_BYTES),
       ...(address === null || opening === null ? {} : { addressCommitment: auditAddressCommitment(address, opening) }),
     });
     columns.actorId.push(e.actor?.id ?? null);
