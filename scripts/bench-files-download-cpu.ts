@@ -45,9 +45,12 @@ const ticks = async (pid: number, field?: 'user' | 'system') => {
 const db = await scratchPostgres(process.env.DATABASE_URL!);
 const env = { ...process.env, DATABASE_URL: db.url, PORT: '0', VAULT_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'dlcpu-')), REGISTRATION: 'open', KDF_MIN_OPS: '1', KDF_MIN_MEM_BYTES: '8192', LOG_LEVEL: 'warn', FILE_MAX_BYTES: String(64 * 1024 ** 3), USER_QUOTA_BYTES: String(512 * 1024 ** 3), MALLOC_MMAP_THRESHOLD_: '131072' };
 const proc = spawn(process.execPath, [...(process.env.NODEARGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean), process.env.ENTRY ?? 'dist/server/server.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+// With --trace-gc in NODEARGS: the server's full collections per mode.
+let markCompacts = 0;
 const url = await new Promise<string>((res) => {
   let out = '';
   proc.stdout.on('data', (d: Buffer) => {
+    markCompacts += (d.toString().match(/Mark-Compact/g) ?? []).length;
     out += d;
     const m = /listening on (http:\/\/\S+)/.exec(out);
     if (m?.[1]) res(m[1]);
@@ -88,6 +91,7 @@ const clientSys = () => process.cpuUsage().system / 1e6;
 const rows: string[] = [];
 for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,enc').split(',')) {
   const cs0 = clientSys();
+  const m0 = markCompacts;
   const [c0, s0, b0, k0, t0] = [client(), (await ticks(proc.pid!))!, await backends(), (await ticks(proc.pid!, 'system'))!, performance.now()];
   let n = 0;
   if (mode === 'plain') {
@@ -117,9 +121,9 @@ for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,
   const cs1 = clientSys();
   await new Promise((r) => setTimeout(r, 300));
   const [s1, b1, k1] = [(await ticks(proc.pid!))!, await backends(), (await ticks(proc.pid!, 'system'))!];
-  rows.push(`| ${mode} | ${(n / 1e6 / secs).toFixed(0)} | ${secs.toFixed(2)} | ${(c1 - c0).toFixed(2)} (sys ${(cs1 - cs0).toFixed(2)}) | ${(s1 - s0).toFixed(2)} (sys ${(k1 - k0).toFixed(2)}) | ${(b1 - b0).toFixed(2)} | ${(c1 - c0 + s1 - s0 + b1 - b0).toFixed(2)} |`);
+  rows.push(`| ${mode} | ${(n / 1e6 / secs).toFixed(0)} | ${secs.toFixed(2)} | ${(c1 - c0).toFixed(2)} (sys ${(cs1 - cs0).toFixed(2)}) | ${(s1 - s0).toFixed(2)} (sys ${(k1 - k0).toFixed(2)}) | ${(b1 - b0).toFixed(2)} | ${(c1 - c0 + s1 - s0 + b1 - b0).toFixed(2)} | ${markCompacts - m0} |`);
 }
-console.log(`${N} MiB, server ${process.env.ENTRY ?? 'dist/server/server.js'}\n| mode | MB/s | wall s | client CPU s | server CPU s | backends CPU s | total CPU s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}`);
+console.log(`${N} MiB, server ${process.env.ENTRY ?? 'dist/server/server.js'}\n| mode | MB/s | wall s | client CPU s | server CPU s | backends CPU s | total CPU s | server full GCs |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}`);
 await raw.end();
 await admin.end();
 proc.kill('SIGTERM');
