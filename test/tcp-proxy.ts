@@ -14,6 +14,8 @@ export class TcpProxy {
   private readonly open = new Set<net.Socket>();
   private down: false | 'refuse' | 'silent' = false;
   private held = false;
+  /** Bytes from clients still to relay before holdAfter() holds. */
+  private quota: { left: number; reached: () => void } | undefined;
   /** Each relayed connection's two sockets, client first. */
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
   /** Connections relayed, and connections reset because the proxy was down. */
@@ -64,6 +66,15 @@ export class TcpProxy {
       s.setNoDelay(true);
       s.on('close', () => this.open.delete(s));
     }
+    client.on('data', (d: Buffer) => {
+      if (!this.quota) return;
+      this.quota.left -= d.length;
+      if (this.quota.left > 0) return;
+      const { reached } = this.quota;
+      this.quota = undefined;
+      this.hold();
+      reached();
+    });
     const pair: [net.Socket, net.Socket] = [client, upstream];
     this.pairs.add(pair);
     client.on('close', () => this.pairs.delete(pair));
@@ -91,6 +102,16 @@ export class TcpProxy {
   restore(): void {
     if (this.down === 'silent') for (const s of this.open) s.resetAndDestroy();
     this.down = false;
+  }
+
+  /**
+   * Relays as usual until `bytes` more have come from clients, then holds (as hold()):
+   * resolves then. For a test that must stall a transfer part-way, wherever the load puts it.
+   */
+  holdAfter(bytes: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.quota = { left: bytes, reached: resolve };
+    });
   }
 
   /** Keeps every connection open but moves no byte either way, until release(). */

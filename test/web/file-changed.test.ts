@@ -85,13 +85,15 @@ t.test('a file rewritten in place while it is being read and sent: the chunk che
   const MIB = 1024 * 1024;
   const size = 128 * MIB;
   await writeFile(file, randomBytes(size));
+  // Once 20 MiB of parts have gone out, the reading that encrypts is under way (its stream is
+  // open) and the link stalls there, however loaded the machine: by then at most about 64 MiB
+  // can have been read (parts sent, in flight, being encrypted, and the reader's ring ahead).
+  // The file's last 32 MiB are rewritten where they lie (same file, same size); the link comes back.
+  const stalled = proxy.holdAfter(20 * MIB);
   await page.getByLabel('Elegir archivos').setInputFiles(file);
-  // Once the server has a part, the reading that encrypts is under way: the link stalls, the
-  // file's last 16 MiB are rewritten where they lie (same file, same size), the link comes back.
-  await page.waitForFunction(() => Number(document.querySelector('progress')?.getAttribute('value') ?? 0) > 0, undefined, LONG);
-  proxy.hold();
+  await stalled;
   const handle = await open(file, 'r+');
-  await handle.write(randomBytes(16 * MIB), 0, 16 * MIB, size - 16 * MIB);
+  await handle.write(randomBytes(32 * MIB), 0, 32 * MIB, size - 32 * MIB);
   await handle.close();
   proxy.release();
 
