@@ -38,7 +38,10 @@ export function kyselyFor(connectionString: string, poolMax: number, connectTime
   // TCP keepalive: a connection whose peer goes silent in the middle of a query (a host that
   // vanished, a cut network that resets nothing) is found dead in about a minute, rather than
   // after the kernel's default of more than two hours; its query then fails with 503.
-  // Sockets that read into one buffer each ([Note: database reads into one buffer]).
+  // Sockets that read into one buffer each ([Note: database reads into one buffer]). So code
+  // that pauses a pool connection's socket and reads it through 'readable' (pg-copy-streams'
+  // `to`, say) would wait forever: such streaming belongs on a client of its own, or on
+  // files/copy-out.ts (found by the review of 2026-12-07).
   const pool = new pg.Pool({ connectionString, max: poolMax, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 30_000, stream: databaseSocket });
   // [Note: lost connections]
   // A connection that dies (database restarted, network cut) must not crash the process.
