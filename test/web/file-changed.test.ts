@@ -15,7 +15,10 @@ import { registerThroughTheForm } from './people.ts';
 const PASSPHRASE = 'granizo candelabro lechuza pimiento ámbar';
 const LONG = { timeout: 60_000 };
 
-t.test('a file rewritten on disk while its upload waits for the connection: said so, nothing of it stored, and sent whole once picked again', async (t) => {
+type Tap = { teardown(fn: () => unknown): void };
+
+/** A person registered through the page, served through a proxy the test can stall or cut, on a new testimony's page. */
+async function testimonyBehindProxy(t: Tap, handle: string, title: string) {
   const dist = await buildWeb(t);
   const server = await build(t, { WEB_DIST_DIR: dist });
   const target = new URL(server.url);
@@ -24,12 +27,16 @@ t.test('a file rewritten on disk while its upload waits for the connection: said
   const browser = await launch(t);
   const { page, violations } = await spanishPage(browser);
   await page.goto(`http://127.0.0.1:${proxy.port}`);
-  await registerThroughTheForm(page, 'albergue-este', PASSPHRASE);
-
+  await registerThroughTheForm(page, handle, PASSPHRASE);
   await page.getByRole('button', { name: 'Nuevo testimonio' }).click();
-  await page.getByLabel('Título', { exact: true }).fill('Video del cruce');
+  await page.getByLabel('Título', { exact: true }).fill(title);
   await page.getByRole('button', { name: 'Guardar' }).click();
-  await page.getByRole('heading', { name: 'Video del cruce' }).waitFor(LONG);
+  await page.getByRole('heading', { name: title }).waitFor(LONG);
+  return { server, proxy, page, violations };
+}
+
+t.test('a file rewritten on disk while its upload waits for the connection: said so, nothing of it stored, and sent whole once picked again', async (t) => {
+  const { server, proxy, page, violations } = await testimonyBehindProxy(t, 'albergue-este', 'Video del cruce');
 
   const dir = await evidenceFolder(t);
   const file = path.join(dir, 'cruce.mp4');
@@ -66,19 +73,7 @@ t.test('a file rewritten in place while it is being read and sent: the chunk che
   // new bytes without an error ([Note: a picked file that cannot be read again]). The chunk
   // digests taken before the first byte was encrypted do ([Note: a key never meets two
   // plaintexts]): without them this file would be stored with a SHA-256 that is not its own.
-  const dist = await buildWeb(t);
-  const server = await build(t, { WEB_DIST_DIR: dist });
-  const target = new URL(server.url);
-  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
-  t.teardown(() => proxy.close());
-  const browser = await launch(t);
-  const { page, violations } = await spanishPage(browser);
-  await page.goto(`http://127.0.0.1:${proxy.port}`);
-  await registerThroughTheForm(page, 'albergue-oeste', PASSPHRASE);
-  await page.getByRole('button', { name: 'Nuevo testimonio' }).click();
-  await page.getByLabel('Título', { exact: true }).fill('Video largo');
-  await page.getByRole('button', { name: 'Guardar' }).click();
-  await page.getByRole('heading', { name: 'Video largo' }).waitFor(LONG);
+  const { server, proxy, page, violations } = await testimonyBehindProxy(t, 'albergue-oeste', 'Video largo');
 
   const dir = await evidenceFolder(t);
   const file = path.join(dir, 'largo.mp4');

@@ -34,6 +34,22 @@ export function liveGrant(db: Db, recordId: string, granteeId: string) {
     .executeTakeFirst();
 }
 
+// What a served version carries, in versionQuery and the listing's page alike (the record's
+// current version and time come from `r` there and from the page `p` here).
+const VERSION_COLUMNS = ['v.record_id as id', 'v.version', 'v.key_version', 'v.body', 'v.signature', 'v.created_at'] as const;
+const PARTIES_COLUMNS = [
+  'a.handle as author_handle',
+  'a.sign_public_key as author_sign_pk',
+  'a.box_public_key as author_box_pk',
+  'a.identity_signature as author_signature',
+  'o.handle as owner_handle',
+  'k.sealed_key',
+  'g.key_version as grant_key_version',
+  'g.granted_at as grant_granted_at',
+  'g.expires_at as grant_expires_at',
+  'g.signature as grant_signature',
+] as const;
+
 /** Columns of a record version as served, with the author's identity and the caller's sealed key. */
 function versionQuery(db: Db, callerId: string) {
   return db
@@ -45,26 +61,7 @@ function versionQuery(db: Db, callerId: string) {
       j.onRef('k.record_id', '=', 'v.record_id').onRef('k.key_version', '=', 'v.key_version').on('k.recipient_id', '=', callerId),
     )
     .leftJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'v.record_id').on('g.grantee_id', '=', callerId).on(isLive))
-    .select([
-      'v.record_id as id',
-      'v.version',
-      'v.key_version',
-      'v.body',
-      'v.signature',
-      'v.created_at',
-      'r.current_version',
-      'r.updated_at',
-      'a.handle as author_handle',
-      'a.sign_public_key as author_sign_pk',
-      'a.box_public_key as author_box_pk',
-      'a.identity_signature as author_signature',
-      'o.handle as owner_handle',
-      'k.sealed_key',
-      'g.key_version as grant_key_version',
-      'g.granted_at as grant_granted_at',
-      'g.expires_at as grant_expires_at',
-      'g.signature as grant_signature',
-    ]);
+    .select([...VERSION_COLUMNS, 'r.current_version', 'r.updated_at', ...PARTIES_COLUMNS]);
 }
 
 export type VersionRow = Awaited<ReturnType<ReturnType<typeof versionQuery>['executeTakeFirstOrThrow']>>;
@@ -138,26 +135,7 @@ export function latestQuery(db: Db, callerId: string, before: { updatedAt: Date;
       j.onRef('k.record_id', '=', 'v.record_id').onRef('k.key_version', '=', 'v.key_version').on('k.recipient_id', '=', callerId),
     )
     .leftJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'v.record_id').on('g.grantee_id', '=', callerId).on(isLive))
-    .select([
-      'v.record_id as id',
-      'v.version',
-      'v.key_version',
-      'v.body',
-      'v.signature',
-      'v.created_at',
-      'p.current_version',
-      'p.updated_at',
-      'a.handle as author_handle',
-      'a.sign_public_key as author_sign_pk',
-      'a.box_public_key as author_box_pk',
-      'a.identity_signature as author_signature',
-      'o.handle as owner_handle',
-      'k.sealed_key',
-      'g.key_version as grant_key_version',
-      'g.granted_at as grant_granted_at',
-      'g.expires_at as grant_expires_at',
-      'g.signature as grant_signature',
-    ])
+    .select([...VERSION_COLUMNS, 'p.current_version', 'p.updated_at', ...PARTIES_COLUMNS])
     .orderBy('p.updated_at', 'desc')
     .orderBy('p.id', 'desc');
 }
