@@ -73,8 +73,14 @@ const steps = {
   protocol: (rebuilt) => compile('protocol', rebuilt),
   'client-lib': (rebuilt) => compile('client-lib', rebuilt),
   cli: (rebuilt) => compile('cli', rebuilt),
-  // The server bundles protocol/src itself (esbuild, fast): rebuilt every time.
-  server: buildServer,
+  // The server bundles protocol/src itself (esbuild, fast): rebuilt every time. Nothing after
+  // it depends on its bundle, so it passes on only what came before: it used to say "rebuilt",
+  // and the web client was rebuilt (its folder emptied) by every start, under the feet of any
+  // server reading web/dist at that moment (a test file's, in CI).
+  server: (rebuilt) => {
+    buildServer();
+    return rebuilt;
+  },
   web: (rebuilt) => buildWeb(rebuilt),
 };
 
