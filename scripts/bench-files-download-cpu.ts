@@ -6,6 +6,7 @@
 //     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx --conditions=@testimony-vault/source scripts/bench-files-download-cpu.ts
 // Mode plain-http: the plain download through node:http rather than fetch.
 // Modes up and up-noclone: an encrypted upload (vault.attachFile), as it is and with its part PUTs made without undici's request clone.
+// Mode up-plain: bench-files.ts's plain upload baseline (the same routes, plaintext parts, no crypto), for the upload's A/B.
 // NODEARGS: the server's Node flags (default --max-semi-space-size=1; add --cpu-prof --cpu-prof-dir=DIR to profile it).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,7 +18,10 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { CHUNK_OVERHEAD, FILE_CHUNK_SIZE, PART_CHUNKS } from '@testimony-vault/protocol';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
+import { chunksOf } from '../client-lib/src/files/chunker.ts';
+import { partRequest } from '../client-lib/src/files/platform.ts';
 import { scratchPostgres } from './bench-database.ts';
 
 const MiB = 1 << 20;
@@ -88,6 +92,36 @@ const client = () => {
   return (u.user + u.system) / 1e6;
 };
 const clientSys = () => process.cpuUsage().system / 1e6;
+/** bench-files.ts's plain baseline: the same routes, the plaintext cut to the chunk stride, sent as the library sends a part, two in flight. */
+async function plainUpload(size: number): Promise<number> {
+  const auth = { authorization: `Bearer ${token}` };
+  const id = randomUUID();
+  const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!(await post(`/v1/records/${recordId}/files`, { fileId: id, chunkSize: FILE_CHUNK_SIZE, partChunks: PART_CHUNKS, header: 'A'.repeat(32), wrappedKey: 'A'.repeat(140) })).ok) throw new Error('plain create');
+  const inflight: Promise<unknown>[] = [];
+  let pending: Uint8Array[] = [];
+  let [part, chunks, bytes] = [0, 0, 0];
+  const send = async (body: Buffer) => {
+    if (inflight.length === 2) await inflight.shift();
+    const sent = partRequest(body);
+    inflight.push(fetch(`${url}/v1/files/${id}/parts/${part++}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream', ...sent.headers }, body: sent.body, duplex: sent.duplex, redirect: 'error', window: null } as RequestInit).then((r) => {
+      if (!r.ok) throw new Error(`plain part ${r.status}`);
+    }));
+  };
+  for await (const { chunk } of chunksOf(source(size), FILE_CHUNK_SIZE + CHUNK_OVERHEAD)) {
+    pending.push(chunk);
+    chunks += 1;
+    bytes += chunk.length;
+    if (pending.length === PART_CHUNKS) {
+      await send(Buffer.concat(pending));
+      pending = [];
+    }
+  }
+  if (pending.length) await send(Buffer.concat(pending));
+  await Promise.all(inflight);
+  if (!(await post(`/v1/files/${id}/complete`, { totalChunks: chunks, encryptedSize: bytes })).ok) throw new Error('plain complete');
+  return size;
+}
 const rows: string[] = [];
 for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,enc').split(',')) {
   const cs0 = clientSys();
@@ -110,6 +144,8 @@ for (const mode of (process.env.MODES ?? 'raw,plain,enc,raw,plain,enc,raw,plain,
     await vault.attachFile(recordId, source(N * MiB), { name: 'u', type: 'x' });
     noClone = false;
     n = N * MiB;
+  } else if (mode === 'up-plain') {
+    n = await plainUpload(N * MiB);
   } else if (mode === 'enc') {
     for await (const p of toNodeReadable(await vault.openFile(recordId, fileId))) n += (p as Buffer).length;
   } else {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import t from 'tap';
 import { CHUNK_OVERHEAD } from '@testimony-vault/protocol';
 import { NetworkError, UploadSourceChangedError, Vault } from '@testimony-vault/client/node';
-import { build, handle, testClient } from './helper.ts';
+import { build, handle, partBodyOf, testClient } from './helper.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -34,7 +34,9 @@ function hostile() {
     const put = /^\/v1\/files\/([0-9a-f-]{36})\/parts\/(\d+)$/.exec(url.pathname);
     if (put && init?.method === 'PUT') {
       const part = Number(put[2]);
-      parts.push({ fileId: put[1]!, part, body: Buffer.from(init.body as Uint8Array) });
+      const sent = await partBodyOf(init);
+      init = sent.init;
+      parts.push({ fileId: put[1]!, part, body: sent.bytes });
       if (state.failParts.has(part)) throw new TypeError('fetch failed: connection reset');
     }
     const res = await fetch(input, init);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
-import { build, capturingFetch, handle, recordingFetch, testClient } from './helper.ts';
+import { build, capturingFetch, handle, partBodyOf, recordingFetch, testClient } from './helper.ts';
 
 const server = await build(t);
 const CHUNK = 64 * 1024; // the smallest chunk the server accepts, to exercise many chunks cheaply
@@ -74,7 +74,7 @@ t.test('a connection cut in the middle of a part: the part is sent again, the fi
   const cutting: typeof fetch = async (input, init) => {
     if (!cut && init?.method === 'PUT' && String(input).endsWith('/parts/1')) {
       cut = true;
-      const body = init.body as Uint8Array;
+      const body = (await partBodyOf(init)).bytes;
       // Send half of the part, then break the connection.
       const broken = new ReadableStream({
         start(controller) {

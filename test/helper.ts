@@ -168,3 +168,12 @@ export function capturingFetch() {
   };
   return { fetch: wrapped, tokens, requests };
 }
+
+/**
+ * A part PUT's body as bytes, whatever the client sent it as (Node's client sends a stream of
+ * its one body: [Note: part bodies in Node]), and the request to send on with the same bytes.
+ */
+export async function partBodyOf(init: RequestInit): Promise<{ bytes: Buffer; init: RequestInit }> {
+  const bytes = Buffer.from(await new Response(init.body).arrayBuffer());
+  return { bytes, init: { ...init, body: new Uint8Array(bytes), duplex: undefined } as RequestInit };
+}

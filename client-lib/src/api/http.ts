@@ -34,14 +34,18 @@ export class Http {
     }
   }
 
-  async send(path: string, init: RequestInit): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.token) headers.set('authorization', `Bearer ${this.token}`);
-    const answered = this.onSend?.(init.method ?? 'GET', path);
+  /** `init` may be a function that makes it, called for each sending: a stream body is read once. */
+  async send(path: string, init: RequestInit | (() => RequestInit)): Promise<Response> {
+    const make = typeof init === 'function' ? init : () => init;
+    let request = make();
+    const answered = this.onSend?.(request.method ?? 'GET', path);
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) request = make();
+      const headers = new Headers(request.headers);
+      if (this.token) headers.set('authorization', `Bearer ${this.token}`);
       let res: Response;
       try {
-        res = await this.fetchFn(this.server + path, { ...init, headers });
+        res = await this.fetchFn(this.server + path, { ...request, headers });
       } catch (err) {
         throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
       }

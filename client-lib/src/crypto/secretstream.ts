@@ -34,6 +34,11 @@ export interface PartBuffer {
   take(): Uint8Array;
   /** Zeroes the plaintext it held and frees it. */
   dispose(): void;
+  /**
+   * Optional, for an engine whose take() hands out a body it never writes again: that body's
+   * request has settled, so its memory may take a later part ([Note: native parts]).
+   */
+  release?(body: Uint8Array): void;
 }
 
 /** The few members of libsodium's Emscripten module that partBuffer uses (libsodium-wrappers ships no types for them). */

@@ -10,6 +10,8 @@ export interface PartSealer {
   body(): Blob | Uint8Array;
   /** Frees what the engine held for it; call once the upload is over, however it ended. */
   dispose(): void;
+  /** A body's request settled (stored, or failed for good): the engine may use its memory again. */
+  release(body: Blob | Uint8Array): void;
 }
 
 /** In the engine's own memory where it offers a part buffer ([Note: parts encrypted in place]), else chunk by chunk. */
@@ -20,6 +22,9 @@ export function partSealer(engine: SecretStreamEngine, state: unknown, ad: Uint8
       push: (chunk, final) => buffer.push(chunk, final),
       body: () => partBody([buffer.take()]),
       dispose: () => buffer.dispose(),
+      release: (body) => {
+        if (body instanceof Uint8Array) buffer.release?.(body);
+      },
     };
   }
   let pieces: Uint8Array[] = [];
@@ -35,5 +40,6 @@ export function partSealer(engine: SecretStreamEngine, state: unknown, ad: Uint8
       return body;
     },
     dispose: () => undefined,
+    release: () => undefined,
   };
 }

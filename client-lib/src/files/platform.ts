@@ -14,6 +14,8 @@ export interface Hasher {
 export interface PathSource {
   stream: AsyncIterable<Uint8Array>;
   size: number;
+  /** As OpenedSource.ownPieces. */
+  ownPieces?: boolean;
 }
 
 export interface Platform {
@@ -26,6 +28,16 @@ export interface Platform {
   secretStream?: SecretStreamEngine | undefined;
   /** Joins a part's encrypted chunks into a request body (default: a Blob). */
   partBody?: ((pieces: Uint8Array[]) => Uint8Array) | undefined;
+  /** How a part's body of bytes goes to fetch (default: as it is). */
+  partRequest?: ((body: Uint8Array) => PartRequest) | undefined;
+}
+
+/** The members of a part's request that carry its body. */
+export interface PartRequest {
+  body: BodyInit;
+  headers: Record<string, string>;
+  /** Node's fetch needs it for a stream body (not yet in TypeScript's RequestInit). */
+  duplex?: 'half';
 }
 
 export const platform: Platform = {};
@@ -72,4 +84,10 @@ export function chunkDigest(s: Sodium, bytes: Uint8Array): string {
  */
 export function partBody(pieces: Uint8Array[]): Blob | Uint8Array {
   return platform.partBody ? platform.partBody(pieces) : new Blob(pieces as Uint8Array<ArrayBuffer>[]);
+}
+
+/** The body members of a part's request: a new one for each sending (a stream is read once). */
+export function partRequest(body: Blob | Uint8Array): PartRequest {
+  if (body instanceof Uint8Array && platform.partRequest) return platform.partRequest(body);
+  return { body: body as Blob | Uint8Array<ArrayBuffer>, headers: {} };
 }

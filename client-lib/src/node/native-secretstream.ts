@@ -20,10 +20,14 @@ interface SodiumNative {
 // [Note: native parts]
 // The native engine seals a part's chunks one after the other straight into the part's
 // body (sodium-native writes into the buffer it is given): no array per chunk, no joining
-// them into a body. Each part gets a buffer of its own, never written again once taken, so
-// the body is handed to fetch as it is; `ownedBodies` lets Node's partBody know these.
-
-/** Part bodies the native engine handed out and never writes again. */
+// them into a body. A body once taken is never written again until the uploader releases it
+// (its request settled: stored, or failed for good), so it is handed to fetch as it is, with
+// the next parts sealed while it travels; `ownedBodies` lets Node's partBody know these. A
+// released body's memory takes a later part: an upload cycles through as many buffers as
+// parts are in flight plus the one being sealed, instead of a fresh 8 MiB per part, whose
+// first touch costs page faults and whose collection costs the client's garbage collector
+// (docs/PERFORMANCE.md, "Files").
+/** Part bodies the native engine handed out and does not write again before they are released. */
 export const ownedBodies = new WeakSet<Uint8Array>();
 
 /** The native engine, or undefined where sodium-native does not load ([loadSodiumNative]). */
@@ -61,25 +65,39 @@ export function loadNativeEngine(): SecretStreamEngine | undefined {
       const st = state(s);
       let out: Buffer | undefined;
       let filled = 0;
+      /** Buffers whose bodies were released: memory of this upload's, taken again. */
+      const free: Buffer[] = [];
+      /** Each body handed out, to the buffer it is a view of. */
+      const lent = new WeakMap<Uint8Array, Buffer>();
       const buffer: PartBuffer = {
         push(message, final) {
           if (message.length > maxChunk || filled + message.length + ABYTES > capacity) throw new RangeError('chunk larger than the part buffer has room for');
-          out ??= Buffer.allocUnsafeSlow(capacity);
+          out ??= free.pop() ?? Buffer.allocUnsafeSlow(capacity);
           const n = message.length + ABYTES;
           na.crypto_secretstream_xchacha20poly1305_push(st, out.subarray(filled, filled + n), message, ad, final ? FINAL : MESSAGE);
           filled += n;
           return n;
         },
         take() {
-          const body = (out ?? Buffer.alloc(0)).subarray(0, filled);
+          const whole = out ?? Buffer.alloc(0);
+          const body = whole.subarray(0, filled);
           out = undefined;
           filled = 0;
           ownedBodies.add(body);
+          lent.set(body, whole);
           return body;
+        },
+        release(body) {
+          const whole = lent.get(body);
+          if (!whole) return;
+          lent.delete(body);
+          ownedBodies.delete(body);
+          if (whole.length === capacity) free.push(whole);
         },
         // The plaintext never entered it: only ciphertext to let go of.
         dispose() {
           out = undefined;
+          free.length = 0;
         },
       };
       return buffer;
