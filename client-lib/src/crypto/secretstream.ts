@@ -36,7 +36,8 @@ export interface PartBuffer {
   dispose(): void;
   /**
    * Optional, for an engine whose take() hands out a body it never writes again: that body's
-   * request has settled, so its memory may take a later part ([Note: native parts]).
+   * request is over (its answer dropped, or failed for good), so nothing sends it any more and
+   * its memory may take a later part ([Note: native parts]).
    */
   release?(body: Uint8Array): void;
 }

@@ -10,7 +10,7 @@ export interface PartSealer {
   body(): Blob | Uint8Array;
   /** Frees what the engine held for it; call once the upload is over, however it ended. */
   dispose(): void;
-  /** A body's request settled (stored, or failed for good): the engine may use its memory again. */
+  /** A body's request is over (answered and the answer dropped, or failed for good), so nothing sends it any more: the engine may use its memory again. */
   release(body: Blob | Uint8Array): void;
 }
 

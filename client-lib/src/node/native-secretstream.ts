@@ -21,7 +21,8 @@ interface SodiumNative {
 // The native engine seals a part's chunks one after the other straight into the part's
 // body (sodium-native writes into the buffer it is given): no array per chunk, no joining
 // them into a body. A body once taken is never written again until the uploader releases it
-// (its request settled: stored, or failed for good), so it is handed to fetch as it is, with
+// (its request over, and nothing sending it any more: [Note: a part's body is sent to its end
+// before its memory is taken again]), so it is handed to fetch as it is, with
 // the next parts sealed while it travels; `ownedBodies` lets Node's partBody know these. A
 // released body's memory takes a later part: an upload cycles through as many buffers as
 // parts are in flight plus the one being sealed, instead of a fresh 8 MiB per part, whose
