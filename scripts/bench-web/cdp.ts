@@ -40,9 +40,10 @@ export class BareChromium {
     });
   }
 
-  static async launch(): Promise<BareChromium> {
+  /** `flags`: more of Chromium's switches (body-probe's --h2 trusts its own certificate). */
+  static async launch(flags: string[] = []): Promise<BareChromium> {
     const profile = await mkdtemp(path.join(os.tmpdir(), 'tv-chromium-'));
-    const proc = spawn(...onCore('client', CHROMIUM, [...FLAGS, '--headless', '--lang=es-MX', '--accept-lang=es-MX', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank']), { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    const proc = spawn(...onCore('client', CHROMIUM, [...FLAGS, ...flags, '--headless', '--lang=es-MX', '--accept-lang=es-MX', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank']), { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
     return new BareChromium(proc, profile);
   }
 
