@@ -1,7 +1,8 @@
 import t from 'tap';
+import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { poolOf } from '../server/src/db/connect.ts';
-import { isDatabaseSocket, readCopyColumn } from '../server/src/files/copy-out.ts';
+import { CopyOutColumn, isDatabaseSocket, readCopyColumn } from '../server/src/files/copy-out.ts';
 import { testDatabase } from './helper.ts';
 
 // [Note: COPY OUT read off the socket] and [Note: database reads into one buffer]: a binary
@@ -63,4 +64,39 @@ t.test("an error from the database mid-COPY rejects with the database's error; t
   } finally {
     client.release();
   }
+});
+
+// Review findings of 2026-12-07 (F2, F3), on a connection of node-postgres's shape whose reads
+// the test writes itself: its one data listener stands for node-postgres's parser.
+function fakeConnection(parser: (data: Buffer) => void) {
+  const stream = new EventEmitter();
+  stream.on('data', parser);
+  return { stream, query: () => undefined };
+}
+
+t.test('a frame whose length no COPY message has is refused at once, not waited for', { timeout: 5000 }, async (t) => {
+  const copy = new CopyOutColumn('copy (select 1) to stdout (format binary)', Buffer.alloc(16));
+  const connection = fakeConnection(() => undefined);
+  copy.submit(connection);
+  // A CopyData head claiming 2 GiB: read from the middle of some other message, say.
+  connection.stream.emit('data', Buffer.from([0x64, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3]));
+  await t.rejects(copy.done, /bad message length/);
+});
+
+t.test("what follows CopyDone is node-postgres's: an error there is its own, not swallowed as the COPY's", async (t) => {
+  const copy = new CopyOutColumn('copy (select 1) to stdout (format binary)', Buffer.alloc(16));
+  const handed: Buffer[] = [];
+  const connection = fakeConnection((data) => {
+    handed.push(data);
+    throw new Error('the parser failed');
+  });
+  copy.submit(connection);
+  const copyDone = [0x63, 0, 0, 0, 4];
+  const commandComplete = [0x43, 0, 0, 0, 11, ...Buffer.from('COPY 0\0')];
+  t.throws(() => connection.stream.emit('data', Buffer.from([...copyDone, ...commandComplete])), /the parser failed/, 'the error reaches the socket, as node-postgres would have it');
+  t.same(handed, [Buffer.from(commandComplete)], 'node-postgres was given the rest');
+  let settled = false;
+  copy.done.then(() => (settled = true), () => (settled = true));
+  await new Promise((r) => setTimeout(r, 20));
+  t.notOk(settled, 'the COPY itself is not failed by it: it waits for ReadyForQuery as ever');
 });

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type pg from 'pg';
+import { MAX_CHUNK_SIZE } from '@testimony-vault/protocol';
 
 // [Note: COPY OUT read off the socket]
 // A download's batch is one `COPY … TO STDOUT (FORMAT binary)` ([Note: binary chunk reads]).
@@ -61,13 +62,18 @@ interface Connection {
   query(text: string): void;
 }
 
+/**
+ * More than any message of a COPY OUT of file chunks: a CopyData holds one row (a chunk of at
+ * most MAX_CHUNK_SIZE and its few bytes of framing); the others are a few bytes.
+ */
+const MAX_MESSAGE_BYTES = 2 * MAX_CHUNK_SIZE;
 const CODE_COPY_DATA = 0x64; // 'd'
 const CODE_COPY_DONE = 0x63; // 'c'
 const CODE_COPY_OUT = 0x48; // 'H'
 // Messages the server may send at any time, also during a COPY (PostgreSQL protocol, "COPY Operations").
 const ASYNCHRONOUS = new Set([0x4e /* N notice */, 0x53 /* S parameter status */, 0x41 /* A notification */]);
 
-class CopyOutColumn {
+export class CopyOutColumn {
   private readonly rows: BinaryCopyColumn;
   private pgListener: ((data: Buffer) => void) | undefined;
   private readonly onData = (data: Buffer) => this.receive(data);
@@ -114,8 +120,10 @@ class CopyOutColumn {
 
   private receive(data: Buffer): void {
     let at = 0;
+    /** Where node-postgres's parser takes over, once found: handed back outside the try below. */
+    let rest: Buffer | undefined;
     try {
-      while (at < data.length) {
+      while (at < data.length && !rest) {
         if (this.bodyLeft > 0) {
           const n = Math.min(this.bodyLeft, data.length - at);
           if (this.code === CODE_COPY_DATA) {
@@ -129,7 +137,10 @@ class CopyOutColumn {
         if (this.headHave === 0) {
           const code = data[at]!;
           // Not part of the COPY (an error, or CommandComplete after CopyDone): node-postgres's.
-          if (code !== CODE_COPY_DATA && code !== CODE_COPY_OUT && code !== CODE_COPY_DONE && !ASYNCHRONOUS.has(code)) return this.handBack(data.subarray(at));
+          if (code !== CODE_COPY_DATA && code !== CODE_COPY_OUT && code !== CODE_COPY_DONE && !ASYNCHRONOUS.has(code)) {
+            rest = data.subarray(at);
+            break;
+          }
         }
         const n = Math.min(5 - this.headHave, data.length - at);
         data.copy(this.head, this.headHave, at, at + n);
@@ -139,17 +150,23 @@ class CopyOutColumn {
         this.headHave = 0;
         this.code = this.head[0]!;
         this.bodyLeft = this.head.readUInt32BE(1) - 4;
-        if (this.bodyLeft < 0) throw new Error('COPY OUT: bad message length');
+        // A frame read from the middle of another message (one node-postgres had begun, say)
+        // gives a length that is no message of a COPY: refused at once, never waited for.
+        if (this.bodyLeft < 0 || this.bodyLeft > MAX_MESSAGE_BYTES) throw new Error('COPY OUT: bad message length');
         if (this.code === CODE_COPY_DONE) {
           if (this.bodyLeft !== 0) throw new Error('COPY OUT: CopyDone with a body');
-          return this.handBack(data.subarray(at));
+          rest = data.subarray(at);
         }
       }
     } catch (err) {
       // The connection is mid-message: it is not handed back (the caller releases it broken).
       this.fail(err as Error);
       this.detach();
+      return;
     }
+    // Outside the try: what node-postgres does with the rest (its parser, its callbacks) is
+    // its own, and an error there is not this COPY's to swallow.
+    if (rest) this.handBack(rest);
   }
 
   /** After a failure: the connection is mid-message and is released broken; its reads go nowhere. */
