@@ -19,6 +19,7 @@ import { chromiumCpu, chromiumPids, cpuDelta, profileWorker, type WorkerProfile 
 import { machineCpu, postgresBackends, sampleCpu, type Groups } from './bench-web/sampler.ts';
 import { cpuSeconds, fromLog, startServer, uploadWindow, type LoggedRequest } from './bench-web/server.ts';
 import { tvault } from './bench-web/tvault.ts';
+import { testCertificate } from '../test/tls.ts';
 import { enablePinning, pinPostgres, pinToServerCore, pinning } from './bench-web/pin.ts';
 
 const { values: args } = parseArgs({
@@ -34,6 +35,9 @@ const { values: args } = parseArgs({
     'poll-listing': { type: 'boolean', default: false },
     // The client on core 0, the server and PostgreSQL on core 1 ([Note: client and server on cores of their own]).
     pin: { type: 'boolean', default: false },
+    // The server speaks HTTPS itself ([Note: HTTP/2 served directly]) on a certificate made for
+    // the run: the browser over HTTP/2 (parts streamed), tvault over HTTP/1.1, both on TLS.
+    tls: { type: 'boolean', default: false },
   },
 });
 const sizeMiB = Number(args['size-mib']);
@@ -41,6 +45,8 @@ const runs = Number(args.runs);
 const uploadOnly = args.only === 'upload';
 if (args.only !== undefined && !uploadOnly) throw new Error('--only takes one value: upload');
 if (args.pin) enablePinning();
+// This process's own fetch (the Node login row) would not trust the run's certificate.
+if (args.tls && !uploadOnly) throw new Error('--tls measures the upload only: add --only upload');
 const HANDLE = 'banco-pruebas';
 const PASSPHRASE = 'cántaro murciélago anzuelo tranvía glaciar';
 const TITLE = 'Banco de pruebas';
@@ -85,12 +91,17 @@ async function main() {
   // Pinned before the server starts, so the backends its pool opens are forked on the server's core.
   const unpin = process.env.DATABASE_URL ? pinPostgres() : () => undefined;
   t.teardown(unpin);
-  const server = await startServer(t, dist);
+  const tls = args.tls ? await testCertificate() : undefined;
+  if (tls) {
+    t.teardown(() => tls.remove());
+    process.env.NODE_EXTRA_CA_CERTS = tls.certFile; // for tvault, a child of this process
+  }
+  const server = await startServer(t, dist, tls);
   t.teardown(() => server.stop());
   if (server.database) pinToServerCore(await postgresBackends(server.database));
   // Playwright's Chromium serves only the first-load measurements ([Note: uploads timed without Playwright]).
   const browser = uploadOnly ? undefined : await launch(t);
-  const bare = await BareChromium.launch();
+  const bare = await BareChromium.launch(tls ? [tls.chromiumFlag] : []);
   t.teardown(() => bare.close());
   const home = path.join(work, 'tvault');
   const log = server.requests;
@@ -137,6 +148,7 @@ async function main() {
     const tab = await BareTab.open(bare, server.url);
     try {
       await tab.login(HANDLE, PASSPHRASE);
+      if (i < 0) console.log(`the page came over ${await tab.run<string>(`performance.getEntriesByType('navigation')[0].nextHopProtocol`)}`);
       const named = path.join(work, `video-navegador-${i}.mp4`);
       await link(file.path, named);
       const from = log.length;

@@ -9,7 +9,6 @@
 // (2) libsodium's WebAssembly (the build the web client ships) on 256 MiB: secretstream in
 // place, BLAKE2b-256 per MiB, SHA-256 whole; and the same in this Node process with
 // sodium-native and Node's SHA-256, as tvault computes them.
-import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +20,7 @@ import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
 import { BareChromium, BareTab } from './cdp.ts';
 import { chromiumCpu, cpuDelta } from './chromium.ts';
+import { testCertificate } from '../../test/tls.ts';
 
 const { values: args } = parseArgs({ options: { parts: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, only: { type: 'string' }, h2: { type: 'boolean', default: false } } });
 const KINDS = args.only?.split(',') ?? ['blob', 'bytes', 'buffer', 'xhr', 'stream', 'socket', 'socket-1m', 'socket-64k'];
@@ -168,13 +168,6 @@ self.onmessage = async ({ data: { kind, parts, mib, file, how } }) => {
 const PAGE = '<!doctype html><meta charset="utf-8"><title>probe</title><input type="file" id="f">';
 
 let sunk = 0;
-/** A key and self-signed certificate for 127.0.0.1, made for this run (--h2). */
-async function certificate(): Promise<{ key: Buffer; cert: Buffer; dir: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tv-probe-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' });
-  return { key: await readFile(path.join(dir, 'k.pem')), cert: await readFile(path.join(dir, 'c.pem')), dir };
-}
-
 async function serve(req: IncomingMessage, res: ServerResponse) {
   const url = req.url ?? '/';
   if (req.method === 'PUT') {
@@ -218,7 +211,7 @@ function nodeCrypto(mib: number) {
 
 async function main() {
   const handler = (req: IncomingMessage, res: ServerResponse) => void serve(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
-  const tls = args.h2 ? await certificate() : undefined;
+  const tls = args.h2 ? await testCertificate() : undefined;
   const server = tls ? createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true }, handler as never) : createServer(handler);
   // The WebSocket sink: counts each binary message and answers it (HTTP/1.1 only).
   if (!tls) new WebSocketServer({ server: server as ReturnType<typeof createServer>, path: '/socket', maxPayload: PART }).on('connection', (socket) => {
@@ -231,7 +224,7 @@ async function main() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const chromium = await BareChromium.launch(tls ? ['--ignore-certificate-errors'] : []);
+  const chromium = await BareChromium.launch(tls ? [tls.chromiumFlag] : []);
   try {
     const tab = await BareTab.open(chromium, origin);
     await tab.run(`(window.__w = new Worker('/worker.js', { type: 'module' }), true)`);
@@ -299,7 +292,7 @@ async function main() {
   } finally {
     await chromium.close();
     server.close();
-    if (tls) await rm(tls.dir, { recursive: true, force: true });
+    if (tls) await tls.remove();
   }
 }
 

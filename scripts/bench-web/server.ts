@@ -40,7 +40,7 @@ interface LogLine {
 }
 
 /** Starts the server with the web build in `webDist`; KDF minimums at their defaults (256 MiB × 3). */
-export async function startServer(t: Tap, webDist: string): Promise<BenchServer> {
+export async function startServer(t: Tap, webDist: string, tls?: { certFile: string; keyFile: string }): Promise<BenchServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-benchweb-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   // On PostgreSQL a database of its own (tests' [Note: test databases]), dropped at the end;
@@ -52,6 +52,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
     PORT: '0',
     VAULT_DATA_DIR: dataDir,
     WEB_DIST_DIR: webDist,
+    ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     REGISTRATION: 'open',
     LOG_LEVEL: 'info',
     // Every run logs in several times a minute from one address.
@@ -66,7 +67,7 @@ export async function startServer(t: Tap, webDist: string): Promise<BenchServer>
   const open = new Map<string, LoggedRequest>();
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
+      const m = /listening on (https?:\/\/\S+)/.exec(line);
       if (m?.[1]) resolve(m[1]);
       if (!line.startsWith('{')) return;
       const l = JSON.parse(line) as LogLine;

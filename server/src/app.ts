@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -120,8 +121,28 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
   };
 }
 
+// [Note: HTTP/2 served directly]
+// With a certificate (TLS_CERT_FILE, TLS_KEY_FILE) the server speaks HTTPS itself: HTTP/2 to
+// clients that offer it (browsers) and HTTP/1.1 to the rest (Node's fetch, tvault) on the same
+// port. HTTP/2 is what lets Chromium send a request body as a stream: a file's part then goes
+// from the worker to the network without being copied into the browser's own process as a
+// Blob (docs/PERFORMANCE.md, "Web client"). Routes see the same requests either way; what
+// differs is below Fastify: no Host header (`:authority` instead, which Fastify reads as the
+// host), a part's body without a Content-Length (an HTTP/2 stream ends with its last frame),
+// and a response that is not an http.ServerResponse (files/download-stream.ts does not reuse
+// its memory there). Behind a TLS proxy (README, "Deployment"), leave both unset.
+
+/** Fastify's options, with HTTPS over HTTP/2 when the configuration names a certificate. */
+async function serverOptions(config: Config, logger: LogOption): Promise<FastifyHttpOptions<Server>> {
+  const options = fastifyOptions(config, logger);
+  if (config.TLS_CERT_FILE === undefined || config.TLS_KEY_FILE === undefined) return options;
+  const [cert, key] = await Promise.all([readFile(config.TLS_CERT_FILE), readFile(config.TLS_KEY_FILE)]);
+  // Fastify's types tie an instance to its server kind; every route here is written for both.
+  return { ...options, http2: true, https: { allowHTTP1: true, cert, key } } as unknown as FastifyHttpOptions<Server>;
+}
+
 export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
-  const app = Fastify(fastifyOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(await serverOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailed);
   await app.register(vaultApp, options);
   await app.ready();

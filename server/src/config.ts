@@ -60,6 +60,10 @@ const ConfigSchema = Type.Object({
   AUDIT_IP_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0, maximum: 3650 }),
   // A folder path: no NUL, which the file system would refuse only at the first request.
   WEB_DIST_DIR: Type.String({ default: DEFAULT_WEB_DIST_DIR, minLength: 1, pattern: '^[^\\u0000]+$' }),
+  // PEM files: both set, the server speaks HTTPS itself, HTTP/2 with HTTP/1.1 beside it
+  // ([Note: HTTP/2 served directly]); neither, plain HTTP/1.1 (behind a TLS proxy).
+  TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\u0000]+$' })),
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\u0000]+$' })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -71,16 +75,21 @@ export class ConfigError extends Error {
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data: Record<string, string> = {};
+  let config: Config;
   for (const key of Object.keys(ConfigSchema.properties)) {
     const value = env[key];
     if (value !== undefined && value !== '') data[key] = value;
   }
   try {
     // env: false: only `env` counts (env-schema would otherwise merge process.env under it).
-    return envSchema<Config>({ schema: ConfigSchema, data, dotenv: false, env: false });
+    config = envSchema<Config>({ schema: ConfigSchema, data, dotenv: false, env: false });
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
+  if ((config.TLS_CERT_FILE === undefined) !== (config.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE go together (set both for HTTPS, neither for plain HTTP)');
+  }
+  return config;
 }
 
 /** Defaults for everything, overridable; used by tests and tools. */

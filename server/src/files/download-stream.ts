@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ChunkStore } from './store.ts';
 
@@ -77,7 +78,10 @@ export class ChunkDownload extends Readable {
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    this.reuse = destination === (this.sink as unknown) && this.listenerCount('data') === 0;
+    // Only into an HTTP/1 response, whose writableLength counts a write until the kernel has
+    // it. An HTTP/2 stream's ([Note: HTTP/2 served directly]) hands its writes to the session
+    // on terms this stream does not see: there every batch gets memory of its own.
+    this.reuse = destination === (this.sink as unknown) && this.sink instanceof ServerResponse && this.listenerCount('data') === 0;
     return super.pipe(destination, options);
   }
 
