@@ -20,12 +20,6 @@ const locked = () => new VaultFailure({ name: 'Locked', code: 'VAULT_ERR_LOCKED'
 // just cleared. So every call goes through `api`, which remembers it, and lock rejects them
 // all at once with VAULT_ERR_LOCKED before anything else.
 
-/** The protocol the page came over ('h2', 'http/1.1', …; '' when the browser does not say). */
-function pageProtocol(): string {
-  const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
-  return navigation?.nextHopProtocol ?? '';
-}
-
 export class VaultClient {
   private worker: Worker | undefined;
   private remote: VaultApi | undefined;
@@ -37,9 +31,6 @@ export class VaultClient {
     if (!this.remote || !this.facade) {
       this.worker = new Worker(new URL('./worker/main.ts', import.meta.url), { type: 'module', name: 'vault' });
       const remote = wrap<VaultService>(this.worker);
-      // Before any other call (comlink keeps their order): how this page's server connection
-      // sends file parts ([Note: streamed part bodies]). The worker sees only its own requests.
-      void remote.connection(pageProtocol()).catch(() => {});
       this.remote = remote;
       this.facade = new Proxy({} as VaultApi, {
         get: (_target, method: string) => (...args: unknown[]) => this.track((remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)),

@@ -1,6 +1,6 @@
 // The vault as the page calls it, living in the worker. One Vault per worker; its keys
 // exist only in this worker's memory and die with it (lock terminates the worker).
-import { checkPassphrase, cryptoReady, streamPartBodies, IntegrityError, isMediaOriginal, KeyChangedError, Vault, VaultError, type AuditHistoryPage } from '@testimony-vault/client';
+import { checkPassphrase, cryptoReady, IntegrityError, isMediaOriginal, KeyChangedError, Vault, VaultError, type AuditHistoryPage } from '@testimony-vault/client';
 import { checkExport, evidenceBundle, eventView } from './bundle.ts';
 import { describeFailure } from './errors-transfer.ts';
 import { contactView, grantView, inboxItem, photosWithLocation } from './sharing.ts';
@@ -21,9 +21,6 @@ const PAGE = 50;
 // verification; four keep the server and the worker busy without flooding either.
 const INBOX_READS_AT_ONCE = 4;
 
-/** Where Chromium sends a request body as a stream (over HTTP/1.1 it refuses to). */
-const STREAMING_PROTOCOLS = new Set(['h2', 'h3']);
-
 export class NotUnlocked extends VaultError {
   override readonly code = 'VAULT_ERR_LOCKED';
   override name = 'NotUnlocked';
@@ -36,14 +33,6 @@ export class VaultService {
   private index: RecordSummary[] | undefined;
   /** What others shared with this account, decrypted when the inbox was last opened: [Note: the search index]. */
   private inboxIndex: { entries: { item: InboxItem; summary: RecordSummary }[]; failures: InboxFailure[] } | undefined;
-
-  /**
-   * The protocol of the page's connection (its `nextHopProtocol`): over HTTP/2 or HTTP/3 file
-   * parts go as request streams ([Note: streamed part bodies]), over HTTP/1.1 as Blobs.
-   */
-  connection(protocol: string): void {
-    streamPartBodies(STREAMING_PROTOCOLS.has(protocol));
-  }
 
   private unlocked(): Vault {
     if (!this.vault) throw new NotUnlocked('no account is unlocked in this worker');
