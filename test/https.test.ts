@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import t from 'tap';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { ConfigError, loadConfig } from '../server/src/config.ts';
+import { HTTP2_LIMITS } from '../server/src/http/http2.ts';
 import { build, handle, testClient } from './helper.ts';
 import { testCertificate } from './tls.ts';
 
@@ -144,4 +145,35 @@ t.test('over HTTP/1.1 with TLS, as tvault connects: the same file round trip', a
   for await (const piece of toNodeReadable(await vault.openFile(id, res.fileId))) chunks.push(piece as Buffer);
   t.ok(Buffer.concat(chunks).equals(data), 'byte for byte');
   t.ok(seen.filter((s) => s.method === 'PUT').every((s) => s.contentLength !== undefined), 'each part said its length, as Node sends it');
+});
+
+t.test('what one HTTP/2 connection may hold is bounded, and HTTP/1.1 on the same port keeps plain HTTP’s timeouts', async (t) => {
+  const session = connect(server.url, { ca: cert.cert });
+  t.teardown(() => session.close());
+  const settings = await new Promise<import('node:http2').Settings>((resolve) => session.once('remoteSettings', resolve));
+  t.equal(settings.maxConcurrentStreams, HTTP2_LIMITS.MAX_STREAMS, 'a stream limit is announced');
+  t.equal(settings.initialWindowSize, HTTP2_LIMITS.STREAM_WINDOW, 'and a window per stream');
+  t.ok(HTTP2_LIMITS.MAX_STREAMS * HTTP2_LIMITS.STREAM_WINDOW <= 64 * 1024 * 1024, 'at most 64 MiB of unread bodies per connection');
+  const http1 = server.app.server as unknown as { requestTimeout: number; keepAliveTimeout: number };
+  t.equal(http1.requestTimeout, 0, 'no request timeout for HTTP/1.1 (a part on a slow link must be able to finish)');
+  t.equal(http1.keepAliveTimeout, 72_000, 'idle HTTP/1.1 connections close as in plain HTTP');
+});
+
+t.test('closing the server sends its HTTP/2 sessions away instead of waiting for them', async (t) => {
+  const own = await build(t, { TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile });
+  const session = connect(own.url, { ca: cert.cert });
+  session.on('error', () => {});
+  // An idle browser connection: one request answered, then nothing.
+  await new Promise<void>((resolve, reject) => {
+    const stream = session.request({ ':path': '/health' });
+    stream.on('response', () => stream.resume());
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+  const started = Date.now();
+  await own.app.close();
+  t.ok(Date.now() - started < 5000, `the server closed in ${Date.now() - started} ms with a session open`);
+  await goaway;
+  t.pass('the session was told to go away');
 });

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { Vault } from '@testimony-vault/client';
 import { testClient } from './helper.ts';
 import { RUN_TS } from './run-ts.ts';
+import { testCertificate } from './tls.ts';
 
 // The README's start command, as a newcomer runs it: no DATABASE_URL, the embedded
 // database in a data folder; then SIGTERM, a restart, and the data is still there.
@@ -67,4 +68,30 @@ t.test('a bad configuration stops start-up with a clear message and a non-zero e
   const code = await new Promise((resolve) => child.on('exit', resolve));
   t.equal(code, 1);
   t.match(err, /invalid configuration.*PORT/);
+});
+
+t.test('certificate files that cannot be used stop start-up with a clear message, before any database is opened', async (t) => {
+  const one = await testCertificate();
+  const other = await testCertificate();
+  t.teardown(() => Promise.all([one.remove(), other.remove()]));
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-tls-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const attempt = async (cert: string, key: string) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VAULT_DATA_DIR: dataDir, TLS_CERT_FILE: cert, TLS_KEY_FILE: key };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, [...RUN_TS, 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    return { code, err };
+  };
+  const missing = await attempt(path.join(dataDir, 'none.pem'), one.keyFile);
+  t.equal(missing.code, 1);
+  t.match(missing.err, /^testimony-vault: cannot read TLS_CERT_FILE or TLS_KEY_FILE: ENOENT\n$/, 'one line, naming the variables');
+  const mismatched = await attempt(one.certFile, other.keyFile);
+  t.equal(mismatched.code, 1);
+  t.match(mismatched.err, /^testimony-vault: TLS_CERT_FILE and TLS_KEY_FILE do not make a certificate and its key: .+\n$/);
+  t.notMatch(mismatched.err, /PRIVATE KEY/, 'nothing of the key is printed');
+  const entries = await readdir(dataDir);
+  t.same(entries, [], 'no database was created');
 });

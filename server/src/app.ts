@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { Http2Session } from 'node:http2';
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { clientErrorHandler, expectationFailed } from './http/client-errors.ts';
+import { guardHttp2, readTls, withHttp2 } from './http/http2.ts';
 import { POLICY_HEADERS } from './http/security-headers.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
@@ -122,40 +121,11 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
   };
 }
 
-// [Note: HTTP/2 served directly]
-// With a certificate (TLS_CERT_FILE, TLS_KEY_FILE) the server speaks HTTPS itself: HTTP/2 to
-// clients that offer it (browsers) and HTTP/1.1 to the rest (Node's fetch, tvault) on the same
-// port, for an organisation that runs the vault without a TLS proxy in front. Routes see the
-// same requests either way; what differs is below Fastify: no Host header (`:authority`
-// instead, which Fastify reads as the host), a body that may come without a Content-Length
-// (an HTTP/2 stream ends with its last frame; parts are bounded as ever), and a response that
-// is not an http.ServerResponse (files/download-stream.ts does not reuse its memory there).
-//
-// Flow control: an HTTP/2 sender may have only a window of a body unacknowledged, per stream
-// and per connection, 64 KiB by default. An upload then waits for the server's event loop to
-// acknowledge every 64 KiB while that loop stores the other part in flight: the browser's
-// upload of 256 MiB ran at 0.49 of tvault's with the defaults, 0.60 with these windows
-// (streamed bodies), and Blob bodies over these windows at 0.70-0.81 (docs/PERFORMANCE.md,
-// "Web client"). The session's memory bound (Node's maxSessionMemory, 10 MB by default) must
-// hold a connection window of received data and what is being sent beside it.
-const H2_STREAM_WINDOW = 16 * 1024 * 1024;
-const H2_CONNECTION_WINDOW = 32 * 1024 * 1024;
-const H2_SESSION_MEMORY_MB = 80;
-
-/** Fastify's options, with HTTPS over HTTP/2 when the configuration names a certificate. */
-async function serverOptions(config: Config, logger: LogOption): Promise<FastifyHttpOptions<Server>> {
-  const options = fastifyOptions(config, logger);
-  if (config.TLS_CERT_FILE === undefined || config.TLS_KEY_FILE === undefined) return options;
-  const [cert, key] = await Promise.all([readFile(config.TLS_CERT_FILE), readFile(config.TLS_KEY_FILE)]);
-  // Fastify's types tie an instance to its server kind; every route here is written for both.
-  const https = { allowHTTP1: true, cert, key, settings: { initialWindowSize: H2_STREAM_WINDOW }, maxSessionMemory: H2_SESSION_MEMORY_MB };
-  return { ...options, http2: true, https } as unknown as FastifyHttpOptions<Server>;
-}
-
 export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
-  const app = Fastify(await serverOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
+  const tls = await readTls(options.config);
+  const app = Fastify(tls ? withHttp2(fastifyOptions(options.config, options.logger ?? false), tls) : fastifyOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailed);
-  if (options.config.TLS_CERT_FILE !== undefined) app.server.on('session', (session: Http2Session) => session.setLocalWindowSize(H2_CONNECTION_WINDOW));
+  if (tls) guardHttp2(app);
   await app.register(vaultApp, options);
   await app.ready();
   return app;

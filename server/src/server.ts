@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { readTls, TlsFilesError } from './http/http2.ts';
 import { openDatabase } from './db/connect.ts';
 import { MigrationError, migrateToLatest } from './db/migrate.ts';
 
@@ -18,6 +19,9 @@ try {
 } catch (err) {
   fail(err instanceof ConfigError ? err.message : String(err));
 }
+
+// Checked before the database is opened: a bad certificate stops start-up with nothing to undo.
+await readTls(config).catch((err: Error) => fail(err instanceof TlsFilesError ? err.message : String(err)));
 
 const database = await openDatabase(config).catch((err: Error) => fail(`cannot open the database: ${err.message}`));
 try {

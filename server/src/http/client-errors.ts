@@ -34,8 +34,9 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 }
 
 /** The server's `checkExpectation` listener: any Expect but 100-continue (RFC 9110 §10.1.1). */
-export function expectationFailed(_req: IncomingMessage, res: ServerResponse): void {
+export function expectationFailed(req: IncomingMessage, res: ServerResponse): void {
   const e = new ERR.EXPECTATION_FAILED();
-  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...POLICY_HEADERS });
+  // HTTP/2 has no Connection header ([Note: HTTP/2 served directly]): Node drops it with a warning.
+  res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', ...(req.httpVersionMajor === 2 ? {} : { connection: 'close' }), ...POLICY_HEADERS });
   res.end(json(e));
 }
