@@ -153,7 +153,10 @@ t.test('what one HTTP/2 connection may hold is bounded, and HTTP/1.1 on the same
   const settings = await new Promise<import('node:http2').Settings>((resolve) => session.once('remoteSettings', resolve));
   t.equal(settings.maxConcurrentStreams, HTTP2_LIMITS.MAX_STREAMS, 'a stream limit is announced');
   t.equal(settings.initialWindowSize, HTTP2_LIMITS.STREAM_WINDOW, 'and a window per stream');
-  t.ok(HTTP2_LIMITS.MAX_STREAMS * HTTP2_LIMITS.STREAM_WINDOW <= 64 * 1024 * 1024, 'at most 64 MiB of unread bodies per connection');
+  // The connection's window arrives as a WINDOW_UPDATE after the settings; a ping's answer comes after both.
+  await new Promise<void>((resolve, reject) => void session.ping((err) => (err ? reject(err) : resolve())));
+  t.equal(session.state.remoteWindowSize, HTTP2_LIMITS.CONNECTION_WINDOW, 'and one for the whole connection');
+  t.ok(HTTP2_LIMITS.CONNECTION_WINDOW <= 8 * 1024 * 1024, 'at most 8 MiB of unread bodies per connection');
   const http1 = server.app.server as unknown as { requestTimeout: number; keepAliveTimeout: number };
   t.equal(http1.requestTimeout, 0, 'no request timeout for HTTP/1.1 (a part on a slow link must be able to finish)');
   t.equal(http1.keepAliveTimeout, 72_000, 'idle HTTP/1.1 connections close as in plain HTTP');

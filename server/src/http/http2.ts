@@ -21,11 +21,17 @@ import type { Config } from '../config.ts';
 // connection, with no account, made the server hold gigabytes (a review of 2026-12-07). So:
 // - at most MAX_STREAMS streams at once per connection (RFC 9113 recommends no fewer than 100;
 //   a page of this vault has a handful in flight: its files at load, two parts, a few reads);
-// - STREAM_WINDOW of unread body per stream: MAX_STREAMS × STREAM_WINDOW, 64 MiB, is the most
-//   one connection can make the server hold in request bodies;
+// - STREAM_WINDOW of unread body per stream, and CONNECTION_WINDOW, 8 MiB, over all a
+//   connection's streams: the most one connection can make the server hold in request bodies,
+//   about what a TCP connection's buffers hold. (At 32 × 2 MiB = 64 MiB a second review found
+//   16 connections with no account holding 1 GiB until a garbage collection.) The web client
+//   sends two parts at once, 4 MiB of window;
 // - a stream with no traffic for STREAM_IDLE_MS is cancelled (a download its client stopped
 //   reading, a body that stopped coming): HTTP/1.1 requests here have no such limit, but each
-//   of those costs its sender a connection;
+//   of those costs its sender a connection. Node's timer is lenient with a stream that has
+//   writes queued while its connection still moves (pings, other streams): a download whose
+//   reader stopped was seen to last several times STREAM_IDLE_MS, about 8 MiB each, at most 32
+//   per connection, and only for someone logged in;
 // - Node's session memory bound at its default (10 MB: headers, streams, data queued to send).
 // The windows are above HTTP/2's default of 64 KiB: at the default every 64 KiB of a part
 // waits for the server's event loop to acknowledge it while that loop stores the other part
@@ -38,7 +44,7 @@ import type { Config } from '../config.ts';
 // new ones start, and it closes.
 const MAX_STREAMS = 32;
 const STREAM_WINDOW = 2 * 1024 * 1024;
-const CONNECTION_WINDOW = MAX_STREAMS * STREAM_WINDOW;
+const CONNECTION_WINDOW = 8 * 1024 * 1024;
 const STREAM_IDLE_MS = 120_000;
 // Fastify's own, as in plain HTTP; Node's HTTP/2 server gives HTTP/1.1 requests others (a
 // 300 s request timeout, which a part on a slow link would never beat).
@@ -94,4 +100,4 @@ export function guardHttp2(app: FastifyInstance): void {
   });
 }
 
-export const HTTP2_LIMITS = { MAX_STREAMS, STREAM_WINDOW, STREAM_IDLE_MS };
+export const HTTP2_LIMITS = { MAX_STREAMS, STREAM_WINDOW, CONNECTION_WINDOW, STREAM_IDLE_MS };
