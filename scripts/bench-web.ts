@@ -36,7 +36,7 @@ const { values: args } = parseArgs({
     // The client on core 0, the server and PostgreSQL on core 1 ([Note: client and server on cores of their own]).
     pin: { type: 'boolean', default: false },
     // The server speaks HTTPS itself ([Note: HTTP/2 served directly]) on a certificate made for
-    // the run: the browser over HTTP/2 (parts streamed), tvault over HTTP/1.1, both on TLS.
+    // the run: the browser over HTTP/2 (parts as Blobs, as over HTTP/1.1), tvault over HTTP/1.1, both on TLS.
     tls: { type: 'boolean', default: false },
   },
 });

@@ -123,7 +123,8 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
 
 export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
   const tls = await readTls(options.config);
-  const app = Fastify(tls ? withHttp2(fastifyOptions(options.config, options.logger ?? false), tls) : fastifyOptions(options.config, options.logger ?? false)).withTypeProvider<TypeBoxTypeProvider>();
+  const base = fastifyOptions(options.config, options.logger ?? false);
+  const app = Fastify(tls ? withHttp2(base, tls) : base).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailed);
   if (tls) guardHttp2(app);
   await app.register(vaultApp, options);
