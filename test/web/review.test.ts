@@ -83,6 +83,8 @@ t.test('a lock while an upload hangs leaves the next session able to upload', as
   const first = await writePhoto(dir, 'primera.png', 1);
   await page.getByLabel('Elegir archivos').setInputFiles(first.path);
   await page.getByText('Cifrando y enviando').waitFor(LONG);
+  for (let i = 0; i < 100 && hung === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal(hung, 1, 'the first part was sent, and hangs');
   await page.getByRole('button', { name: 'Bloquear' }).click();
   await login(page, 'subida-colgada', PASSPHRASE);
   await page.getByRole('button', { name: /Fotos del albergue/ }).click();
