@@ -2,7 +2,6 @@
 export { Vault } from './vault.ts';
 export type { AttachOptions, AttachResult } from './files/upload.ts';
 export type { FileSource } from './files/sources.ts';
-export { sendFilePartsThrough } from './files/platform.ts';
 export type { DownloadOptions } from './files/download.ts';
 export type { ConnectOptions, RegisterOptions, LoginOptions, RecoverOptions, SessionInfo } from './vault.ts';
 export * from './errors.ts';

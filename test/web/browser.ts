@@ -89,15 +89,3 @@ export const EMPTY_STORAGE = { localStorage: 0, sessionStorage: 0, indexedDB: []
 export function sidewaysOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
-
-/**
- * How many file parts each of the page's workers sent, from its own Resource Timing entries
- * (every fetch a worker makes is one): keyed by the worker's script URL.
- */
-export async function partsSentByWorker(page: Page): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const worker of page.workers()) {
-    counts[worker.url()] = await worker.evaluate(() => performance.getEntriesByType('resource').filter((e) => /\/v1\/files\/[^/]+\/parts\/\d+$/.test(new URL(e.name).pathname)).length);
-  }
-  return counts;
-}

@@ -8,7 +8,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { build } from '../helper.ts';
 import { TcpProxy } from '../tcp-proxy.ts';
-import { buildWeb, EMPTY_STORAGE, launch, partsSentByWorker, spanishPage, storageContents } from './browser.ts';
+import { buildWeb, EMPTY_STORAGE, launch, spanishPage, storageContents } from './browser.ts';
 import { evidenceFolder, sha256, writePhoto, writeRandom } from './fixtures.ts';
 import { typeBackWords } from './people.ts';
 
@@ -100,17 +100,11 @@ t.test('a coordinator registers, writes, attaches through a dropped connection, 
   t.equal((await videoItem.locator('code').innerText()).trim(), video.sha256, 'the video arrived whole after the connection came back, without a click');
   const stored = await sql<{ n: string }>`select count(*)::text as n from files where completed_at is not null`.execute(server.db);
   t.equal(stored.rows[0]!.n, '2', 'the server holds two complete files');
-  // Over HTTP/1.1 too, parts leave from the worker that does nothing else ([Note: parts sent from a thread of their own]).
-  const sentBy = await partsSentByWorker(page);
-  t.equal(page.workers().length, 2, 'two workers while unlocked after an upload: the vault worker and its part sender');
-  t.same(Object.entries(sentBy).filter(([, n]) => n > 0).map(([url]) => /\/part-sender-[^/]+\.js$/.test(url)), [true], `the parts left from the part sender's worker alone (${JSON.stringify(sentBy)})`);
 
   // Log out, log in again, find it by search.
   await page.getByRole('button', { name: `Cuenta (${HANDLE})` }).click();
   await page.getByRole('button', { name: 'Cerrar sesión' }).click();
   await page.getByText('Sesión cerrada.').waitFor();
-  for (let i = 0; i < 50 && page.workers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  t.equal(page.workers().length, 0, 'logging out ended the vault worker, and the part sender with it');
   await page.getByLabel('Frase de contraseña', { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Entrar' }).click();
   await page.getByRole('heading', { name: 'Testimonios' }).waitFor(LONG);

@@ -38,11 +38,3 @@ export async function login(page: Page, handle: string, passphrase: string): Pro
   await page.getByRole('button', { name: 'Entrar' }).click();
   await page.getByRole('heading', { name: 'Testimonios' }).waitFor(LONG);
 }
-
-/** From the testimony list: a new testimony with only a title, saved; ends on its page. */
-export async function newTestimony(page: Page, title: string): Promise<void> {
-  await page.getByRole('button', { name: 'Nuevo testimonio' }).click();
-  await page.getByLabel('Título', { exact: true }).fill(title);
-  await page.getByRole('button', { name: 'Guardar' }).click();
-  await page.getByRole('heading', { name: title }).waitFor(LONG);
-}

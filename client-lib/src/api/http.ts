@@ -34,12 +34,8 @@ export class Http {
     }
   }
 
-  /**
-   * `init` may be a function that makes it, called for each sending: a stream body is read
-   * once. `via` sends it instead of this connection's fetch ([Note: parts sent from a thread of their own]).
-   */
-  async send(path: string, init: RequestInit | (() => RequestInit), via?: typeof fetch): Promise<Response> {
-    const fetchFn = via ?? this.fetchFn;
+  /** `init` may be a function that makes it, called for each sending: a stream body is read once. */
+  async send(path: string, init: RequestInit | (() => RequestInit)): Promise<Response> {
     const make = typeof init === 'function' ? init : () => init;
     let request = make();
     const answered = this.onSend?.(request.method ?? 'GET', path);
@@ -49,7 +45,7 @@ export class Http {
       if (this.token) headers.set('authorization', `Bearer ${this.token}`);
       let res: Response;
       try {
-        res = await fetchFn(this.server + path, { ...request, headers });
+        res = await this.fetchFn(this.server + path, { ...request, headers });
       } catch (err) {
         throw new NetworkError(`cannot reach ${this.server}: ${(err as Error).message}`, { cause: err });
       }

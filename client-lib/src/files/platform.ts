@@ -1,4 +1,3 @@
-import { concat } from '@testimony-vault/protocol';
 import { wasmEngine, type SecretStreamEngine } from '../crypto/secretstream.ts';
 import type { Sodium } from '../crypto/sodium.ts';
 
@@ -31,8 +30,6 @@ export interface Platform {
   partBody?: ((pieces: Uint8Array[]) => Uint8Array) | undefined;
   /** How a part's body of bytes goes to fetch (default: as it is). */
   partRequest?: ((body: Uint8Array) => PartRequest) | undefined;
-  /** What sends a part's PUT instead of the connection's fetch (sendFilePartsThrough). */
-  partFetch?: typeof fetch | undefined;
 }
 
 /** The members of a part's request that carry its body. */
@@ -93,30 +90,4 @@ export function partBody(pieces: Uint8Array[]): Blob | Uint8Array {
 export function partRequest(body: Blob | Uint8Array): PartRequest {
   if (body instanceof Uint8Array && platform.partRequest) return platform.partRequest(body);
   return { body: body as Blob | Uint8Array<ArrayBuffer>, headers: {} };
-}
-
-// [Note: parts sent from a thread of their own]
-// A browser's Blob body is assembled in, and sent from, Chromium's browser process: about
-// 1–1.6 CPU-s of it per 256 MiB uploaded, on top of the network service's. A body of bytes
-// goes from the page's process to the network service directly, but fetch copies it on the
-// calling thread first, and on the thread that encrypts that copy delays the next part more
-// than the Blob costs (docs/PERFORMANCE.md, "Web client"). So an application with a thread to
-// spare (the web client starts a worker that does nothing else) passes a fetch that sends
-// each part from there: the part's body is then bytes of its own (one copy out of the
-// engine's memory, which the next part overwrites), kept for the part's retries, and the
-// library calls that fetch for part PUTs only. It sees the session token, as any fetch the
-// library is given does, and no key.
-
-let blobBodies: Pick<Platform, 'partBody' | 'partFetch'> | undefined;
-
-/** Sends file parts through `send`, each body an array of bytes of its own; `undefined` goes back to the connection's fetch and Blob bodies. For browsers: Node's parts already go as bytes. */
-export function sendFilePartsThrough(send: typeof fetch | undefined): void {
-  if (!send) {
-    if (blobBodies) Object.assign(platform, blobBodies);
-    blobBodies = undefined;
-    return;
-  }
-  blobBodies ??= { partBody: platform.partBody, partFetch: platform.partFetch };
-  platform.partBody = (pieces) => (pieces.length === 1 ? pieces[0]!.slice() : concat(...pieces));
-  platform.partFetch = send;
 }

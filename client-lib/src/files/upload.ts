@@ -8,7 +8,7 @@ import { ApiError, UploadSourceChangedError } from '../errors.ts';
 import { chunksOf } from './chunker.ts';
 import { checkChunking, chunkAd, unwrapFileKey, wrapFileKey, type PlaintextCommitment } from './file-key.ts';
 import { partSealer } from './parts.ts';
-import { chunkDigest, fileSha256, partRequest, platform, streamEngine } from './platform.ts';
+import { chunkDigest, fileSha256, partRequest, streamEngine } from './platform.ts';
 import type { SecretStreamEngine } from '../crypto/secretstream.ts';
 import { backoff, retryable, sleep } from './retry.ts';
 import { openSource, type FileSource, type OpenedSource } from './sources.ts';
@@ -253,7 +253,7 @@ export class Uploader {
         const res = await this.http.send(`${path}/parts/${part}`, () => {
           const sent = partRequest(body);
           return { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...sent.headers }, body: sent.body, ...(sent.duplex ? { duplex: sent.duplex } : {}), redirect: 'error', window: null };
-        }, platform.partFetch);
+        });
         // [Note: a part's body is sent to its end before its memory is taken again]
         // fetch resolves when the answer's headers arrive, which a server may send before it
         // has read the body: Node would still be sending it, from the body's own memory (over
