@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -94,4 +97,68 @@ t.test('certificate files that cannot be used stop start-up with a clear message
   t.notMatch(mismatched.err, /PRIVATE KEY/, 'nothing of the key is printed');
   const entries = await readdir(dataDir);
   t.same(entries, [], 'no database was created');
+});
+
+/** The certificate a new TLS connection to the server gets, and the protocol it agreed to. */
+async function presented(port: number): Promise<{ fingerprint: string; alpn: string | false }> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+      resolve({ fingerprint: socket.getPeerX509Certificate()!.fingerprint256, alpn: socket.alpnProtocol ?? false });
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+t.test('SIGHUP reads a renewed certificate again; files that cannot be used are refused and the old certificate kept', async (t) => {
+  const one = await testCertificate();
+  const renewed = await testCertificate();
+  const stranger = await testCertificate();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tvault-tls-'));
+  t.teardown(() => Promise.all([one.remove(), renewed.remove(), stranger.remove(), rm(dataDir, { recursive: true, force: true })]));
+  // Where the operator's files live, renewed in place.
+  const certFile = path.join(dataDir, 'cert.pem');
+  const keyFile = path.join(dataDir, 'key.pem');
+  await Promise.all([writeFile(certFile, one.cert), writeFile(keyFile, one.key)]);
+  const fingerprint = (pem: Buffer) => new X509Certificate(pem).fingerprint256;
+
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VAULT_DATA_DIR: path.join(dataDir, 'data'), TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [...RUN_TS, 'server/src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const waitFor = async (pattern: RegExp, what: string) => {
+    for (let i = 0; i < 600 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!pattern.test(output)) throw new Error(`no ${what} in: ${output}`);
+  };
+  await waitFor(/listening on https:\/\/127\.0\.0\.1:\d+/, 'address');
+  const port = Number(/listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]);
+  t.same(await presented(port), { fingerprint: fingerprint(one.cert), alpn: 'h2' }, 'at start: the first certificate, over HTTP/2');
+
+  await Promise.all([writeFile(certFile, renewed.cert), writeFile(keyFile, renewed.key)]);
+  child.kill('SIGHUP');
+  await waitFor(/TLS certificate and key read again/, 'reload line');
+  t.same(await presented(port), { fingerprint: fingerprint(renewed.cert), alpn: 'h2' }, 'after SIGHUP: the renewed certificate, still HTTP/2');
+
+  // A renewal caught half-way: the new certificate, the old key.
+  await writeFile(certFile, stranger.cert);
+  child.kill('SIGHUP');
+  await waitFor(/TLS certificate and key not read again/, 'refusal line');
+  t.same(await presented(port), { fingerprint: fingerprint(renewed.cert), alpn: 'h2' }, 'a key that is not the certificate’s: the server keeps the one it had');
+  t.notMatch(output, /PRIVATE KEY/, 'nothing of a key is logged');
+  const ready = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/ready', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  t.equal(ready, 200, 'and still serves');
+
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'SIGTERM still stops it cleanly');
 });

@@ -1,12 +1,13 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { readTls, TlsFilesError } from './http/http2.ts';
+import { readTls, reloadTls, TlsFilesError } from './http/http2.ts';
 import { openDatabase } from './db/connect.ts';
 import { MigrationError, migrateToLatest } from './db/migrate.ts';
 
 // The only file that starts a process: configuration → database → migrations → listen,
 // and on SIGTERM/SIGINT: stop accepting, drain requests, close the pool and the database.
+// With a certificate, SIGHUP reads it again instead ([Note: certificates renewed without a restart]).
 
 function fail(message: string): never {
   console.error(`testimony-vault: ${message}`);
@@ -21,7 +22,7 @@ try {
 }
 
 // Checked before the database is opened: a bad certificate stops start-up with nothing to undo.
-await readTls(config).catch((err: Error) => fail(err instanceof TlsFilesError ? err.message : String(err)));
+const tls = await readTls(config).catch((err: Error) => fail(err instanceof TlsFilesError ? err.message : String(err)));
 
 const database = await openDatabase(config).catch((err: Error) => fail(`cannot open the database: ${err.message}`));
 try {
@@ -33,12 +34,14 @@ try {
 
 const app = await buildApp({ config, db: database.db, logger: true });
 
-closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ signal, err }) => {
+closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000, ...(tls ? { skip: ['SIGHUP'] } : {}) }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
   await app.close();
   await database.close();
 });
+
+if (tls) process.on('SIGHUP', () => void reloadTls(app, config));
 
 try {
   const address = await app.listen({ host: config.HOST, port: config.PORT });

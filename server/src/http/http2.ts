@@ -73,6 +73,28 @@ export async function readTls(config: Config): Promise<{ cert: Buffer; key: Buff
   return files;
 }
 
+// [Note: certificates renewed without a restart]
+// A certificate from an ACME authority lasts 90 days or less and is renewed in place, so on
+// SIGHUP (server.ts, only with TLS_CERT_FILE set) the files are read and checked again, as at
+// start-up, and the running server takes them for every connection made from then on;
+// connections already open keep the certificate they were made with. Files that cannot be
+// read, or a key that is not the certificate's (a renewal caught half-written), are logged
+// by OpenSSL's reason and the server keeps what it has: a reload never takes it down.
+
+/** Reads the configured certificate and key again into the running server; keeps the old ones if they cannot be used. */
+export async function reloadTls(app: FastifyInstance, config: Config): Promise<boolean> {
+  try {
+    const files = await readTls(config);
+    if (!files) return false;
+    (app.server as unknown as Http2SecureServer).setSecureContext(files);
+    app.log.info('TLS certificate and key read again: new connections get them');
+    return true;
+  } catch (err) {
+    app.log.error({ reason: err instanceof TlsFilesError ? err.message : 'unexpected error' }, 'TLS certificate and key not read again: the server keeps the ones it had');
+    return false;
+  }
+}
+
 /** Fastify's options for HTTPS with HTTP/2 and HTTP/1.1 on one port. */
 export function withHttp2(options: FastifyHttpOptions<Server>, tls: { cert: Buffer; key: Buffer }): FastifyHttpOptions<Server> {
   const https = { allowHTTP1: true, ...tls, settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW } };
