@@ -42,5 +42,8 @@ USER node
 # (`npm start`), explained there.
 ENV HOST=0.0.0.0 PORT=8080 VAULT_DATA_DIR=/app/data MALLOC_MMAP_THRESHOLD_=131072
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The health check asks /ready over HTTPS when the server has its own certificate
+# (TLS_CERT_FILE), else over HTTP. It does not check the certificate: it is made out to the
+# vault's public name, and this is a question from inside the container to itself.
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "const s=process.env.TLS_CERT_FILE?require('node:https'):require('node:http');s.get({host:'127.0.0.1',port:process.env.PORT,path:'/ready',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 CMD ["node", "--max-semi-space-size=1", "dist/server/server.js"]

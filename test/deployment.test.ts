@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { sql } from 'kysely';
 import { kyselyFor } from '../server/src/db/connect.ts';
+import { testCertificate } from './tls.ts';
 import { freePort } from './vault-process.ts';
 
 // [Note: deployment without a container engine]
@@ -158,6 +159,7 @@ async function run(): Promise<void> {
     t.match(compose, /\nvolumes:\n {2}pgdata:\n {2}vaultdata:\n/, 'both volumes are declared');
     t.ok(healthcheck, 'the image has a health check');
     t.match(composeMapping('server', 'healthcheck').test, /\/ready/, 'compose checks the server through /ready');
+    t.same(JSON.parse(composeMapping('server', 'healthcheck').test!), ['CMD', 'node', '-e', healthcheck?.[2]], 'with the image’s own health check command (tested below, over HTTP and HTTPS)');
     t.match(composeMapping('db', 'healthcheck').test, /pg_isready/, 'and the database with pg_isready');
     t.equal(migrateCommand, 'node dist/server/migrate.js');
 
@@ -230,8 +232,8 @@ async function run(): Promise<void> {
       ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...(command[0] === 'node' ? [process.execPath, ...command.slice(1)] : command)],
     ];
 
-    function start(port: number) {
-      const child = spawn(...inContainer(cmd, containerEnv(port)), { ...asImageUser, stdio: ['ignore', 'pipe', 'pipe'] });
+    function start(port: number, extra: Record<string, string> = {}) {
+      const child = spawn(...inContainer(cmd, { ...containerEnv(port), ...extra }), { ...asImageUser, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d));
       child.stderr.on('data', (d: Buffer) => (output += d));
@@ -298,5 +300,23 @@ async function run(): Promise<void> {
     t.same(await (await fetch(`${url}/v1/audit/key`)).json(), served, 'the server signs with the same log key');
     second.child.kill('SIGTERM');
     t.equal(await second.exited, 0);
+
+    // With its own certificate (README: TLS_CERT_FILE and TLS_KEY_FILE in compose's
+    // environment), the server answers HTTPS only; the health check must follow.
+    const cert = await testCertificate();
+    t.teardown(() => cert.remove());
+    const tls: Record<string, string> = { TLS_CERT_FILE: path.join(app, 'cert.pem'), TLS_KEY_FILE: path.join(app, 'key.pem') };
+    for (const [file, pem] of [[tls.TLS_CERT_FILE!, cert.cert], [tls.TLS_KEY_FILE!, cert.key]] as const) {
+      await writeFile(file, pem, { mode: 0o600 });
+      await chown(file, IMAGE_UID, IMAGE_GID);
+    }
+    const third = start(port, tls);
+    await third.listening;
+    const healthTls = spawnSync(...inContainer(['node', '-e', healthcheck![2]!], { ...containerEnv(port), ...tls }), asImageUser);
+    t.equal(healthTls.status, 0, 'the health check passes over HTTPS');
+    const plainAsked = spawnSync(...inContainer(['node', '-e', healthcheck![2]!], containerEnv(port)), asImageUser);
+    t.equal(plainAsked.status, 1, 'and asked over HTTP, the same server fails it (the check really asks)');
+    third.child.kill('SIGTERM');
+    t.equal(await third.exited, 0);
   });
 }
