@@ -178,6 +178,22 @@ async function run(): Promise<void> {
     t.throws(() => interpolate(composeMapping('db', 'environment').POSTGRES_PASSWORD!, {}), /POSTGRES_PASSWORD/, 'no default password for the database');
   });
 
+  t.test('the health check gives up by itself on a server that accepts and never answers', async (t) => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise((r) => silent.close(r)));
+    const port = (silent.address() as net.AddressInfo).port;
+    for (const env of [{}, { TLS_CERT_FILE: '/app/cert.pem' }]) {
+      const started = Date.now();
+      const health = spawnSync(process.execPath, ['-e', healthcheck![2]!], { env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env }, timeout: 10_000 });
+      const took = Date.now() - started;
+      // Without a deadline of its own it would wait until spawnSync's 10 s kill (status null).
+      t.equal(health.status, 1, `it gives up by itself, failing (${env.TLS_CERT_FILE ? 'HTTPS' : 'HTTP'}, ${took} ms)`);
+    }
+    t.match(healthcheck?.[2], /^setTimeout\(\(\)=>process\.exit\(1\),2000\);/, 'after 2 s');
+    t.match(instruction('HEALTHCHECK').at(-1), /--timeout=3s/, 'less than Docker’s 3 s');
+  });
+
   t.test('the image run as its user against PostgreSQL: starts, migrates, keeps its log key across a restart', async (t) => {
     // /app, as the runtime stage builds it: root-owned and world-readable (COPY), the data
     // folder made by the RUN line.

@@ -56,8 +56,10 @@ t.test('starts on the embedded database, serves /ready, stops cleanly and keeps 
   const url2 = await second.address;
   const vault = await Vault.login({ server: url2, handle: 'persisted', passphrase: 'kept across restarts', ...testClient });
   t.equal(vault.handle, 'persisted', 'the account survived the restart');
-  second.child.kill('SIGTERM');
-  t.equal(await second.exited, 0);
+  // Without a certificate SIGHUP still means stop (a terminal closed, a supervisor), cleanly.
+  second.child.kill('SIGHUP');
+  t.equal(await second.exited, 0, 'on plain HTTP, SIGHUP stops it cleanly');
+  t.match(second.output(), /"signal":"SIGHUP"[^\n]*shutting down/, 'as a shutdown');
 });
 
 t.test('a bad configuration stops start-up with a clear message and a non-zero exit', async (t) => {
@@ -143,11 +145,24 @@ t.test('SIGHUP reads a renewed certificate again; files that cannot be used are 
   await waitFor(/TLS certificate and key read again/, 'reload line');
   t.same(await presented(port), { fingerprint: fingerprint(renewed.cert), alpn: 'h2' }, 'after SIGHUP: the renewed certificate, still HTTP/2');
 
-  // A renewal caught half-way: the new certificate, the old key.
+  t.match(output, new RegExp(`"fingerprint256":"${fingerprint(renewed.cert)}"`), 'the reload says which certificate it now serves');
+
+  // Nothing renewed (a container still given the old file): said as a warning, not a success.
+  child.kill('SIGHUP');
+  await waitFor(/the certificate is the one already served/, 'warning');
+  t.equal(output.match(/TLS certificate and key read again: new connections get them/g)?.length, 1, 'no second "new connections get them"');
+
+  // A renewal caught half-way: the new certificate, the old key; then a key file gone.
   await writeFile(certFile, stranger.cert);
   child.kill('SIGHUP');
   await waitFor(/TLS certificate and key not read again/, 'refusal line');
   t.same(await presented(port), { fingerprint: fingerprint(renewed.cert), alpn: 'h2' }, 'a key that is not the certificate’s: the server keeps the one it had');
+  await writeFile(certFile, renewed.cert);
+  await rm(keyFile);
+  child.kill('SIGHUP');
+  await waitFor(/cannot read TLS_CERT_FILE or TLS_KEY_FILE: ENOENT/, 'second refusal');
+  t.match(output, /"level":50[^\n]*cannot read TLS_CERT_FILE or TLS_KEY_FILE: ENOENT/, 'a missing file: refused, logged as an error');
+  t.same(await presented(port), { fingerprint: fingerprint(renewed.cert), alpn: 'h2' }, 'and the server keeps the one it had');
   t.notMatch(output, /PRIVATE KEY/, 'nothing of a key is logged');
   const ready = await new Promise<number>((resolve, reject) => {
     const req = httpsRequest({ host: '127.0.0.1', port, path: '/ready', rejectUnauthorized: false }, (res) => {

@@ -4,7 +4,8 @@ import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { clientErrorHandler, expectationFailed } from './http/client-errors.ts';
-import { guardHttp2, readTls, withHttp2 } from './http/http2.ts';
+import { guardHttp2, withHttp2 } from './http/http2.ts';
+import { readTls, type TlsFiles } from './http/tls-files.ts';
 import { POLICY_HEADERS } from './http/security-headers.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
@@ -121,8 +122,9 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
   };
 }
 
-export async function buildApp(options: AppOptions & { logger?: LogOption }): Promise<FastifyInstance> {
-  const tls = await readTls(options.config);
+/** `tls`: the certificate and key already read (server.ts checks them before the database opens); else read here when configured. */
+export async function buildApp(options: AppOptions & { logger?: LogOption; tls?: TlsFiles | undefined }): Promise<FastifyInstance> {
+  const tls = options.tls ?? (await readTls(options.config));
   const base = fastifyOptions(options.config, options.logger ?? false);
   const app = Fastify(tls ? withHttp2(base, tls) : base).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailed);

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { readTls, reloadTls, TlsFilesError } from './http/http2.ts';
+import { certificateFacts, readTls, TlsFilesError, TlsReloader } from './http/tls-files.ts';
 import { openDatabase } from './db/connect.ts';
 import { MigrationError, migrateToLatest } from './db/migrate.ts';
 
@@ -23,6 +23,11 @@ try {
 
 // Checked before the database is opened: a bad certificate stops start-up with nothing to undo.
 const tls = await readTls(config).catch((err: Error) => fail(err instanceof TlsFilesError ? err.message : String(err)));
+// From here on SIGHUP reloads them, not stopping the process even while the database opens
+// (a reload asked for before the server exists runs once it does).
+let reloader: TlsReloader | undefined;
+let reloadAsked = false;
+if (tls) process.on('SIGHUP', () => (reloader ? void reloader.request() : (reloadAsked = true)));
 
 const database = await openDatabase(config).catch((err: Error) => fail(`cannot open the database: ${err.message}`));
 try {
@@ -32,7 +37,13 @@ try {
   fail(err instanceof MigrationError ? err.message : `cannot migrate the database: ${(err as Error).message}`);
 }
 
-const app = await buildApp({ config, db: database.db, logger: true });
+const app = await buildApp({ config, db: database.db, logger: true, tls });
+if (tls) {
+  const facts = certificateFacts(tls.cert);
+  app.log.info({ certificate: facts }, 'TLS certificate served');
+  reloader = new TlsReloader(app, config, facts.fingerprint256);
+  if (reloadAsked) void reloader.request();
+}
 
 closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000, ...(tls ? { skip: ['SIGHUP'] } : {}) }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
@@ -40,8 +51,6 @@ closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000, ...(tls ? { skip: 
   await app.close();
   await database.close();
 });
-
-if (tls) process.on('SIGHUP', () => void reloadTls(app, config));
 
 try {
   const address = await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { constants, type Http2Session, type Http2SecureServer, type ServerHttp2Stream } from 'node:http2';
-import { createSecureContext } from 'node:tls';
 import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
-import type { Config } from '../config.ts';
+import { tlsContext, type TlsFiles } from './tls-files.ts';
 
 // [Note: HTTP/2 served directly]
 // With a certificate (TLS_CERT_FILE, TLS_KEY_FILE) the server speaks HTTPS itself: HTTP/2 to
@@ -51,53 +49,9 @@ const STREAM_IDLE_MS = 120_000;
 const HTTP1_REQUEST_TIMEOUT_MS = 0;
 const HTTP1_KEEP_ALIVE_MS = 72_000;
 
-export class TlsFilesError extends Error {
-  override name = 'TlsFilesError';
-}
-
-/** The certificate and key the configuration names, checked to make a TLS context; undefined for plain HTTP. */
-export async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
-  if (config.TLS_CERT_FILE === undefined || config.TLS_KEY_FILE === undefined) return undefined;
-  let files;
-  try {
-    files = { cert: await readFile(config.TLS_CERT_FILE), key: await readFile(config.TLS_KEY_FILE) };
-  } catch (err) {
-    throw new TlsFilesError(`cannot read TLS_CERT_FILE or TLS_KEY_FILE: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    createSecureContext(files);
-  } catch (err) {
-    // OpenSSL's reason (no PEM, a key that does not match the certificate), never the files' contents.
-    throw new TlsFilesError(`TLS_CERT_FILE and TLS_KEY_FILE do not make a certificate and its key: ${(err as Error).message}`);
-  }
-  return files;
-}
-
-// [Note: certificates renewed without a restart]
-// A certificate from an ACME authority lasts 90 days or less and is renewed in place, so on
-// SIGHUP (server.ts, only with TLS_CERT_FILE set) the files are read and checked again, as at
-// start-up, and the running server takes them for every connection made from then on;
-// connections already open keep the certificate they were made with. Files that cannot be
-// read, or a key that is not the certificate's (a renewal caught half-written), are logged
-// by OpenSSL's reason and the server keeps what it has: a reload never takes it down.
-
-/** Reads the configured certificate and key again into the running server; keeps the old ones if they cannot be used. */
-export async function reloadTls(app: FastifyInstance, config: Config): Promise<boolean> {
-  try {
-    const files = await readTls(config);
-    if (!files) return false;
-    (app.server as unknown as Http2SecureServer).setSecureContext(files);
-    app.log.info('TLS certificate and key read again: new connections get them');
-    return true;
-  } catch (err) {
-    app.log.error({ reason: err instanceof TlsFilesError ? err.message : 'unexpected error' }, 'TLS certificate and key not read again: the server keeps the ones it had');
-    return false;
-  }
-}
-
 /** Fastify's options for HTTPS with HTTP/2 and HTTP/1.1 on one port. */
-export function withHttp2(options: FastifyHttpOptions<Server>, tls: { cert: Buffer; key: Buffer }): FastifyHttpOptions<Server> {
-  const https = { allowHTTP1: true, ...tls, settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW } };
+export function withHttp2(options: FastifyHttpOptions<Server>, tls: TlsFiles): FastifyHttpOptions<Server> {
+  const https = { allowHTTP1: true, ...tlsContext(tls), settings: { maxConcurrentStreams: MAX_STREAMS, initialWindowSize: STREAM_WINDOW } };
   // Fastify's types tie an instance to its server kind; every route here is written for both.
   return { ...options, http2: true, https } as unknown as FastifyHttpOptions<Server>;
 }
