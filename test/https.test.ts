@@ -6,10 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { Readable } from 'node:stream';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { Vault, toNodeReadable } from '@testimony-vault/client/node';
 import { ConfigError, loadConfig } from '../server/src/config.ts';
 import { HTTP2_LIMITS } from '../server/src/http/http2.ts';
+import { readTls } from '../server/src/http/tls-files.ts';
 import { build, handle, testClient } from './helper.ts';
 import { testCertificate } from './tls.ts';
 
@@ -70,6 +73,18 @@ t.test('TLS_CERT_FILE and TLS_KEY_FILE go together', async (t) => {
   t.throws(() => loadConfig({ TLS_KEY_FILE: cert.keyFile }), ConfigError);
   t.equal(loadConfig({ TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile }).TLS_KEY_FILE, cert.keyFile);
   t.equal(loadConfig({}).TLS_CERT_FILE, undefined, 'neither: plain HTTP');
+});
+
+t.test('only regular certificate files of at most 1 MiB are read (a pipe could block a read for ever)', async (t) => {
+  const cert = await testCertificate();
+  t.teardown(() => cert.remove());
+  const dir = path.dirname(cert.certFile);
+  const config = (certFile: string) => loadConfig({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: cert.keyFile });
+  t.ok(await readTls(config(cert.certFile)), 'the certificate itself is read');
+  await t.rejects(readTls(config(dir)), { name: 'TlsFilesError', message: /is not a regular file/ }, 'a folder is refused');
+  const big = path.join(dir, 'big.pem');
+  await writeFile(big, Buffer.concat([cert.cert, Buffer.alloc(1024 * 1024, 0x0a)]));
+  await t.rejects(readTls(config(big)), { name: 'TlsFilesError', message: /is larger than 1 MiB/ }, 'a file over 1 MiB is refused');
 });
 
 t.test('one port, HTTPS: HTTP/2 and HTTP/1.1 give the same answer and the same policy headers', async (t) => {

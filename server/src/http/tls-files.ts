@@ -29,8 +29,8 @@ async function readSmallFile(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREGULAR' });
-    if (info.size > MAX_TLS_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'ETOOLARGE' });
+    if (!info.isFile()) throw new Error(`${path} is not a regular file`);
+    if (info.size > MAX_TLS_FILE_BYTES) throw new Error(`${path} is larger than ${MAX_TLS_FILE_BYTES / 1024 / 1024} MiB`);
     return await handle.readFile();
   } finally {
     await handle.close();
