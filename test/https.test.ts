@@ -2,6 +2,7 @@
 // port, the same answers and headers on both, and a whole upload and download over HTTP/2
 // with part bodies as a browser streams them (no Content-Length), byte for byte. The browser
 // side is test/web/http2.test.ts.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
@@ -85,6 +86,10 @@ t.test('only regular certificate files of at most 1 MiB are read (a pipe could b
   const big = path.join(dir, 'big.pem');
   await writeFile(big, Buffer.concat([cert.cert, Buffer.alloc(1024 * 1024, 0x0a)]));
   await t.rejects(readTls(config(big)), { name: 'TlsFilesError', message: /is larger than 1 MiB/ }, 'a file over 1 MiB is refused');
+  // A named pipe with no writer: opening it for reading the usual way would wait for ever.
+  const fifo = path.join(dir, 'pipe.pem');
+  execFileSync('mkfifo', [fifo]);
+  await t.rejects(readTls(config(fifo)), { name: 'TlsFilesError', message: /is not a regular file/ }, 'a named pipe is refused, at once');
 });
 
 t.test('one port, HTTPS: HTTP/2 and HTTP/1.1 give the same answer and the same policy headers', async (t) => {

@@ -124,12 +124,14 @@ export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOp
 
 /** `tls`: the certificate and key already read (server.ts checks them before the database opens); else read here when configured. */
 export async function buildApp(options: AppOptions & { logger?: LogOption; tls?: TlsFiles | undefined }): Promise<FastifyInstance> {
-  const tls = options.tls ?? (await readTls(options.config));
-  const base = fastifyOptions(options.config, options.logger ?? false);
+  const { logger, tls: given, ...appOptions } = options;
+  const tls = given ?? (await readTls(options.config));
+  const base = fastifyOptions(options.config, logger ?? false);
   const app = Fastify(tls ? withHttp2(base, tls) : base).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailed);
   if (tls) guardHttp2(app);
-  await app.register(vaultApp, options);
+  // The app's own options only: the key stays out of the plugin tree.
+  await app.register(vaultApp, appOptions);
   await app.ready();
   return app;
 }

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Http2SecureServer } from 'node:http2';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
@@ -24,9 +25,12 @@ export function tlsContext(files: TlsFiles): SecureContextOptions {
   return { cert: files.cert, key: files.key };
 }
 
-/** A regular file of at most MAX_TLS_FILE_BYTES (not a pipe or a device, which could block a read for ever). */
+/**
+ * A regular file of at most MAX_TLS_FILE_BYTES, not a pipe or a device, which could block a
+ * read for ever. Opened non-blocking: opening a named pipe would otherwise wait for a writer.
+ */
 async function readSmallFile(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new Error(`${path} is not a regular file`);
