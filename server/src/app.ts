@@ -98,7 +98,8 @@ function routeOf(req: FastifyRequest): string {
   }
 }
 
-export type LogOption = boolean | { stream: NodeJS.WritableStream };
+/** `stream`: where the lines go (process/log-output.ts for the server; a test's collector). */
+export type LogOption = boolean | { stream: { write(line: string): unknown } };
 
 export function fastifyOptions(config: Config, logger: LogOption): FastifyHttpOptions<Server> {
   const stream = typeof logger === 'object' ? { stream: logger.stream } : {};
