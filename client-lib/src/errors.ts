@@ -23,11 +23,29 @@ export class WeakKdfError extends VaultError {
   override name = 'WeakKdfError';
 }
 
+/**
+ * The recovery words are not 24 words of the list with a correct checksum. Says what is
+ * wrong without repeating a word (they are the key): how many words were read, and the
+ * places (from 1) of those not in the list. Neither, with 24 words: one is mistyped into
+ * another word of the list, or two are swapped.
+ */
 export class RecoveryKeyFormatError extends VaultError {
   override readonly code = 'VAULT_ERR_RECOVERY_KEY_FORMAT';
   override name = 'RecoveryKeyFormatError';
+  constructor(
+    readonly wordCount: number,
+    readonly unknownWords: number[],
+  ) {
+    super(`the recovery key is not 24 valid recovery words (${wordCount} words read, ${unknownWords.length} not in the list)`);
+  }
+}
+
+/** A handle that can never be one: 3 to 32 of a-z, 0-9, dot, dash, underscore (after trimming and lower-casing). */
+export class HandleFormatError extends VaultError {
+  override readonly code = 'VAULT_ERR_HANDLE_FORMAT';
+  override name = 'HandleFormatError';
   constructor() {
-    super('the recovery key is not 24 valid recovery words');
+    super('a handle is 3 to 32 characters: a-z, 0-9, dot, dash, underscore, starting with a letter or digit');
   }
 }
 

@@ -8,7 +8,7 @@ import { fingerprint } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
 import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
 import { sodiumReady, type Sodium } from './crypto/sodium.ts';
-import { ApiError, DecryptionError, VaultError, WithheldError, WrongPassphraseError } from './errors.ts';
+import { ApiError, DecryptionError, HandleFormatError, SignatureError, VaultError, WithheldError, WrongPassphraseError } from './errors.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
@@ -100,9 +100,7 @@ export interface SessionInfo {
 
 function normaliseHandle(handle: string): string {
   const h = handle.trim().toLowerCase();
-  if (!new RegExp(HANDLE_PATTERN).test(h)) {
-    throw new VaultError('a handle is 3 to 32 characters: a-z, 0-9, dot, dash, underscore, starting with a letter or digit');
-  }
+  if (!new RegExp(HANDLE_PATTERN).test(h)) throw new HandleFormatError();
   return h;
 }
 
@@ -126,6 +124,8 @@ export class Vault {
    * log as one more `record.read`.
    */
   private readonly owners = new Map<string, string>();
+  /** [Note: a shared record is its grant's]: who shared each record with this account, by safety number. */
+  private readonly sharedBy = new Map<string, { handle: string; fingerprint: string }>();
 
   private constructor(
     private readonly s: Sodium,
@@ -327,8 +327,29 @@ export class Vault {
   /** The latest (or a given) version, decrypted after every check in PROTOCOL.md passed. */
   async getRecord(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
     const record = await this.records.get(id, options);
+    this.checkSharedBy(record);
     this.owners.set(id, record.owner);
     return record;
+  }
+
+  // [Note: a shared record is its grant's]
+  // A record shared with this account is verified against its own author: signed by its
+  // owner, with a grant from that owner. That alone lets a server answer for record X,
+  // which alice shared, with a record X that an account of its own (alice.mx, say) signed
+  // and granted: every signature holds, and the inbox showed alice's name beside the
+  // operator's words (the attacker review). So the owner whose verified grant put a record
+  // in this account's inbox (sharedWithMe), or else the first owner this session read it
+  // under, is the only owner it may be read under afterwards, by handle and safety number.
+  private checkSharedBy(record: VaultRecord): void {
+    if (record.owner === this.me.handle) return;
+    const expected = this.sharedBy.get(record.id);
+    if (!expected) {
+      this.sharedBy.set(record.id, { handle: record.owner, fingerprint: record.author.fingerprint });
+      return;
+    }
+    if (expected.handle !== record.owner || expected.fingerprint !== record.author.fingerprint) {
+      throw new SignatureError(`record ${record.id} was shared by ${expected.handle}, but the server serves it as ${record.owner}'s (another account or key)`);
+    }
   }
 
   /** Writes a new version with `changes` applied; earlier versions stay as they were. */
@@ -342,6 +363,7 @@ export class Vault {
   /** Every version of a record, oldest first, each verified. */
   async recordVersions(id: string): Promise<VaultRecord[]> {
     const versions = await this.records.versions(id);
+    for (const v of versions) this.checkSharedBy(v);
     for (const v of versions) this.owners.set(v.id, v.owner);
     return versions;
   }
@@ -349,6 +371,7 @@ export class Vault {
   /** The records this account can read, newest change first, a page at a time. */
   async listRecords(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
     const page = await this.records.list(options);
+    for (const r of page.records) this.checkSharedBy(r);
     for (const r of page.records) this.owners.set(r.id, r.owner);
     return page;
   }
@@ -359,6 +382,7 @@ export class Vault {
    */
   async *allRecords(options: { pageSize?: number } = {}): AsyncGenerator<RecordPage> {
     for await (const page of this.records.pages(options.pageSize === undefined ? {} : { limit: options.pageSize })) {
+      for (const r of page.records) this.checkSharedBy(r);
       for (const r of page.records) this.owners.set(r.id, r.owner);
       yield page;
     }
@@ -522,8 +546,10 @@ export class Vault {
    * Records others shared with this account; read them with getRecord and openFile. A grant
    * that fails its checks is named in the list's `failures` instead of failing the whole list.
    */
-  sharedWithMe(): Promise<SharedRecordList> {
-    return this.sharing.sharedWithMe();
+  async sharedWithMe(): Promise<SharedRecordList> {
+    const list = await this.sharing.sharedWithMe();
+    for (const r of list) this.sharedBy.set(r.recordId, { handle: r.owner.handle, fingerprint: r.owner.fingerprint });
+    return list;
   }
 
   /**

@@ -1,5 +1,5 @@
 // One photo's original sent on purpose, in two browsers: the coordinator shares a testimony
-// with two GPS photos redacted and ticks "Enviar el original de esta foto" for one of them
+// with two GPS photos redacted and ticks "Enviar el original" for one of them
 // (unticked by default); the lawyer's list says that original was shared on purpose and
 // downloads it byte-identical, GPS included; the other photo's original stays withheld.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { coordinatorAndLawyer, shareFormFor } from './redacted-people.ts';
 const LONG = { timeout: 90_000 };
 const COORD = { handle: 'coord-norte', passphrase: 'mariposa tejado brújula cántaro nieve' };
 const LAWYER = { handle: 'lic-ramos', passphrase: 'pelícano sombrero arcilla trueno lima' };
-const SEND = 'Enviar el original de esta foto (con su ubicación y datos del dispositivo)';
+const SEND = 'Enviar el original (con su ubicación y datos del dispositivo)';
 
 t.test('the coordinator sends one original on purpose; the lawyer gets it whole and only a copy of the other', async (t) => {
   const dist = await buildWeb(t);
@@ -41,7 +41,7 @@ t.test('the coordinator sends one original on purpose; the lawyer gets it whole 
   await item(c, 'ROSTRO.jpg').waitFor(LONG);
 
   const redact = await shareFormFor(c, LAWYER.handle);
-  const photos = c.getByRole('group', { name: 'Fotos cuyo original la persona puede abrir' });
+  const photos = c.getByRole('group', { name: 'Fotos y videos cuyo original la persona puede abrir' });
   await photos.waitFor(LONG);
   const boxes = photos.getByLabel(SEND);
   t.equal(await boxes.count(), 2, 'each photo has its box');

@@ -13,7 +13,7 @@ import exifr from 'exifr';
 import type { Page } from 'playwright-core';
 import { build } from '../helper.ts';
 import { RUN_TS } from '../run-ts.ts';
-import { buildWeb, launch } from './browser.ts';
+import { buildWeb, launch, sidewaysOverflow } from './browser.ts';
 import { evidenceFolder, sha256 } from './fixtures.ts';
 import { coordinatorAndLawyer, shareFormFor } from './redacted-people.ts';
 
@@ -67,6 +67,10 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   await copy.waitFor(LONG);
   t.match(await copy.innerText(), new RegExp(`Copia depurada de IMG_0042\\.jpg; SHA-256 del original: ${sha256(original)}`), 'the copy names its original');
   t.match(await l.locator('.withheld').innerText(), /IMG_0042\.jpg: el original se queda con su dueño/, 'the original is named, not offered');
+  t.match(await copy.innerText(), /Se quitó: datos EXIF \(ubicación, cámara, hora\)/, 'what the copy left out, in words and in Spanish');
+  // On a phone the 64-digit SHA-256s in those lines wrap instead of widening the page.
+  for (const p of [l, c]) await p.setViewportSize({ width: 360, height: 740 });
+  t.equal(await sidewaysOverflow(l), 0, "the lawyer's page fits 360 px");
   t.equal(await item(l, 'IMG_0042.jpg').filter({ hasNotText: 'redacted' }).count(), 0, 'no download of the original is offered');
   const received = await download(l, () => copy.getByRole('button', { name: 'Descargar' }).click(), dir, 'lawyer-copy.jpg');
   t.equal(await exifr.gps(received), undefined, "the independent reader finds no GPS in the lawyer's copy");
@@ -86,6 +90,8 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   t.match(verified.stdout, /^VERIFIED/m, 'tvault verify-export accepts the redacted bundle');
 
   // The coordinator's original, byte-identical to what was attached.
+  await item(c, 'IMG_0042.redacted.jpg').waitFor(LONG);
+  t.equal(await sidewaysOverflow(c), 0, "the coordinator's page, with its copy's line, fits 360 px");
   const kept = await download(c, () => item(c, 'IMG_0042.jpg').filter({ hasNotText: 'Copia depurada' }).getByRole('button', { name: 'Descargar' }).click(), dir, 'coord-original.jpg');
   t.equal(sha256(kept), sha256(original), "the coordinator's original is byte-identical to the file attached");
   t.same([...coord.violations, ...lawyer.violations], [], 'no CSP violation');

@@ -26,6 +26,7 @@ const KNOWN: Record<string, string> = {
   VAULT_ERR_INVITE_REQUIRED: 'errors.inviteRequired',
   VAULT_ERR_INVITE_INVALID: 'errors.inviteInvalid',
   VAULT_ERR_RECOVERY_KEY_FORMAT: 'errors.recoveryFormat',
+  VAULT_ERR_HANDLE_FORMAT: 'errors.handleFormat',
   VAULT_ERR_UNAUTHENTICATED: 'errors.sessionEnded',
   VAULT_ERR_LOCKED: 'errors.sessionEnded',
   VAULT_ERR_NOT_FOUND: 'errors.notFound',
@@ -66,6 +67,15 @@ export function messageKey(err: unknown): string {
   if (INTEGRITY.has(f.name)) return 'errors.tampered';
   if (f.code === 'VAULT_ERR_PROTOCOL' || (f.status ?? 0) >= 500) return 'errors.server';
   return KNOWN[f.code] ?? 'errors.other';
+}
+
+/** What exactly to fix, beside the message, when the failure says (which recovery words). */
+export function detailOf(err: unknown): { key: string; params: Record<string, unknown> } | undefined {
+  const f = failureOf(err);
+  if (f.code !== 'VAULT_ERR_RECOVERY_KEY_FORMAT' || f.wordCount === undefined) return undefined;
+  if (f.unknownWords?.length) return { key: 'errors.recoveryUnknown', params: { count: f.unknownWords.length, list: f.unknownWords.join(', ') } };
+  if (f.wordCount !== 24) return { key: 'errors.recoveryCount', params: { count: f.wordCount } };
+  return { key: 'errors.recoveryChecksum', params: {} };
 }
 
 /** Worth trying again by itself: the server was away or busy. */

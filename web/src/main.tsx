@@ -6,11 +6,12 @@ import './i18n/index.ts';
 import { App } from './App.tsx';
 import { VaultClient } from './vault-client.ts';
 import { createStore, StoreContext } from './state/store.ts';
-import { watchIdle, watchQuickExit } from './state/guards.ts';
+import { watchIdle, watchPageLeave, watchQuickExit } from './state/guards.ts';
 
 const store = createStore(new VaultClient());
 watchIdle(store);
 watchQuickExit(store);
+watchPageLeave(store);
 
 render(
   <StoreContext.Provider value={store}>

@@ -2,6 +2,11 @@ import { LANGUAGES, language, setLanguage, t } from '../i18n/index.ts';
 import { useStore } from '../state/store.ts';
 import { quickExit } from '../state/guards.ts';
 
+function skipToMain(e: Event) {
+  e.preventDefault();
+  document.querySelector<HTMLElement>('#main h1')?.focus();
+}
+
 /** Always on screen: the quick exit; once unlocked, navigation and the lock button. */
 export function Header() {
   const store = useStore();
@@ -11,7 +16,9 @@ export function Header() {
   const other = LANGUAGES.find((l) => l !== language.value)!;
   return (
     <header class="top">
-      <a class="skip" href="#main">
+      {/* Moves the focus without following the link: a #main entry in the tab's history would
+          let Back after a quick exit land on the vault's page. */}
+      <a class="skip" href="#main" onClick={skipToMain}>
         {t('nav.skip')}
       </a>
       <span class="brand">{t('app.name')}</span>

@@ -1,14 +1,16 @@
 import { t } from '../i18n/index.ts';
-import { isTampering, messageKey, shownCode } from '../errors.ts';
+import { detailOf, isTampering, messageKey, shownCode } from '../errors.ts';
 
 /** An error in plain words with what to do; data that fails verification is a tampering warning instead. */
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (error === undefined || error === null) return null;
   if (isTampering(error)) return <TamperWarning error={error} />;
   const code = shownCode(error);
+  const detail = detailOf(error);
   return (
     <div class="notice error" role="alert">
       <p>{t(messageKey(error))}</p>
+      {detail && <p>{t(detail.key, detail.params)}</p>}
       {code && <p class="code">{t('errors.code', { code })}</p>}
       {onRetry && (
         <button type="button" onClick={onRetry}>

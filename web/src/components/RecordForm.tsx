@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useId } from 'preact/hooks';
+import { useId, useRef } from 'preact/hooks';
 import { t } from '../i18n/index.ts';
 import { Field, TextArea } from './Field.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import type { RecordDraft } from '../worker/types.ts';
 
 const LANGUAGES = ['es', 'en', 'fr', 'ht', 'pt', 'other'];
@@ -9,10 +10,13 @@ const LANGUAGES = ['es', 'en', 'fr', 'ht', 'pt', 'other'];
 /**
  * The fields of a testimony, for a person's own records and for a team's: title, account,
  * when, where, language and tags. Whoever uses it keeps the draft and saves it; notices
- * and errors go in `children`, shown above the buttons.
+ * and errors go in `children`, shown above the buttons. Cancelling a draft that was typed
+ * in (`changed`) asks first: what was written is in this page's memory only.
  */
-export function RecordForm({ draft, onChange, onSubmit, busy, saveLabel, savingLabel, cancelLabel, onCancel, rows = 14, disabled = false, children }: {
+export function RecordForm({ draft, changed, onChange, onSubmit, busy, saveLabel, savingLabel, cancelLabel, onCancel, rows = 14, disabled = false, children }: {
   draft: RecordDraft;
+  /** The draft differs from what the form started with. */
+  changed: boolean;
   onChange: (change: Partial<RecordDraft>) => void;
   onSubmit: () => void;
   busy: boolean;
@@ -26,6 +30,11 @@ export function RecordForm({ draft, onChange, onSubmit, busy, saveLabel, savingL
   children?: ComponentChildren;
 }) {
   const langId = useId();
+  const discard = useRef<HTMLDialogElement>(null);
+  const throwAway = () => {
+    discard.current?.close();
+    onCancel();
+  };
   return (
     // [Note: no trace in the browser profile] Form history (autofill) would keep what is
     // typed here in the browser's profile on disk, readable after lock and quick exit, and
@@ -70,10 +79,13 @@ export function RecordForm({ draft, onChange, onSubmit, busy, saveLabel, savingL
         <button type="submit" class="primary" disabled={busy || disabled || !draft.title.trim()}>
           {busy ? savingLabel : saveLabel}
         </button>
-        <button type="button" onClick={onCancel}>
+        <button type="button" onClick={() => (changed ? discard.current?.showModal() : onCancel())}>
           {cancelLabel}
         </button>
       </div>
+      <ConfirmDialog dialog={discard} id={`${langId}-discard`} title={t('editor.discardTitle')} confirmLabel={t('editor.discardConfirm')} cancelLabel={t('editor.keepWriting')} onConfirm={throwAway}>
+        <p>{t('editor.discardBody')}</p>
+      </ConfirmDialog>
     </form>
   );
 }

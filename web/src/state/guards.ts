@@ -37,7 +37,8 @@ export function isQuickExitKey(e: KeyboardEvent): boolean {
   return e.key === 'Escape' && e.shiftKey;
 }
 
-export function quickExit(store: Store): void {
+/** Destroys the worker with its keys and forgets everything decrypted, emptying the page: no waiting, nothing sent. */
+function forgetAtOnce(store: Store): void {
   store.client.destroy();
   store.uploads.clear();
   revokeAll();
@@ -45,7 +46,28 @@ export function quickExit(store: Store): void {
   store.account.value = null;
   document.body.replaceChildren();
   document.title = '';
+}
+
+export function quickExit(store: Store): void {
+  forgetAtOnce(store);
   location.replace(QUICK_EXIT_URL);
+}
+
+// [Note: leaving the page forgets it]
+// A page the person navigates away from (a link, an address typed in the same tab) is kept
+// whole by the back/forward cache, worker and keys included, and Back brought the vault
+// back unlocked with the testimony on screen (the attacker review, with the cache on as in
+// any real Chromium). So leaving the page does what the quick exit does, at once; a page
+// the cache brings back anyway is loaded afresh, to the login screen.
+export function watchPageLeave(store: Store): () => void {
+  const onHide = () => forgetAtOnce(store);
+  const onShow = (e: PageTransitionEvent) => e.persisted && location.reload();
+  window.addEventListener('pagehide', onHide);
+  window.addEventListener('pageshow', onShow);
+  return () => {
+    window.removeEventListener('pagehide', onHide);
+    window.removeEventListener('pageshow', onShow);
+  };
 }
 
 export function watchQuickExit(store: Store): () => void {

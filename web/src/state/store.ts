@@ -25,6 +25,9 @@ export function createStore(client: VaultClient) {
   const idleMinutes = signal(10);
   /** Unsaved edits by record id ('new' for a record not yet saved): never lost on a failed save. */
   const drafts = signal<Record<string, RecordDraft>>({});
+  /** The drafts someone typed in (not only opened), and how many of them the last lock threw away. */
+  const typed = new Set<string>();
+  const draftsDiscarded = signal(0);
   const uploads = createUploads(client);
 
   const store = {
@@ -35,6 +38,7 @@ export function createStore(client: VaultClient) {
     lastHandle,
     idleMinutes,
     drafts,
+    draftsDiscarded,
     uploads,
     unlocked: computed(() => account.value !== null),
     go(next: Route) {
@@ -46,18 +50,25 @@ export function createStore(client: VaultClient) {
       account.value = view;
       lastHandle.value = view.handle;
       lockedBecause.value = null;
+      draftsDiscarded.value = 0;
       store.go(next);
     },
-    setDraft(key: string, draft: RecordDraft | undefined) {
+    /** `byTyping`: the change came from the person, so losing it is worth saying. */
+    setDraft(key: string, draft: RecordDraft | undefined, byTyping = false) {
       const all = { ...drafts.value };
       if (draft) all[key] = draft;
       else delete all[key];
+      if (!draft) typed.delete(key);
+      else if (byTyping) typed.add(key);
       drafts.value = all;
     },
     /** Ends the session, terminates the worker and forgets everything decrypted. */
     async lock(reason: LockReason) {
       uploads.clear();
       revokeAll();
+      // Drafts are testimony in plain text: they go with the keys, and the login screen says so.
+      draftsDiscarded.value = Object.keys(drafts.value).filter((k) => typed.has(k)).length;
+      typed.clear();
       drafts.value = {};
       account.value = null;
       lockedBecause.value = reason;

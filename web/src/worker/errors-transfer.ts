@@ -11,6 +11,9 @@ export interface WorkerFailure {
   handle?: string;
   pinnedFingerprint?: string;
   presentedFingerprint?: string;
+  /** Recovery words refused: how many were read, and the places of those not in the list (never the words). */
+  wordCount?: number;
+  unknownWords?: number[];
   /** For developers only, never shown as is: the page shows catalogue text. */
   message: string;
 }
@@ -35,6 +38,8 @@ export function describeFailure(err: unknown): WorkerFailure {
     message: pick('message') ?? String(err),
   };
   if (typeof e['status'] === 'number') out.status = e['status'] as number;
+  if (typeof e['wordCount'] === 'number') out.wordCount = e['wordCount'] as number;
+  if (Array.isArray(e['unknownWords'])) out.unknownWords = (e['unknownWords'] as unknown[]).filter((n): n is number => typeof n === 'number');
   for (const k of ['handle', 'pinnedFingerprint', 'presentedFingerprint'] as const) {
     const v = pick(k);
     if (v !== undefined) out[k] = v;

@@ -4,6 +4,7 @@
 import exifr from 'exifr';
 import type { Vault } from '@testimony-vault/client';
 import type { PhotoReveals } from './types.ts';
+import { blobTypeOf } from '../media-types.ts';
 
 const THUMB_WIDTH = 320;
 
@@ -17,7 +18,7 @@ export async function verifiedBlob(vault: Vault, recordId: string, fileId: strin
     parts.push(value);
   }
   // Reaching here means decryptFile verified the last chunk, the size and the SHA-256.
-  return new Blob(parts as BlobPart[], { type });
+  return new Blob(parts as BlobPart[], { type: blobTypeOf(type) }); // [Note: what a decrypted file may be shown as]
 }
 
 export async function thumbnail(photo: Blob): Promise<Blob> {

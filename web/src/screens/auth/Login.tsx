@@ -28,6 +28,7 @@ export function Login() {
     <main class="narrow">
       <h1 tabIndex={-1}>{t('login.title')}</h1>
       {reason && <Info>{t(`lock.reason.${reason}`)}</Info>}
+      {reason && store.draftsDiscarded.value > 0 && <Info>{t('lock.draftsDiscarded', { count: store.draftsDiscarded.value })}</Info>}
       <form onSubmit={submit}>
         <Field label={t('fields.handle')} value={handle} onValue={setHandle} autoComplete="off" autoCapitalize="none" spellcheck={false} required />
         <Field label={t('fields.passphrase')} type="password" value={passphrase} onValue={setPassphrase} autoComplete="current-password" required />

@@ -7,8 +7,29 @@ import { useAction } from '../../components/Busy.tsx';
 import { isTampering } from '../../errors.ts';
 import type { AttachmentView, PhotoReveals } from '../../worker/types.ts';
 import { Reveals } from './Reveals.tsx';
+import { viewKindOf } from '../../media-types.ts';
 
-const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.startsWith('video/') ? 'video' : type.startsWith('audio/') ? 'audio' : 'other');
+
+/**
+ * What a redacted copy left out, as the client library names it (stored, signed, in the
+ * record), in the reader's words; a name not listed here (an APPn segment, a PNG chunk) is
+ * "other data" with the name beside it.
+ */
+const REMOVED_KEYS: Record<string, string> = {
+  EXIF: 'exif',
+  XMP: 'xmp',
+  IPTC: 'iptc',
+  'ICC profile': 'icc',
+  MPF: 'mpf',
+  comment: 'comment',
+  text: 'text',
+  time: 'time',
+  'JFIF thumbnail': 'thumbnail',
+  APP14: 'adobe',
+  'data after the image': 'trailing',
+};
+const removedInWords = (removed: string[]) =>
+  [...new Set(removed.map((r) => (REMOVED_KEYS[r] ? t(`evidence.removedKind.${REMOVED_KEYS[r]}`) : t('evidence.removedKind.other', { name: r }))))].join(', ');
 
 /**
  * One evidence file. Opening or saving reads the whole file in the worker and verifies it
@@ -16,6 +37,7 @@ const kind = (type: string) => (type.startsWith('image/') ? 'image' : type.start
  */
 export function FileItem({ recordId, file }: { recordId: string; file: AttachmentView }) {
   const { client } = useStore();
+  const k = viewKindOf(file.type);
   const [thumb, setThumb] = useState<string | null>(null);
   const [opened, setOpened] = useState<string | null>(null);
   const [reveals, setReveals] = useState<PhotoReveals>({});
@@ -24,7 +46,7 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
   const thumbLoad = useAction();
 
   useEffect(() => {
-    if (kind(file.type) !== 'image') return;
+    if (viewKindOf(file.type) !== 'image') return;
     let url: string | null = null;
     void thumbLoad.run(async () => {
       const { thumb: drawn, reveals: found } = await client.api.thumbnail(recordId, file.fileId, file.type);
@@ -44,7 +66,6 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
 
   const save = () => action.run(async () => saveBlob(await client.api.openFile(recordId, file.fileId, file.type), file.name));
 
-  const k = kind(file.type);
   return (
     <li class="file">
       <div class="file-head">
@@ -52,7 +73,7 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
         <div>
           <p class="name">{file.name}</p>
           <p class="hint">
-            {file.type} · {formatBytes(file.size)} · {formatDate(file.uploadedAt)}
+            {t(`evidence.kind.${k}`)} · {formatBytes(file.size)} · {formatDate(file.uploadedAt)}
           </p>
           <p class="hint sha">
             {t('evidence.sha256')} <code>{file.sha256}</code>
@@ -61,7 +82,7 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
           {file.redactionOf && (
             <p class="hint sha redacted">
               {t('evidence.redactedCopy', { name: file.redactionOf.name, sha256: file.redactionOf.sha256 })}
-              {file.redactionOf.removed.length > 0 && ` · ${t('evidence.removed', { list: file.redactionOf.removed.join(', ') })}`}
+              {file.redactionOf.removed.length > 0 && ` · ${t('evidence.removed', { list: removedInWords(file.redactionOf.removed) })}`}
             </p>
           )}
         </div>
@@ -73,11 +94,11 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
       <ErrorNotice error={action.error} />
       <div class="actions">
         {k !== 'other' && (
-          <button type="button" onClick={() => void open()} disabled={action.busy}>
+          <button type="button" onClick={() => void open()} disabled={action.busy} aria-label={t('evidence.openNamed', { name: file.name })}>
             {t('evidence.open')}
           </button>
         )}
-        <button type="button" onClick={() => void save()} disabled={action.busy}>
+        <button type="button" onClick={() => void save()} disabled={action.busy} aria-label={t('evidence.saveNamed', { name: file.name })}>
           {t('evidence.save')}
         </button>
         {action.busy && <span role="status">{t('evidence.verifying')}</span>}

@@ -23,14 +23,22 @@ export function RecordEditor({ id }: { id: string | null }) {
   const save = useAction();
   const [retryIn, setRetryIn] = useState(0);
   const timer = useRef<ReturnType<typeof setInterval>>();
+  // The draft as it was before any typing: discarding an unchanged one needs no question.
+  const [pristine, setPristine] = useState<RecordDraft | null>(null);
 
   useEffect(() => {
     if (draft) return;
-    if (!id) return store.setDraft(key, emptyDraft(language.value));
+    if (!id) {
+      const empty = emptyDraft(language.value);
+      setPristine(empty);
+      return store.setDraft(key, empty);
+    }
     void load.run(async () => {
       const r = await store.client.api.record(id);
       const { title, narrative, occurredAt, place, language: lang, tags } = r;
-      store.setDraft(key, { title, narrative, occurredAt: occurredAt.slice(0, 10), place, language: lang, tags });
+      const loaded = { title, narrative, occurredAt: occurredAt.slice(0, 10), place, language: lang, tags };
+      setPristine(loaded);
+      store.setDraft(key, loaded);
     });
   }, [id]);
   useEffect(() => () => clearInterval(timer.current), []);
@@ -71,7 +79,7 @@ export function RecordEditor({ id }: { id: string | null }) {
     );
   }
 
-  const update = (change: Partial<RecordDraft>) => store.setDraft(key, { ...draft, ...change });
+  const update = (change: Partial<RecordDraft>) => store.setDraft(key, { ...draft, ...change }, true);
 
   return (
     <main>
@@ -84,6 +92,7 @@ export function RecordEditor({ id }: { id: string | null }) {
         saveLabel={t('editor.save')}
         savingLabel={t('editor.saving')}
         cancelLabel={t('editor.discard')}
+        changed={!pristine || JSON.stringify(pristine) !== JSON.stringify(draft)}
         onCancel={() => {
           store.setDraft(key, undefined);
           store.go(id ? { name: 'record', id } : { name: 'records' });

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDate, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { Evidence } from '../evidence/Evidence.tsx';
 import { Grants } from '../sharing/Grants.tsx';
@@ -117,19 +118,9 @@ export function RecordView({ id }: { id: string }) {
       {!record.mine && <p class="notice info">{t('record.sharedWithYou', { owner: record.owner })}</p>}
       <Evidence recordId={id} files={record.files} withheld={record.withheld} mine={record.mine} />
       {record.mine && <Grants recordId={id} />}
-      <dialog ref={confirm} aria-labelledby="delete-title">
-        <h2 id="delete-title">{t('record.deleteTitle')}</h2>
+      <ConfirmDialog dialog={confirm} id="delete" title={t('record.deleteTitle')} confirmLabel={t('record.deleteConfirm')} onConfirm={() => void doDelete()} busy={remove.busy} error={remove.error}>
         <p>{t('record.deleteBody', { title: record.title })}</p>
-        <ErrorNotice error={remove.error} />
-        <div class="actions">
-          <button type="button" class="danger" onClick={() => void doDelete()} disabled={remove.busy}>
-            {t('record.deleteConfirm')}
-          </button>
-          <button type="button" onClick={() => confirm.current?.close()}>
-            {t('actions.cancel')}
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </main>
   );
 }

@@ -28,6 +28,7 @@ export function TestimonyForm({ initial, addedBy, saveLabel, onSave, onCancel }:
   return (
     <RecordForm
       draft={draft}
+      changed={JSON.stringify(draft) !== JSON.stringify(initial)}
       onChange={(change) => setDraft({ ...draft, ...change })}
       onSubmit={() => void save.run(() => onSave(draft, !accepted))}
       busy={save.busy}
