@@ -71,8 +71,13 @@ t.test('every screen at 360 px, named controls, keyboard only', async (t) => {
   await page.getByText('Cambió: lugar').waitFor();
   t.equal(await page.getByText('Creación del testimonio.').count(), 1, 'version 1 is listed as the creation');
   await check(t, page, '07-versions');
+  await page.getByRole('button', { name: 'Leer esta versión' }).first().click();
+  await page.getByRole('heading', { name: 'Versión 2, tal como se guardó' }).waitFor();
+  t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Versión 2, tal como se guardó', 'the version opened gets the focus: below the list, out of sight on a phone');
+  t.match(await page.locator('.old-version').innerText(), /Lugar\s+Piedras Negras, Coahuila/, 'with every field, so "Cambió: lugar" can be checked');
   await page.getByRole('button', { name: 'Leer esta versión' }).last().click();
   await page.getByRole('heading', { name: 'Versión 1, tal como se guardó' }).waitFor();
+  t.notMatch(await page.locator('.old-version').innerText(), /Piedras Negras/, 'version 1 had no place');
   await page.getByRole('button', { name: 'Volver' }).click();
   await page.getByRole('button', { name: 'Cuenta (refugio-norte)' }).click();
   await page.getByRole('heading', { name: 'Sesiones abiertas' }).waitFor();

@@ -5,6 +5,7 @@
 // read, checked to be this person's, and the contact verified by the library only if the
 // number matches the keys the server presents.
 import t from 'tap';
+import { encode } from 'uqr';
 import { build } from '../helper.ts';
 import { buildWeb, launch, spanishPage } from './browser.ts';
 import { registerThroughTheForm } from './people.ts';
@@ -20,6 +21,14 @@ t.test('a QR code scanned with the camera verifies the contact; another code doe
   await registerThroughTheForm(lawyer.page, 'lic-qr', 'azulejo cometa pradera sandía violín');
   await lawyer.page.getByRole('button', { name: 'Cuenta (lic-qr)' }).click();
   const digits = (await lawyer.page.locator('.safety-number').innerText()).replace(/\D/g, '');
+  // The code the coordinator scans is on the lawyer's own Cuenta screen: its modules are
+  // those of "tvault:lic-qr:<the number>".
+  const drawn = await lawyer.page.getByRole('img', { name: 'Código QR del número de seguridad de lic-qr' }).evaluate((svg) =>
+    [...svg.querySelectorAll('g rect')].map((r) => `${r.getAttribute('x')},${r.getAttribute('y')}`).sort(),
+  );
+  const { data } = encode(`tvault:lic-qr:${digits}`, { ecc: 'M', border: 2 });
+  const expected = data.flatMap((row, y) => row.flatMap((dark, x) => (dark ? [`${x},${y}`] : []))).sort();
+  t.same(drawn, expected, "the lawyer's account shows the QR code of her own safety number");
 
   const coord = await spanishPage(browser);
   await coord.context.grantPermissions(['camera']);

@@ -158,6 +158,13 @@ t.test('a coordinator shares with a lawyer, revokes, and both see who accessed w
   t.match(history, new RegExp(`coord-norte\\s+lo compartió con ${LAWYER.handle}`), 'shared');
   t.match(history, new RegExp(`${LAWYER.handle}\\s+leyó el testimonio`), "the lawyer's read");
   t.match(history, new RegExp(`coord-norte\\s+le quitó el acceso a ${LAWYER.handle}`), 'revoked');
+  // The key every history is checked against, to compare with the one the organisation publishes.
+  const logKey = JSON.parse(strFromU8(entries['HISTORY.json']!)).verifierKey as string;
+  t.match(await c.locator('main').innerText(), `Llave del registro firmado: ${logKey}`, 'the history shows the log key it was checked against');
+  await c.getByLabel('Solo lo que hicieron otras personas').check();
+  const others = await c.locator('.events').innerText();
+  t.notMatch(others, /coord-norte/, "the coordinator's own events can be hidden");
+  t.match(others, new RegExp(`${LAWYER.handle}\\s+leyó el testimonio`), "leaving the lawyer's");
   const exported = await download(c, () => c.getByRole('button', { name: 'Exportar para un tribunal (.json)' }).click(), dir, 'historial.json');
 
   // The drop page, with no account: the export verifies; one byte changed does not.
@@ -170,6 +177,7 @@ t.test('a coordinator shares with a lawyer, revokes, and both see who accessed w
   await visitor.page.getByLabel('Elegir archivo').setInputFiles(zipPath);
   await visitor.page.getByText('vagon.png — coincide con MANIFEST.sha256').waitFor(LONG);
   t.pass('and the evidence bundle, file by file');
+  t.match(await visitor.page.locator('main').innerText(), /Solo el historial está firmado/, 'saying the files and the testimony in it are not signed');
   const doc = JSON.parse(await readFile(exported, 'utf8')) as { checkpoint: string };
   const changed = path.join(dir, 'cambiado.json');
   const digit = doc.checkpoint.match(/\n(\d+)\n/)!;

@@ -11,11 +11,10 @@ import { allTags, matches } from './search.ts';
 import { inConcurrentBatches } from './concurrent.ts';
 import { Uploads, type ProgressListener } from './uploads.ts';
 import { reveals, thumbnail, verifiedBlob } from './media.ts';
+import { deviceName } from './device-name.ts';
 import { summary, versionView, view } from './views.ts';
 import type { AccountView, PhotoOriginalView, PhotoReveals, ContactView, ExportCheck, GrantView, HistoryEventView, Inbox, InboxFailure, InboxItem, StrengthView, RecordDraft, RecordSummary, RecordView, SearchQuery, SearchResult, SessionView, VersionView } from './types.ts';
 
-/** Shown in the session list; the server stores it in the clear, so it names nothing personal. */
-const DEVICE = 'web';
 const PAGE = 50;
 // Shared records read at once to fill the inbox: each is a request, an audited read and a
 // verification; four keep the server and the worker busy without flooding either.
@@ -40,7 +39,7 @@ export class VaultService {
   }
 
   private connect(handle: string) {
-    return { server: self.location.origin, handle, device: DEVICE };
+    return { server: self.location.origin, handle, device: deviceName(self.navigator.userAgent) };
   }
 
   private account(): AccountView {
@@ -288,6 +287,11 @@ export class VaultService {
       this.historyWalks.delete(recordId);
       throw err;
     }
+  }
+
+  /** The log key this session checks every history against, for the person to compare with the one their organisation publishes. */
+  async logKey(): Promise<string> {
+    return (await this.unlocked().auditCheckpoint()).verifierKey;
   }
 
   /** The record's history for a court: JSON that verifies offline. */

@@ -4,6 +4,7 @@ import { ChangePassphrase } from './ChangePassphrase.tsx';
 import { Sessions } from './Sessions.tsx';
 import { Invites } from './Invites.tsx';
 import { Preferences } from './Preferences.tsx';
+import { SafetyNumber } from '../../components/SafetyNumber.tsx';
 
 export function Account() {
   const store = useStore();
@@ -14,9 +15,8 @@ export function Account() {
       <section aria-labelledby="me-title">
         <h2 id="me-title">{t('account.me', { handle: me.handle })}</h2>
         <p>{t('account.safetyNumberIntro')}</p>
-        <p class="safety-number" aria-label={t('account.safetyNumber')}>
-          {me.fingerprint}
-        </p>
+        {/* With its QR code: what the other person scans, in person, from this screen. */}
+        <SafetyNumber handle={me.handle} number={me.fingerprint} />
       </section>
       <Preferences />
       <ChangePassphrase />

@@ -17,6 +17,7 @@ export function Activity() {
   const [events, setEvents] = useState<HistoryEventView[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [size, setSize] = useState<number | null>(null);
+  const [logKey, setLogKey] = useState('');
   const { busy, error, run } = useAction();
   const more = (after: number | null) =>
     run(async () => {
@@ -27,6 +28,7 @@ export function Activity() {
     });
   useEffect(() => {
     void more(null);
+    store.client.api.logKey().then(setLogKey, () => setLogKey(''));
   }, []);
   const tampered = isTampering(error);
   return (
@@ -40,6 +42,7 @@ export function Activity() {
           <p class="notice ok" role="status">
             {t('activity.verified', { count: events.length, size })}
           </p>
+          {logKey && <p class="hint sha">{t('activity.logKey', { key: logKey })}</p>}
           <EventList events={events} />
           {next !== null && (
             <button type="button" disabled={busy} onClick={() => void more(next)}>

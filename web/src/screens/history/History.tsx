@@ -19,6 +19,8 @@ export function History({ id }: { id: string }) {
   const store = useStore();
   const [events, setEvents] = useState<HistoryEventView[] | null>(null);
   const [complete, setComplete] = useState(false);
+  const [othersOnly, setOthersOnly] = useState(false);
+  const [logKey, setLogKey] = useState('');
   const load = useAction();
   const exporting = useAction();
   const page = (restart: boolean) =>
@@ -34,7 +36,10 @@ export function History({ id }: { id: string }) {
     setEvents(null);
     setComplete(false);
     void page(true);
+    store.client.api.logKey().then(setLogKey, () => setLogKey(''));
   }, [id]);
+  const me = store.account.value?.handle;
+  const shown = events && othersOnly ? events.filter((e) => e.actor !== me) : events;
   const tampered = isTampering(load.error);
 
   return (
@@ -50,7 +55,11 @@ export function History({ id }: { id: string }) {
           <p class="notice ok" role="status">
             {complete ? t('history.verified', { count: events.length }) : t('history.verifiedSoFar', { count: events.length })}
           </p>
-          <EventList events={events} />
+          {logKey && <p class="hint sha">{t('history.logKey', { key: logKey })}</p>}
+          <label class="check">
+            <input type="checkbox" checked={othersOnly} onChange={(e) => setOthersOnly(e.currentTarget.checked)} /> {t('history.othersOnly')}
+          </label>
+          <EventList events={shown ?? []} />
           {!complete && (
             <>
               <WhenSeen onSeen={more} />

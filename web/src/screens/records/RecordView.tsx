@@ -3,6 +3,7 @@ import { formatDate, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
+import { FieldRows } from '../../components/FieldRows.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import { Evidence } from '../evidence/Evidence.tsx';
 import { Grants } from '../sharing/Grants.tsx';
@@ -56,24 +57,7 @@ export function RecordView({ id }: { id: string }) {
       <h1 tabIndex={-1}>{record.title || t('records.untitled')}</h1>
       <ErrorNotice error={load.error} />
       <dl class="meta">
-        {record.occurredAt && (
-          <>
-            <dt>{t('fields.occurredAt')}</dt>
-            <dd>{formatDate(record.occurredAt, false)}</dd>
-          </>
-        )}
-        {record.place && (
-          <>
-            <dt>{t('fields.place')}</dt>
-            <dd>{record.place}</dd>
-          </>
-        )}
-        {record.tags.length > 0 && (
-          <>
-            <dt>{t('fields.tags')}</dt>
-            <dd>{record.tags.join(', ')}</dd>
-          </>
-        )}
+        <FieldRows record={record} />
         <dt>{t('record.author')}</dt>
         <dd>
           {record.author.handle} {record.author.verified ? `(${t('record.verified')})` : `(${t('record.notVerified')})`}

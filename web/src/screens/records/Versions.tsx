@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDate, t } from '../../i18n/index.ts';
 import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 import type { RecordView, VersionView } from '../../worker/types.ts';
+import { FieldRows } from '../../components/FieldRows.tsx';
 
 /** Every version, newest first, each verified, with what changed; any one can be read as it was. */
 export function Versions({ id }: { id: string }) {
@@ -11,6 +12,9 @@ export function Versions({ id }: { id: string }) {
   const [versions, setVersions] = useState<VersionView[]>([]);
   const [shown, setShown] = useState<RecordView | null>(null);
   const load = useAction();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The version opened is read from its heading: below the list, out of sight on a phone.
+  useEffect(() => heading.current?.focus(), [shown]);
 
   useEffect(() => {
     void load.run(async () => setVersions(await store.client.api.versions(id)));
@@ -43,10 +47,15 @@ export function Versions({ id }: { id: string }) {
       </ol>
       {shown && (
         <section class="old-version" aria-labelledby="old-title">
-          <h2 id="old-title">{t('versions.reading', { version: shown.version })}</h2>
+          <h2 id="old-title" tabIndex={-1} ref={heading}>
+            {t('versions.reading', { version: shown.version })}
+          </h2>
           <p>
             <strong>{shown.title}</strong>
           </p>
+          <dl class="meta">
+            <FieldRows record={shown} />
+          </dl>
           <div class="narrative">{shown.narrative}</div>
           <button type="button" onClick={() => setShown(null)}>
             {t('actions.close')}

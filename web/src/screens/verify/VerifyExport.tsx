@@ -10,7 +10,8 @@ import { DropZone } from '../../components/DropZone.tsx';
 /**
  * For anyone, with no account: drop an exported history (JSON) or an evidence bundle (zip)
  * and see it verified here, offline — the log's signed checkpoint, every event's proof, and
- * for a bundle every file against MANIFEST.sha256. Nothing is sent anywhere.
+ * for a bundle every file against MANIFEST.sha256, which is not signed (said on the page).
+ * Nothing is sent anywhere.
  */
 export function VerifyExport() {
   const store = useStore();
@@ -45,13 +46,18 @@ export function VerifyExport() {
             <p>{result.chainComplete ? t('verify.complete') : t('verify.partial')}</p>
           </div>
           {result.files.length > 0 && (
-            <ul class="files-check">
-              {result.files.map((f) => (
-                <li key={f.name}>
-                  {f.ok ? '✓' : '✗'} {f.name} — {f.ok ? t('verify.fileOk') : t('verify.fileBad')}
-                </li>
-              ))}
-            </ul>
+            <>
+              <ul class="files-check">
+                {result.files.map((f) => (
+                  <li key={f.name}>
+                    {f.ok ? '✓' : '✗'} {f.name} — {f.ok ? t('verify.fileOk') : t('verify.fileBad')}
+                  </li>
+                ))}
+              </ul>
+              {/* The attacker review made a bundle with an invented testimony and photo and a
+                  matching manifest: only the history is signed, and the page says so. */}
+              <p class="notice warn">{t('verify.filesUnsigned')}</p>
+            </>
           )}
           <EventList events={result.events} />
         </section>

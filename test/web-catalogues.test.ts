@@ -1,0 +1,46 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import t from 'tap';
+
+// Every message a person reads in the web client is in Spanish and in English, from the
+// catalogues: the two hold the same keys, and every key the code names literally is in both.
+
+const web = path.resolve(import.meta.dirname, '../web/src');
+type Tree = { [k: string]: string | Tree };
+
+function keys(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, v]) => (typeof v === 'string' ? [`${prefix}${k}`] : keys(v, `${prefix}${k}.`)));
+}
+
+async function sources(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await sources(p)));
+    else if (/\.tsx?$/.test(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+const es = keys(JSON.parse(await readFile(path.join(web, 'i18n/es.json'), 'utf8')) as Tree);
+const en = keys(JSON.parse(await readFile(path.join(web, 'i18n/en.json'), 'utf8')) as Tree);
+
+t.test('Spanish and English hold the same keys', async (t) => {
+  t.same(es.filter((k) => !en.includes(k)), [], 'none only in Spanish');
+  t.same(en.filter((k) => !es.includes(k)), [], 'none only in English');
+});
+
+t.test('every key named in the code is in the catalogues', async (t) => {
+  const known = new Set(es.map((k) => k.replace(/_(one|other|many|few|two|zero)$/, '')));
+  const missing: string[] = [];
+  let named = 0;
+  for (const file of await sources(web)) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) {
+      named += 1;
+      if (!known.has(m[1]!)) missing.push(`${path.relative(web, file)}: ${m[1]}`);
+    }
+  }
+  t.ok(named > 300, `the code names ${named} keys literally`);
+  t.same(missing, [], 'each of them is in the catalogues');
+});
