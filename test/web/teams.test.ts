@@ -75,7 +75,8 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   t.equal(await s.getByRole('button', { name: 'Crear un caso' }).count(), 0, 'a member is not offered what only coordinators do');
   await s.getByRole('button', { name: caseTitle }).click();
   await s.getByRole('heading', { name: 'Escribir un testimonio en este caso' }).waitFor(LONG);
-  await s.getByLabel('Título', { exact: true }).fill('Robo en la vía');
+  // With a right-to-left override at its end, as a hostile writer could add: shown defused.
+  await s.getByLabel('Título', { exact: true }).fill('Robo en la vía\u202E');
   await s.getByLabel('Relato', { exact: true }).fill('Les quitaron los documentos cerca de Orizaba.');
   // Who added them is not verified: writing waits for a yes that names the risk.
   await s.getByText(`${COORD.handle} no está verificado`).waitFor(LONG);
@@ -87,6 +88,7 @@ t.test('a coordinator runs a team in the browser; an edited chain statement show
   // The coordinator reads it on the case page.
   await openTeam(c);
   await c.getByRole('button', { name: caseTitle }).click();
+  t.equal(await c.getByRole('button', { name: 'Robo en la vía' }).innerText(), 'Robo en la vía\ufffd', "the title's override is shown as \ufffd, not obeyed");
   await c.getByRole('button', { name: 'Robo en la vía' }).click();
   await c.getByRole('heading', { name: 'Robo en la vía' }).waitFor(LONG);
   await c.getByText('Les quitaron los documentos cerca de Orizaba.').waitFor(LONG);

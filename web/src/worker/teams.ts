@@ -8,6 +8,10 @@ import {
 } from '@testimony-vault/client';
 import { changesOf, fieldsOf } from './drafts.ts';
 import type { RecordDraft } from './types.ts';
+import { label } from './views.ts';
+
+/** A team's or case's name as shown: without the characters that make a text read as another ([Note: names shown as written] in views.ts). */
+const nameOrNull = (name: string | null | undefined): string | null => (name === null || name === undefined ? null : label(name));
 
 export interface TeamListItem {
   id: string;
@@ -108,13 +112,13 @@ export async function teamView(vault: Vault, team: string, contents?: TeamConten
   const verified = new Set((await vault.listContacts()).filter((c) => c.verified).map((c) => c.handle));
   return {
     id: info.id,
-    name: names.teamName,
+    name: nameOrNull(names.teamName),
     myRole: info.myRole,
     me: vault.handle,
     addedBy: info.addedBy && { handle: info.addedBy.handle, verified: info.addedBy.verified || verified.has(info.addedBy.handle) },
     members: info.members.map((m) => ({ handle: m.handle, role: m.role, fingerprint: m.fingerprint, since: new Date(m.since).toISOString(), verified: m.handle === vault.handle || verified.has(m.handle) })),
     cases: info.cases.map((c) => ({
-      caseId: c.caseId, general: c.general, name: names.caseNames.get(c.caseId) ?? null,
+      caseId: c.caseId, general: c.general, name: nameOrNull(names.caseNames.get(c.caseId)),
       reviewers: c.reviewers.map((r) => ({ handle: r.handle, fingerprint: r.fingerprint, expiresAt: iso(r.expiresAt) })),
     })),
   };
@@ -127,7 +131,7 @@ export async function teamHistory(vault: Vault, team: string): Promise<TeamHisto
 }
 
 function recordSummary(r: TeamRecord): TeamRecordSummary {
-  return { id: r.id, caseId: r.caseId, title: r.fields.title, author: r.author.handle, writtenAt: r.writtenAt.toISOString(), version: r.version };
+  return { id: r.id, caseId: r.caseId, title: label(r.fields.title), author: r.author.handle, writtenAt: r.writtenAt.toISOString(), version: r.version };
 }
 
 /**
@@ -139,8 +143,8 @@ export async function caseView(vault: Vault, team: string, caseId: string): Prom
   if (contents.records.failures[0]) throw contents.records.failures[0].error;
   const view = await teamView(vault, team, contents);
   // A member names the team from its general space; a reviewer, from the case's name record.
-  if (caseId !== team && view.myRole !== 'reviewer') view.name = (await readTeam(vault.teams, team, team)).teamName ?? view.name;
-  return { team: view, name: contents.caseNames.get(caseId) ?? null, records: contents.records.map(recordSummary) };
+  if (caseId !== team && view.myRole !== 'reviewer') view.name = nameOrNull((await readTeam(vault.teams, team, team)).teamName) ?? view.name;
+  return { team: view, name: nameOrNull(contents.caseNames.get(caseId)), records: contents.records.map(recordSummary) };
 }
 
 const isNameTag = (tag: string) => tag === TEAM_NAME_TAG || tag === CASE_NAME_TAG;

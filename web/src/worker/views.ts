@@ -4,11 +4,13 @@ import type { ChangedField, RecordDraft, RecordSummary, RecordView, VersionView 
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
+// [Note: names shown as written]
 // Bidirectional overrides and isolates, and control characters, make a short text read as
 // something else ("declaracion\u202Efdp.exe" shows as "declaracionexe.pdf"). Names, titles,
-// places and tags are shown without them; the narrative is shown whole, isolated by CSS.
+// places and tags are shown without them (team and case names and team titles too,
+// worker/teams.ts); the narrative is shown whole, isolated by CSS.
 const DISGUISE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const label = (v: unknown) => text(v).replace(DISGUISE, '\ufffd');
+export const label = (v: unknown) => text(v).replace(DISGUISE, '\ufffd');
 
 export function summary(r: VaultRecord): RecordSummary {
   return {
