@@ -33,8 +33,8 @@ export class RecoveryKeyFormatError extends VaultError {
   override readonly code = 'VAULT_ERR_RECOVERY_KEY_FORMAT';
   override name = 'RecoveryKeyFormatError';
   constructor(
-    readonly wordCount: number,
-    readonly unknownWords: number[],
+    readonly wordCount = 0,
+    readonly unknownWords: number[] = [],
   ) {
     super(`the recovery key is not 24 valid recovery words (${wordCount} words read, ${unknownWords.length} not in the list)`);
   }
