@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import { Vault } from '@testimony-vault/client';
@@ -35,6 +36,26 @@ t.test('invite-only registration', async (t) => {
   const codes = await server.db.selectFrom('invites').select('code_hash').execute();
   const stored = codes.map((c) => c.code_hash.toString('hex')).join();
   t.notOk(stored.includes(Buffer.from(invite.code).toString('hex')), 'invite codes are stored hashed');
+});
+
+t.test('an invite code read out over the phone: any case, spaces, O for 0 and I or L for 1; one made before still works', async (t) => {
+  const server = await build(t, { REGISTRATION: 'invite' });
+  const connect = (h: string) => ({ server: server.url, handle: h, ...testClient });
+  const admin = (await Vault.register({ ...connect(handle('admin')), passphrase: 'admin' })).vault;
+
+  const { code } = await admin.createInvite();
+  t.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/, `four groups of four, nothing that reads as something else (${code})`);
+  // As someone writes down what they heard: lower case, spaces for dashes, a letter for each 0 and 1.
+  const heard = code.toLowerCase().replaceAll('-', ' ').replaceAll('0', 'o').replaceAll('1', 'l');
+  const joined = (await Vault.register({ ...connect(handle('heard')), passphrase: 'x', inviteCode: ` ${heard} ` })).vault;
+  t.ok(joined.handle, 'the code as heard creates the account');
+  await t.rejects(Vault.register({ ...connect(handle()), passphrase: 'x', inviteCode: code }), { code: 'VAULT_ERR_INVITE_INVALID' }, 'and it was the same code: used up');
+
+  // An invite of the earlier shape, made before this change: its hash as then, of the code as shown.
+  const legacy = 'IusBE0HSnNdjF_elfaPyjQ';
+  const adminId = (await server.db.selectFrom('accounts').select('id').where('handle', '=', admin.handle).executeTakeFirstOrThrow()).id;
+  await server.db.insertInto('invites').values({ code_hash: createHash('sha256').update(legacy, 'utf8').digest(), created_by: adminId, expires_at: new Date(Date.now() + 60_000) }).execute();
+  t.ok((await Vault.register({ ...connect(handle('legacy')), passphrase: 'x', inviteCode: legacy })).vault.handle, 'an earlier code still works, exactly as shown');
 });
 
 t.test('open registration needs no invite, and the first account is still the administrator', async (t) => {

@@ -3,7 +3,7 @@ import type { WireKdf, WireSession } from './api/wire.ts';
 import { newAccountMaterial, kdfFromWire, kdfToWire, openMasterKey, openMasterKeyWithRecovery, passphraseMaterial } from './account/material.ts';
 import { openSession, type Unlocked } from './account/session.ts';
 import { openSessionLabel } from './account/session-label.ts';
-import { fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_ALGORITHM, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
+import { canonicalInviteCode, fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_ALGORITHM, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
 import { fingerprint } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
 import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
@@ -149,7 +149,8 @@ export class Vault {
     const floor = options.kdfFloor ?? KDF_FLOOR;
     const material = newAccountMaterial(s, handle, options.passphrase, options.kdf ?? floor, floor);
     const http = new Http(options);
-    await http.json('POST', '/v1/auth/register', { ...material.body, inviteCode: options.inviteCode });
+    const inviteCode = options.inviteCode?.trim() ? canonicalInviteCode(options.inviteCode) : undefined;
+    await http.json('POST', '/v1/auth/register', { ...material.body, inviteCode });
     const vault = await Vault.unlock(s, http, handle, options.passphrase, options);
     const recoveryKey = recoveryKeyToWords(material.recoveryKey);
     s.memzero(material.recoveryKey);

@@ -10,3 +10,4 @@ export * from './limits.ts';
 export * from './audit.ts';
 export * from './padding.ts';
 export * from './teams.ts';
+export * from './invites.ts';

@@ -3,9 +3,10 @@ import type { Page } from 'playwright-core';
 
 const LONG = { timeout: 120_000 };
 
-/** Registers through the form and confirms three recovery words; ends on the testimony list. */
-export async function registerThroughTheForm(page: Page, handle: string, passphrase: string): Promise<string[]> {
+/** Registers through the form (with an invite code as typed, if given) and confirms three recovery words; ends on the testimony list. */
+export async function registerThroughTheForm(page: Page, handle: string, passphrase: string, invite?: string): Promise<string[]> {
   await page.getByRole('button', { name: 'Crear una cuenta' }).click();
+  if (invite !== undefined) await page.getByLabel('Código de invitación', { exact: true }).fill(invite);
   await page.getByLabel('Nombre de usuario', { exact: true }).fill(handle);
   await page.getByLabel('Nueva frase de contraseña', { exact: true }).fill(passphrase);
   await page.getByText('Frase suficientemente fuerte.').waitFor(LONG);

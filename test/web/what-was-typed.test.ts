@@ -90,3 +90,28 @@ t.test('what a person typed is not lost, and what is refused says what to fix', 
   await page.getByRole('heading', { name: 'Testimonios' }).waitFor(LONG);
   t.pass('the numbered words, copied right, recover the account');
 });
+
+t.test('an invite code is copied with a button, and works as heard over the phone', async (t) => {
+  const dist = await buildWeb(t);
+  const server = await build(t, { WEB_DIST_DIR: dist, REGISTRATION: 'invite' });
+  const browser = await launch(t);
+  const admin = await browser.newContext({ locale: 'es-MX', viewport: { width: 360, height: 740 } });
+  await admin.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const a = await admin.newPage();
+  await a.goto(server.url);
+  await registerThroughTheForm(a, 'admin-albergue', PASSPHRASE);
+  await a.getByRole('button', { name: 'Cuenta (admin-albergue)' }).click();
+  await a.getByRole('button', { name: 'Crear código' }).click();
+  const code = (await a.locator('.invite-code').innerText()).trim();
+  t.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/, `a code to read out (${code})`);
+  await a.getByRole('button', { name: 'Copiar' }).click();
+  await a.getByText('Copiado.').waitFor(LONG);
+  t.equal(await a.evaluate(() => navigator.clipboard.readText()), code, 'the button copied it');
+
+  // The lawyer writes it down as she hears it.
+  const heard = code.toLowerCase().replaceAll('-', ' ').replaceAll('0', 'o').replaceAll('1', 'l');
+  const l = await (await browser.newContext({ locale: 'es-MX' })).newPage();
+  await l.goto(server.url);
+  await registerThroughTheForm(l, 'lic-dictado', 'pelícano sombrero arcilla trueno lima', heard);
+  t.pass('the code as heard created the account');
+});

@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { canonicalInviteCode, INVITE_CODE_BYTES, inviteCodeFromBytes } from '@testimony-vault/protocol';
 import type { Database } from '../db/schema.ts';
 
-// Invite codes are 16 random bytes shown once; the database keeps only their SHA-256.
+// Invite codes are shown once ([Note: invite codes people can pass on]); the database keeps
+// only the SHA-256 of their canonical form.
 
-const hashCode = (code: string) => createHash('sha256').update(code, 'utf8').digest();
+const hashCode = (code: string) => createHash('sha256').update(canonicalInviteCode(code), 'utf8').digest();
 
 export async function createInvite(db: Kysely<Database>, createdBy: string, ttlSeconds: number) {
-  const code = randomBytes(16).toString('base64url');
+  const code = inviteCodeFromBytes(randomBytes(INVITE_CODE_BYTES));
   const row = await db
     .insertInto('invites')
     .values({ code_hash: hashCode(code), created_by: createdBy, expires_at: new Date(Date.now() + ttlSeconds * 1000) })

@@ -4,6 +4,22 @@ import { useStore } from '../../state/store.ts';
 import { ErrorNotice } from '../../components/Notice.tsx';
 import { useAction } from '../../components/Busy.tsx';
 
+/**
+ * Copies a code to the clipboard, for a message app. An invite code opens nothing by itself
+ * (it only lets someone create an account), so it may go where the clipboard keeps it.
+ */
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  return (
+    <>
+      <button type="button" onClick={() => navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+        {t('invites.copy')}
+      </button>
+      {copied !== null && <span role="status">{copied ? t('invites.copied') : t('invites.copyFailed')}</span>}
+    </>
+  );
+}
+
 /** Administrators: single-use invite codes for the people who will join this vault. */
 export function Invites() {
   const { client } = useStore();
@@ -31,7 +47,8 @@ export function Invites() {
       <ul class="invites">
         {made.map((i) => (
           <li key={i.code}>
-            <code class="invite-code">{i.code}</code> <span class="hint">{t('invites.until', { date: formatDate(i.expiresAt) })}</span>
+            <code class="invite-code">{i.code}</code> <span class="hint">{t('invites.until', { date: formatDate(i.expiresAt) })}</span>{' '}
+            <CopyButton text={i.code} />
           </li>
         ))}
       </ul>
