@@ -44,9 +44,21 @@ function compile(pkg, upstreamRebuilt) {
   return true;
 }
 
+/**
+ * The server bundle (dist/server), skipped when its sources are unchanged: every start used
+ * to empty and rewrite it, and two servers started at once (two test files in CI) had one
+ * import a chunk the other's start had just deleted ("Cannot find module …embedded-….js").
+ */
 function buildServer() {
+  const stamp = path.join(stamps, 'server');
+  const inputs = [...shared, 'server/src', 'server/package.json', 'protocol/src', 'migrations', 'scripts/migrate.ts', 'scripts/build-server.mjs'];
+  const upToDate = existsSync(stamp) && existsSync(path.join(root, 'dist/server/server.js')) && newest(inputs) < statSync(stamp).mtimeMs;
+  if (upToDate && !force) return false;
+  rmSync(stamp, { force: true });
   console.log('build: server');
   execFileSync(process.execPath, [path.join(root, 'scripts/build-server.mjs')], { cwd: root, stdio: 'inherit' });
+  mkdirSync(stamps, { recursive: true });
+  writeFileSync(stamp, '');
   return true;
 }
 
@@ -73,10 +85,10 @@ const steps = {
   protocol: (rebuilt) => compile('protocol', rebuilt),
   'client-lib': (rebuilt) => compile('client-lib', rebuilt),
   cli: (rebuilt) => compile('cli', rebuilt),
-  // The server bundles protocol/src itself (esbuild, fast): rebuilt every time. Nothing after
-  // it depends on its bundle, so it passes on only what came before: it used to say "rebuilt",
-  // and the web client was rebuilt (its folder emptied) by every start, under the feet of any
-  // server reading web/dist at that moment (a test file's, in CI).
+  // The server bundles protocol/src itself (esbuild), so it is rebuilt when that changed, not
+  // when protocol/dist was. Nothing after it depends on its bundle, so it passes on only what
+  // came before: it used to say "rebuilt", and the web client was rebuilt (its folder
+  // emptied) by every start, under the feet of any server reading web/dist at that moment.
   server: (rebuilt) => {
     buildServer();
     return rebuilt;
