@@ -55,6 +55,9 @@ t.test('every screen at 360 px, named controls, keyboard only', async (t) => {
 
   await registerThroughTheForm(page, 'refugio-norte', PASSPHRASE);
   await check(t, page, '04-records-empty');
+  // The screens are one row that scrolls sideways on a phone: five rows of buttons took 230 px of 740.
+  const header = (await page.locator('header.top').boundingBox())!;
+  t.ok(header.height <= 150, `the header takes ${header.height} px of the phone's height, at most 150`);
   await page.getByRole('button', { name: 'Nuevo testimonio' }).click();
   await check(t, page, '05-editor');
   await page.getByLabel('Título', { exact: true }).fill('Testimonio de prueba con un título bastante largo para un teléfono');
