@@ -72,6 +72,12 @@ t.test("the lawyer's copy of a photo shared redacted has no GPS; the coordinator
   for (const p of [l, c]) await p.setViewportSize({ width: 360, height: 740 });
   t.equal(await sidewaysOverflow(l), 0, "the lawyer's page fits 360 px");
   t.equal(await item(l, 'IMG_0042.jpg').filter({ hasNotText: 'redacted' }).count(), 0, 'no download of the original is offered');
+  // Her versions: the one that attached the original says files were added, though she sees only its name.
+  await l.getByRole('button', { name: 'Versiones' }).click();
+  const second = l.getByRole('listitem').filter({ hasText: 'Versión 2' });
+  t.match(await second.innerText(LONG), /Cambió: archivos agregados/, 'a version that added an original kept from her is not "no change"');
+  await l.getByRole('button', { name: 'Volver' }).click();
+  await copy.waitFor(LONG);
   const received = await download(l, () => copy.getByRole('button', { name: 'Descargar' }).click(), dir, 'lawyer-copy.jpg');
   t.equal(await exifr.gps(received), undefined, "the independent reader finds no GPS in the lawyer's copy");
   t.notOk((await exifr.parse(received, { tiff: true, xmp: true, iptc: true }))?.Make, 'nor the device');

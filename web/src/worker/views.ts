@@ -50,7 +50,9 @@ const FIELDS: (keyof RecordDraft)[] = ['title', 'narrative', 'occurredAt', 'plac
 export function changes(before: VaultRecord | undefined, after: VaultRecord): ChangedField[] {
   if (!before) return [];
   const out: ChangedField[] = FIELDS.filter((f) => JSON.stringify(before.fields[f] ?? null) !== JSON.stringify(after.fields[f] ?? null));
-  const ids = (r: VaultRecord) => new Set(r.attachments.map((a) => a.fileId));
+  // Originals kept from this reader count too: a version that added one changed the files,
+  // though this reader sees only its name ("no change" misled a lawyer, the walkthrough).
+  const ids = (r: VaultRecord) => new Set([...r.attachments, ...r.withheldOriginals].map((a) => a.fileId));
   const [was, is] = [ids(before), ids(after)];
   if ([...is].some((id) => !was.has(id))) out.push('files-added');
   if ([...was].some((id) => !is.has(id))) out.push('files-removed');
