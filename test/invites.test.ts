@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import { Vault } from '@testimony-vault/client';
+import { canonicalInviteCode } from '@testimony-vault/protocol';
 import { REGISTRATION_LOCK } from '../server/src/accounts/repository.ts';
 import { build, handle, testClient } from './helper.ts';
 
@@ -50,6 +51,12 @@ t.test('an invite code read out over the phone: any case, spaces, O for 0 and I 
   const joined = (await Vault.register({ ...connect(handle('heard')), passphrase: 'x', inviteCode: ` ${heard} ` })).vault;
   t.ok(joined.handle, 'the code as heard creates the account');
   await t.rejects(Vault.register({ ...connect(handle()), passphrase: 'x', inviteCode: code }), { code: 'VAULT_ERR_INVITE_INVALID' }, 'and it was the same code: used up');
+
+  // Fixed strings, so that every substitution is exercised whatever the random code holds.
+  t.equal(canonicalInviteCode('k7qm–2xhd.9rta wapf'), 'K7QM-2XHD-9RTA-WAPF', 'any separator: an en dash, a dot, a space');
+  t.equal(canonicalInviteCode('O1IL-oooo-llll-iiii'), '0111-0000-1111-1111', 'O is 0; I and L are 1');
+  t.equal(canonicalInviteCode(' IusBE0HSnNdjF_elfaPyjQ '), 'IusBE0HSnNdjF_elfaPyjQ', 'a code of the earlier shape is kept as typed, trimmed');
+  await t.rejects(Vault.register({ ...connect(handle()), passphrase: 'x', inviteCode: 'k7qm 2xhd 9rta' }), { code: 'VAULT_ERR_INVITE_INVALID' }, 'a character missed: refused as an invite, not as a form error');
 
   // An invite of the earlier shape, made before this change: its hash as then, of the code as shown.
   const legacy = 'IusBE0HSnNdjF_elfaPyjQ';

@@ -36,7 +36,12 @@ await mallory.share(X, bob, { requireVerified: false });
 const capture = capturingFetch();
 await Vault.login({ server: workshop.url, handle: bob, passphrase: PASS, fetch: capture.fetch, ...testClient });
 const fromWorkshop = async (path: string) => (await fetch(`${workshop.url}${path}`, { headers: { authorization: `Bearer ${capture.tokens[0]}` } })).text();
-const forged = { record: await fromWorkshop(`/v1/records/${X}`), versions: await fromWorkshop(`/v1/records/${X}/versions?after=0`) };
+const forged = {
+  record: await fromWorkshop(`/v1/records/${X}`),
+  versions: await fromWorkshop(`/v1/records/${X}/versions?after=0`),
+  /** The look-alike's grant of X to bob, as the workshop lists it. */
+  grant: (JSON.parse(await fromWorkshop('/v1/shared')) as { records: unknown[] }).records[0],
+};
 
 /**
  * The genuine server, except that record X is the workshop's. The genuine answer's headers
@@ -73,7 +78,23 @@ t.test("after the inbox, record X is read only as alice's", async (t) => {
 
 t.test('a record read once under its owner is not read under another later in the session', async (t) => {
   let reads = 0;
-  const reader = await Vault.login({ server: genuine.url, handle: bob, passphrase: PASS, state: new MemoryStateStore(), fetch: hostile(() => ++reads > 1), ...testClient });
+  const reader = await Vault.login({ server: genuine.url, handle: bob, passphrase: PASS, state: new MemoryStateStore(), fetch: hostile(() => ++reads === 2), ...testClient });
   t.equal((await reader.getRecord(X)).fields.title, 'Testimonio de alice', 'the first read is the genuine one');
   await t.rejects(reader.getRecord(X), SignatureError, 'the second, swapped, is refused');
+  t.equal((await reader.getRecord(X)).fields.title, 'Testimonio de alice', 'and leaves no trace: the genuine record reads again (no rollback alarm from the forged version)');
+});
+
+t.test("a second, forged grant for the same record in the inbox does not make the look-alike its owner", async (t) => {
+  const listingBoth: typeof fetch = async (input, init) => {
+    const res = await hostile(() => true)(input, init);
+    if (new URL(String(input)).pathname !== '/v1/shared') return res;
+    const body = (await res.json()) as { records: unknown[] };
+    body.records.push(forged.grant);
+    return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+  };
+  const reader = await Vault.login({ server: genuine.url, handle: bob, passphrase: PASS, state: new MemoryStateStore(), fetch: listingBoth, ...testClient });
+  const shared = await reader.sharedWithMe();
+  t.same(shared.map((s) => s.recordId), [], 'X is listed under no owner');
+  t.same(shared.failures.map((f) => [f.recordId, f.error.name]), [[X, 'SignatureError']], 'but as a failure: the two grants conflict');
+  await t.rejects(reader.getRecord(X), SignatureError, 'and it is read under no owner for the rest of the session');
 });

@@ -40,6 +40,15 @@ export class RecoveryKeyFormatError extends VaultError {
   }
 }
 
+/** An invite code that is neither shape (protocol/src/invites.ts): refused before anything is sent, as the server would refuse it. */
+export class InviteFormatError extends VaultError {
+  override readonly code = 'VAULT_ERR_INVITE_INVALID';
+  override name = 'InviteFormatError';
+  constructor() {
+    super('not an invite code');
+  }
+}
+
 /** A handle that can never be one: 3 to 32 of a-z, 0-9, dot, dash, underscore (after trimming and lower-casing). */
 export class HandleFormatError extends VaultError {
   override readonly code = 'VAULT_ERR_HANDLE_FORMAT';

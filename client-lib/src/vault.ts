@@ -4,11 +4,11 @@ import { newAccountMaterial, kdfFromWire, kdfToWire, openMasterKey, openMasterKe
 import { openSession, type Unlocked } from './account/session.ts';
 import { openSessionLabel } from './account/session-label.ts';
 import { canonicalInviteCode, fromBase64Url, toBase64Url as b64, HANDLE_PATTERN, KDF_ALGORITHM, KDF_FLOOR, KDF_CONTEXT } from '@testimony-vault/protocol';
-import { fingerprint } from './crypto/identity.ts';
+import { fingerprint, logKeyPin } from './crypto/identity.ts';
 import { deriveRecoveryKeys, derivePassphraseKeys, checkKdfParams, type KdfLimits } from './crypto/kdf.ts';
 import { recoveryKeyToWords, wordsToRecoveryKey } from './crypto/recovery-words.ts';
 import { sodiumReady, type Sodium } from './crypto/sodium.ts';
-import { ApiError, DecryptionError, HandleFormatError, SignatureError, VaultError, WithheldError, WrongPassphraseError } from './errors.ts';
+import { ApiError, DecryptionError, HandleFormatError, InviteFormatError, NetworkError, SignatureError, VaultError, WithheldError, WrongPassphraseError } from './errors.ts';
 import { MemoryStateStore, type StateStore } from './state/store.ts';
 import { RecordsClient, uuidV4 } from './records/client.ts';
 import { ContactsClient, type ContactInfo } from './contacts/client.ts';
@@ -21,6 +21,7 @@ import { platform } from './files/platform.ts';
 import { fromWebStream, type FileSource } from './files/sources.ts';
 import type { Attachment, RecordChanges, RecordFields, RecordPage, VaultRecord } from './records/types.ts';
 import { AuditClient, type AuditCheckpoint, type AuditHistoryPage } from './audit/client.ts';
+import { parseLogKey } from './audit/checkpoint.ts';
 import type { AuditHistoryEvent } from './audit/events.ts';
 import type { AuditExport } from './audit/export.ts';
 import { provenAddress, type AuditAddress } from './audit/address.ts';
@@ -104,6 +105,27 @@ function normaliseHandle(handle: string): string {
   return h;
 }
 
+/**
+ * The log key a new account pins ([Note: the log key in the account]): the one given out of
+ * band, else the server's now (trusted on first use, as a client's state store pins it). An
+ * account is made without a pin only when the server names no usable key.
+ */
+async function registrationLogKeyPin(s: Sodium, http: Http, given: string | undefined): Promise<Uint8Array | undefined> {
+  let key = given?.trim();
+  if (key === undefined) {
+    try {
+      key = (await http.json<{ verifierKey?: unknown }>('GET', '/v1/audit/key')).verifierKey as string;
+      parseLogKey(key, "the server's log key");
+    } catch (err) {
+      if (err instanceof NetworkError) throw err;
+      return undefined;
+    }
+  } else {
+    parseLogKey(key, 'ConnectOptions.logKey');
+  }
+  return logKeyPin(s, key);
+}
+
 async function prelogin(http: Http, handle: string) {
   const res = await http.json<{ kdf: WireKdf }>('POST', '/v1/auth/prelogin', { handle });
   return kdfFromWire(res.kdf);
@@ -137,6 +159,7 @@ export class Vault {
     this.contacts = new ContactsClient(s, http, () => this.me, state);
     this.records = new RecordsClient(s, http, () => this.me, state, this.contacts);
     this.sharing = new SharingClient(s, http, () => this.me, this.records, this.contacts);
+    this.records.checkOwner = (record) => this.checkSharedBy(record);
     this.uploader = new Uploader(s, http, () => this.me, this.records, () => uuidV4(s));
     this.audit = new AuditClient(s, http, () => this.me, state, { logKey: options.logKey });
     this.teams = new TeamsClient(s, http, () => this.me, state, this.contacts);
@@ -147,9 +170,11 @@ export class Vault {
     const s = await sodiumReady();
     const handle = normaliseHandle(options.handle);
     const floor = options.kdfFloor ?? KDF_FLOOR;
-    const material = newAccountMaterial(s, handle, options.passphrase, options.kdf ?? floor, floor);
     const http = new Http(options);
+    const material = newAccountMaterial(s, handle, options.passphrase, options.kdf ?? floor, floor, await registrationLogKeyPin(s, http, options.logKey));
     const inviteCode = options.inviteCode?.trim() ? canonicalInviteCode(options.inviteCode) : undefined;
+    // What is neither shape cannot be an invite: said as such, not as a form error.
+    if (inviteCode !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(inviteCode)) throw new InviteFormatError();
     await http.json('POST', '/v1/auth/register', { ...material.body, inviteCode });
     const vault = await Vault.unlock(s, http, handle, options.passphrase, options);
     const recoveryKey = recoveryKeyToWords(material.recoveryKey);
@@ -328,7 +353,6 @@ export class Vault {
   /** The latest (or a given) version, decrypted after every check in PROTOCOL.md passed. */
   async getRecord(id: string, options: { version?: number } = {}): Promise<VaultRecord> {
     const record = await this.records.get(id, options);
-    this.checkSharedBy(record);
     this.owners.set(id, record.owner);
     return record;
   }
@@ -364,7 +388,6 @@ export class Vault {
   /** Every version of a record, oldest first, each verified. */
   async recordVersions(id: string): Promise<VaultRecord[]> {
     const versions = await this.records.versions(id);
-    for (const v of versions) this.checkSharedBy(v);
     for (const v of versions) this.owners.set(v.id, v.owner);
     return versions;
   }
@@ -372,7 +395,6 @@ export class Vault {
   /** The records this account can read, newest change first, a page at a time. */
   async listRecords(options: { cursor?: string; limit?: number } = {}): Promise<RecordPage> {
     const page = await this.records.list(options);
-    for (const r of page.records) this.checkSharedBy(r);
     for (const r of page.records) this.owners.set(r.id, r.owner);
     return page;
   }
@@ -383,7 +405,6 @@ export class Vault {
    */
   async *allRecords(options: { pageSize?: number } = {}): AsyncGenerator<RecordPage> {
     for await (const page of this.records.pages(options.pageSize === undefined ? {} : { limit: options.pageSize })) {
-      for (const r of page.records) this.checkSharedBy(r);
       for (const r of page.records) this.owners.set(r.id, r.owner);
       yield page;
     }
@@ -548,9 +569,25 @@ export class Vault {
    * that fails its checks is named in the list's `failures` instead of failing the whole list.
    */
   async sharedWithMe(): Promise<SharedRecordList> {
-    const list = await this.sharing.sharedWithMe();
-    for (const r of list) this.sharedBy.set(r.recordId, { handle: r.owner.handle, fingerprint: r.owner.fingerprint });
-    return list;
+    const listed = await this.sharing.sharedWithMe();
+    // A record listed under two owners, or under another than this session knows, is
+    // refused whole: which grant is genuine is not for the server to decide (the review
+    // after the fix: a second, forged grant for the same record overwrote the first).
+    const owners = new Map<string, Set<string>>();
+    for (const r of listed) owners.set(r.recordId, (owners.get(r.recordId) ?? new Set()).add(`${r.owner.handle} ${r.owner.fingerprint}`));
+    const known = (id: string) => {
+      const k = this.sharedBy.get(id);
+      return k && `${k.handle} ${k.fingerprint}`;
+    };
+    const conflicting = (id: string) => owners.get(id)!.size > 1 || (known(id) !== undefined && !owners.get(id)!.has(known(id)!));
+    const out = listed.filter((r) => !conflicting(r.recordId)) as SharedRecordList;
+    out.failures = [...listed.failures];
+    for (const id of new Set(listed.filter((r) => conflicting(r.recordId)).map((r) => r.recordId))) {
+      out.failures.push({ recordId: id, claimedOwner: null, error: new SignatureError(`record ${id} is listed under another owner than its grant names`) });
+      this.sharedBy.set(id, { handle: '', fingerprint: 'conflicting grants' }); // read under no owner for the rest of the session
+    }
+    for (const r of out) this.sharedBy.set(r.recordId, { handle: r.owner.handle, fingerprint: r.owner.fingerprint });
+    return out;
   }
 
   /**

@@ -3,7 +3,8 @@
 // have typed one: 16 characters of Crockford's base32 (digits and capital letters without
 // I, L, O and U, so nothing reads as something else), in four groups of four. 80 random
 // bits: a code is single-use, expires, and every guess goes through the rate-limited
-// registration. Typed in any case, with spaces or dashes, O for 0 and I or L for 1, it is
+// registration. Typed in any case, with anything between its characters (spaces, dashes,
+// dots), O for 0 and I or L for 1, it is
 // the same code: both sides hash and send its canonical form. A code of the earlier shape
 // (22 characters of base64url) is left exactly as typed, so invites made before still work.
 
@@ -33,6 +34,7 @@ const group = (code: string) => code.match(/.{4}/g)!.join('-');
 
 /** The code as typed, in its canonical form; a code of the earlier shape, or anything else, unchanged but trimmed. */
 export function canonicalInviteCode(typed: string): string {
-  const squeezed = typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  // Anything between the characters goes: spaces, dashes of any kind, dots.
+  const squeezed = typed.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return squeezed.length === LENGTH && [...squeezed].every((c) => ALPHABET.includes(c)) ? group(squeezed) : typed.trim();
 }

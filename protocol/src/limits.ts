@@ -11,6 +11,8 @@ export const TAG_BYTES = 16;
 export const WRAPPED_KEY_BYTES = 1 + NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 /** version byte + nonce + (Ed25519 secret 64 + X25519 secret 32) + tag */
 export const WRAPPED_PRIVATE_KEYS_BYTES = 1 + NONCE_BYTES + 64 + 32 + TAG_BYTES;
+/** The same with the SHA-256 of the audit log key the account pinned at registration ([Note: the log key in the account]). */
+export const WRAPPED_PRIVATE_KEYS_PINNED_BYTES = WRAPPED_PRIVATE_KEYS_BYTES + 32;
 /** crypto_box_seal (48 bytes of overhead) of: label + record id + key version + key */
 export const SEALED_RECORD_KEY_BYTES = 48 + 'tvault/v1/record-key'.length + 16 + 4 + KEY_BYTES;
 /** Smallest record body envelope: version byte + nonce + tag (an empty plaintext). */

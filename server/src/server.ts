@@ -28,18 +28,20 @@ try {
 
 // Checked before the database is opened: a bad certificate stops start-up with nothing to undo.
 const tls = await readTls(config).catch((err: Error) => fail(err instanceof TlsFilesError ? err.message : String(err)));
-// From here on SIGHUP reloads them, not stopping the process even while the database opens
-// (a reload asked for before the server exists runs once it does).
+// SIGHUP is handled here, from now on, not by close-with-grace: with a certificate it reloads
+// it; without one, or from a terminal that closed, it stops the server, once. A terminal's
+// hang-up comes twice (the shell passes it on to its job, then the kernel sends another when
+// the shell exits), and close-with-grace's answer to a second signal is to exit at once,
+// dropping the requests being drained (the review of [Note: a terminal that closes]). What is
+// asked before the server exists runs once it does.
 let reloader: TlsReloader | undefined;
 let reloadAsked = false;
 let shutdown: (() => void) | undefined;
 let shutdownAsked = false;
-if (tls) {
-  process.on('SIGHUP', () => {
-    if (terminalClosed()) shutdown ? shutdown() : (shutdownAsked = true);
-    else reloader ? void reloader.request() : (reloadAsked = true);
-  });
-}
+process.on('SIGHUP', () => {
+  if (tls && !terminalClosed()) return reloader ? void reloader.request() : (reloadAsked = true);
+  shutdown ? shutdown() : (shutdownAsked = true);
+});
 
 const database = await openDatabase(config).catch((err: Error) => fail(`cannot open the database: ${err.message}`));
 try {
@@ -62,17 +64,18 @@ if (tls) {
 // SIGSEGV). SIGABRT and SIGTRAP go with them: they come from abort() and debuggers.
 const FAULT_SIGNALS = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGTRAP'] as const;
 const grace = closeWithGrace(
-  { delay: config.SHUTDOWN_GRACE_SECONDS * 1000, skip: [...FAULT_SIGNALS, ...(tls ? (['SIGHUP'] as const) : [])] },
+  { delay: config.SHUTDOWN_GRACE_SECONDS * 1000, skip: [...FAULT_SIGNALS, 'SIGHUP'] },
   async ({ signal, err, manual }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
-    else if (manual) app.log.info({ signal: 'SIGHUP' }, 'the terminal closed: shutting down');
+    else if (manual) app.log.info({ signal: 'SIGHUP', terminalClosed: terminalClosed() }, 'shutting down');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
     await database.close();
   },
 );
-let closing = false;
-shutdown = () => void (closing || ((closing = true), grace.close()));
+// Once: not again while a SIGTERM's or a first SIGHUP's shutdown runs.
+const closing = () => (closeWithGrace as unknown as { closing: boolean }).closing;
+shutdown = () => void (closing() || grace.close());
 if (shutdownAsked) shutdown();
 
 try {

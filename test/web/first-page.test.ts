@@ -132,3 +132,16 @@ t.test('a screen whose code arrives changed is refused by the browser and named 
   t.not(await page.title(), 'alterado', 'the changed code never ran');
   t.equal(await page.getByRole('heading', { name: 'Contactos' }).count(), 0, 'the screen is not drawn');
 });
+
+t.test('a browser that asks for English gets the page in English: its catalogue loaded with integrity, not carried by every first page', async (t) => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const requests = recordRequests(page);
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Open the vault' }).waitFor();
+  t.equal(await page.locator('html').getAttribute('lang'), 'en');
+  const english = paths(requests).filter((p) => /\/assets\/english-[^/]+\.js$/.test(p));
+  t.equal(english.length, 1, 'the English catalogue was fetched, once');
+  t.equal(await page.evaluate((p) => document.querySelector<HTMLLinkElement>(`link[rel=modulepreload][href$="${p}"]`)?.integrity.startsWith('sha384-'), english[0]!), true, 'through a preload that carries its integrity');
+});

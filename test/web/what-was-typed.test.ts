@@ -29,7 +29,7 @@ t.test('what a person typed is not lost, and what is refused says what to fix', 
   await page.getByRole('button', { name: 'Crear cuenta' }).click();
   const refused = page.getByRole('alert');
   await refused.waitFor(LONG);
-  t.match(await refused.innerText(), /El nombre de usuario no es válido: use de 3 a 32 letras sin acentos/, 'the refusal names the user name and its rule');
+  t.match(await refused.innerText(), /El nombre de usuario no es válido: use de 3 a 32 caracteres, letras de la a a la z \(sin acentos ni ñ\)/, 'the refusal names the user name and its rule');
   t.notMatch(await refused.innerText(), /Algún dato no es válido/, 'not "some data is not valid"');
   await page.getByRole('button', { name: 'Ya tengo cuenta: entrar' }).click();
   const words = await registerThroughTheForm(page, HANDLE, PASSPHRASE);

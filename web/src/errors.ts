@@ -2,6 +2,7 @@
 // catalogues (errors.*); a record or log that fails verification is not an error but a
 // warning of tampering, shown by TamperWarning.
 import type { WorkerFailure } from './worker/errors-transfer.ts';
+import { language } from './i18n/index.ts';
 
 // [Note: who names a failure]
 // A server's error answer carries a `code` of the server's choosing: a hostile one could
@@ -73,7 +74,10 @@ export function messageKey(err: unknown): string {
 export function detailOf(err: unknown): { key: string; params: Record<string, unknown> } | undefined {
   const f = failureOf(err);
   if (f.code !== 'VAULT_ERR_RECOVERY_KEY_FORMAT' || f.wordCount === undefined) return undefined;
-  if (f.unknownWords?.length) return { key: 'errors.recoveryUnknown', params: { count: f.unknownWords.length, list: f.unknownWords.join(', ') } };
+  if (f.unknownWords?.length) {
+    const list = new Intl.ListFormat(language.value, { type: 'conjunction' }).format(f.unknownWords.map(String)); // "5 y 9"
+    return { key: 'errors.recoveryUnknown', params: { count: f.unknownWords.length, list } };
+  }
   if (f.wordCount !== 24) return { key: 'errors.recoveryCount', params: { count: f.wordCount } };
   return { key: 'errors.recoveryChecksum', params: {} };
 }

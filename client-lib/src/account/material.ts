@@ -46,8 +46,9 @@ export interface NewAccountMaterial {
 }
 
 /** Everything registration sends, and the secrets the new client keeps in memory. */
+/** `logKeyPin`: the log key's SHA-256 to keep with the private keys ([Note: the log key in the account]). */
 export function newAccountMaterial(
-  s: Sodium, handle: string, passphrase: string, cost: KdfLimits, floor: KdfLimits,
+  s: Sodium, handle: string, passphrase: string, cost: KdfLimits, floor: KdfLimits, logKeyPin?: Uint8Array,
 ): NewAccountMaterial {
   const masterKey = s.randombytes_buf(KEY_BYTES);
   const recoveryKey = s.randombytes_buf(KEY_BYTES);
@@ -71,7 +72,7 @@ export function newAccountMaterial(
         boxPublicKey: b64(identity.public.boxPublicKey),
         signature: b64(identity.public.signature),
       },
-      wrappedPrivateKeys: b64(wrapPrivateKeys(s, masterKey, handle, identity.private)),
+      wrappedPrivateKeys: b64(wrapPrivateKeys(s, masterKey, handle, identity.private, logKeyPin)),
     },
   };
 }

@@ -23,6 +23,8 @@ export interface Unlocked {
   masterKey: Uint8Array;
   identity: PublicIdentity;
   privateKeys: PrivateKeys;
+  /** SHA-256 of the audit log key pinned at registration, or null (an older account): [Note: the log key in the account]. */
+  logKeyPin: Uint8Array | null;
   wrappedMasterKey: Uint8Array;
   kdf: KdfParams;
 }
@@ -64,7 +66,7 @@ export async function openSession(
   const identity = identityFromWire(login.keys.identity);
   if (identity.handle !== handle || login.account.handle !== handle) throw new IntegrityError('server returned another account');
   verifyIdentity(s, identity);
-  const privateKeys = unwrapPrivateKeys(s, masterKey, identity, fromBase64Url(login.keys.wrappedPrivateKeys));
+  const { logKeyPin, ...privateKeys } = unwrapPrivateKeys(s, masterKey, identity, fromBase64Url(login.keys.wrappedPrivateKeys));
   if (device !== undefined) {
     await http.json('PUT', '/v1/sessions/current/label', { label: sealSessionLabel(s, masterKey, identity.signPublicKey, login.sessionId, device) });
   }
@@ -76,6 +78,7 @@ export async function openSession(
     masterKey,
     identity,
     privateKeys,
+    logKeyPin,
     wrappedMasterKey,
     kdf,
   };

@@ -1,6 +1,6 @@
 import type { Http } from '../api/http.ts';
 import type { Unlocked } from '../account/session.ts';
-import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, HISTORY_PAGE_MAX, type ToldAuditEvent } from '@testimony-vault/protocol';
+import { fromBase64Url, toBase64Url, equalBytes, decodeAuditEvent, utf8, HISTORY_PAGE_MAX, type ToldAuditEvent } from '@testimony-vault/protocol';
 import type { Sodium } from '../crypto/sodium.ts';
 import { hashLeaf, verifyConsistency } from '@testimony-vault/protocol/merkle';
 import type { StateStore } from '../state/store.ts';
@@ -79,7 +79,18 @@ export class AuditClient {
     }
   }
 
+  /** The key every checkpoint must be signed with, which must also be the one the account pinned, when it did. */
   private async logKey(): Promise<string> {
+    const key = await this.logKeyUnchecked();
+    const pin = this.me().logKeyPin;
+    if (pin && !equalBytes(this.s.crypto_hash_sha256(utf8(key)), pin)) {
+      // [Note: the log key in the account]
+      fail('the log key is not the one this account pinned when it was made: the server changed its log key, and could show a rewritten log');
+    }
+    return key;
+  }
+
+  private async logKeyUnchecked(): Promise<string> {
     if (this.options.logKey !== undefined) {
       const key = this.options.logKey.trim();
       parseLogKey(key, 'ConnectOptions.logKey');

@@ -52,14 +52,35 @@ function privateKeysAad(handle: string): Uint8Array {
   return concat(utf8(LABEL.privateKeys), field(utf8(handle)));
 }
 
-export function wrapPrivateKeys(s: Sodium, masterKey: Uint8Array, handle: string, keys: PrivateKeys): Uint8Array {
-  return seal(s, masterKey, concat(keys.signSecretKey, keys.boxSecretKey), privateKeysAad(handle));
+// [Note: the log key in the account]
+// A client pins the audit log's key on first use, in its state store. The web client keeps
+// no state, so every login was a first use, and a server that swapped its log key (to sign
+// a rewritten log, accesses removed) was believed at the next login (the attacker review of
+// the web client). So an account made now carries, after its private keys and under the
+// same AEAD, the SHA-256 of the log key it was registered under: written once, at
+// registration, opened at every login on every device, and out of the server's reach (it
+// cannot remove the 32 bytes without the master key: the ciphertext would not open; and no
+// envelope without them ever existed for the account). Accounts made before have none and
+// pin on first use as before.
+
+export function wrapPrivateKeys(s: Sodium, masterKey: Uint8Array, handle: string, keys: PrivateKeys, logKeyPin?: Uint8Array): Uint8Array {
+  if (logKeyPin !== undefined && logKeyPin.length !== 32) throw new Error('a log key pin is 32 bytes');
+  return seal(s, masterKey, concat(keys.signSecretKey, keys.boxSecretKey, ...(logKeyPin ? [logKeyPin] : [])), privateKeysAad(handle));
 }
 
-/** Unwraps and checks that the private keys belong to the published public keys. */
-export function unwrapPrivateKeys(s: Sodium, masterKey: Uint8Array, id: PublicIdentity, wrapped: Uint8Array): PrivateKeys {
+/** The SHA-256 of an audit log verifier key, as an account pins it. */
+export function logKeyPin(s: Sodium, verifierKey: string): Uint8Array {
+  return s.crypto_hash_sha256(utf8(verifierKey));
+}
+
+/**
+ * Unwraps and checks that the private keys belong to the published public keys; with them
+ * the account's log key pin, or null for an account made before there was one.
+ */
+export function unwrapPrivateKeys(s: Sodium, masterKey: Uint8Array, id: PublicIdentity, wrapped: Uint8Array): PrivateKeys & { logKeyPin: Uint8Array | null } {
   const plain = open(s, masterKey, wrapped, privateKeysAad(id.handle), 'private keys');
-  const keys = { signSecretKey: plain.slice(0, 64), boxSecretKey: plain.slice(64, 96) };
+  if (plain.length !== 96 && plain.length !== 128) throw new IntegrityError('private keys have an unknown length');
+  const keys = { signSecretKey: plain.slice(0, 64), boxSecretKey: plain.slice(64, 96), logKeyPin: plain.length === 128 ? plain.slice(96) : null };
   const signPk = s.crypto_sign_ed25519_sk_to_pk(keys.signSecretKey);
   const boxPk = s.crypto_scalarmult_base(keys.boxSecretKey);
   if (!equalBytes(signPk, id.signPublicKey) || !equalBytes(boxPk, id.boxPublicKey)) {

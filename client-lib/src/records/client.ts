@@ -60,6 +60,13 @@ export class RecordsClient {
    * writes the link into the copy's manifest entry, in the same signed version.
    */
   readonly redactionLinks = new Map<string, RedactionLink>();
+
+  /**
+   * Refuses a verified record served under an owner it may not have ([Note: a shared record
+   * is its grant's], set by the Vault): checked before the version is remembered, so a
+   * refused record leaves no trace in the rollback memory.
+   */
+  checkOwner: (record: VaultRecord) => void = () => {};
   /**
    * How many redacted grantees the last version this client wrote of each record named: lets
    * an attach skip reading the record again to learn whether its photos need copies.
@@ -152,6 +159,12 @@ export class RecordsClient {
         this.s.memzero(opened.recordKey);
         throw err;
       }
+    }
+    try {
+      this.checkOwner(opened.record);
+    } catch (err) {
+      this.s.memzero(opened.recordKey);
+      throw err;
     }
     const seen = await this.seenWhenSent(w.id, sentAt);
     if (w.latestVersion < seen || w.latestVersion < w.version || (asLatest && w.version < seen)) {

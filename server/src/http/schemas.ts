@@ -12,15 +12,22 @@ export function Bytes(bytes: number, description?: string) {
   return Type.String({ pattern: B64_PATTERN, minLength: length, maxLength: length, ...(description ? { description } : {}) });
 }
 
+/** base64url text of exactly one of these byte lengths (a format with an older, shorter form). */
+export function BytesOf(lengths: number[], description?: string) {
+  const texts = lengths.map((n) => Math.ceil((n * 4) / 3));
+  return Type.String({ pattern: B64_PATTERN, minLength: Math.min(...texts), maxLength: Math.max(...texts), ...(description ? { description } : {}) });
+}
+
 /** base64url text of at most `maxBytes` bytes. */
 export function BytesUpTo(maxBytes: number, description?: string) {
   return Type.String({ pattern: B64_PATTERN, maxLength: Math.ceil((maxBytes * 4) / 3), ...(description ? { description } : {}) });
 }
 
 /** Decodes base64url, refusing non-canonical text (stray bits) and wrong sizes. */
-export function decodeBytes(name: string, text: string, exact?: number): Buffer {
+export function decodeBytes(name: string, text: string, exact?: number | number[]): Buffer {
   const buf = Buffer.from(text, 'base64url');
-  if (buf.toString('base64url') !== text || (exact !== undefined && buf.length !== exact)) throw new ERR.BAD_ENCODING(name);
+  const sizes = exact === undefined ? undefined : Array.isArray(exact) ? exact : [exact];
+  if (buf.toString('base64url') !== text || (sizes !== undefined && !sizes.includes(buf.length))) throw new ERR.BAD_ENCODING(name);
   return buf;
 }
 

@@ -3,8 +3,11 @@ import type { Config } from '../config.ts';
 import type { Account } from '../db/schema.ts';
 import { identityOf } from '../accounts/repository.ts';
 import { ERR } from '../errors.ts';
-import { Bytes, Handle, Identity, Timestamp, Uuid, b64 } from '../http/schemas.ts';
-import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '@testimony-vault/protocol';
+import { Bytes, BytesOf, Handle, Identity, Timestamp, Uuid, b64 } from '../http/schemas.ts';
+import { WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES, WRAPPED_PRIVATE_KEYS_PINNED_BYTES } from '@testimony-vault/protocol';
+
+/** The private-key envelope's sizes: without and with the account's log key pin ([Note: the log key in the account], client-lib). */
+export const PRIVATE_KEYS_SIZES = [WRAPPED_PRIVATE_KEYS_BYTES, WRAPPED_PRIVATE_KEYS_PINNED_BYTES];
 
 /** Route options that put an authentication route under the per-client rate limit. */
 export function authRateLimited(config: Config) {
@@ -21,7 +24,7 @@ export const LoginResponse = Type.Object({
   sessionId: Uuid,
   expiresAt: Timestamp,
   account: Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() }),
-  keys: Type.Object({ wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES), wrappedPrivateKeys: Bytes(WRAPPED_PRIVATE_KEYS_BYTES), identity: Identity }),
+  keys: Type.Object({ wrappedMasterKey: Bytes(WRAPPED_KEY_BYTES), wrappedPrivateKeys: BytesOf(PRIVATE_KEYS_SIZES), identity: Identity }),
 });
 
 export function loginResponse(account: Account, session: { token: string; id: string; expiresAt: Date }) {

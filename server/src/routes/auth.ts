@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { identityStatement, WRAPPED_KEY_BYTES, WRAPPED_PRIVATE_KEYS_BYTES } from '@testimony-vault/protocol';
+import { identityStatement, WRAPPED_KEY_BYTES } from '@testimony-vault/protocol';
 import { anyAccountExists, findAccountByHandle, insertAccount, lockRegistrations } from '../accounts/repository.ts';
 import { consumeInvite, markInviteUsedBy } from '../accounts/invites.ts';
 import { preloginParams } from '../accounts/prelogin.ts';
@@ -8,10 +8,10 @@ import { replacePassphrase } from '../accounts/passphrase.ts';
 import { checkDummy, checkVerifier, makeVerifier } from '../accounts/verifier.ts';
 import { verifyEd25519 } from '../crypto/ed25519.ts';
 import { ERR } from '../errors.ts';
-import { Bytes, Handle, Kdf, PlainText, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
+import { Bytes, BytesOf, Handle, Kdf, PlainText, Strict, Token, Uuid, b64, decodeBytes, errors } from '../http/schemas.ts';
 import { createSession, endSession } from '../sessions/repository.ts';
 import { callerOf } from '../plugins/auth.ts';
-import { authRateLimited, checkKdfFloor, loginResponse, LoginResponse } from './auth-shared.ts';
+import { authRateLimited, checkKdfFloor, loginResponse, LoginResponse, PRIVATE_KEYS_SIZES } from './auth-shared.ts';
 
 const Account = Type.Object({ id: Uuid, handle: Handle, isAdmin: Type.Boolean() });
 
@@ -24,7 +24,7 @@ const RegisterBody = Strict({
   recoveryAuthKey: Bytes(32),
   recoveryWrappedMasterKey: Bytes(WRAPPED_KEY_BYTES),
   identity: Strict({ signPublicKey: Bytes(32), boxPublicKey: Bytes(32), signature: Bytes(64) }),
-  wrappedPrivateKeys: Bytes(WRAPPED_PRIVATE_KEYS_BYTES),
+  wrappedPrivateKeys: BytesOf(PRIVATE_KEYS_SIZES),
 });
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
@@ -75,7 +75,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
         sign_public_key: signPk,
         box_public_key: boxPk,
         identity_signature: signature,
-        wrapped_private_keys: decodeBytes('wrappedPrivateKeys', body.wrappedPrivateKeys, WRAPPED_PRIVATE_KEYS_BYTES),
+        wrapped_private_keys: decodeBytes('wrappedPrivateKeys', body.wrappedPrivateKeys, PRIVATE_KEYS_SIZES),
       };
       // [Note: registration lock]
       // In this order, in one transaction: the lock, the "first account?" check, the invite,

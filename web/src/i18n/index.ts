@@ -1,9 +1,12 @@
-// i18next with both catalogues bundled (no request for them); Spanish unless the browser
-// asks for English first (navigator.languages follows the browser's Accept-Language).
+// i18next with the Spanish catalogue bundled (no request for it) and the English one
+// loaded when first shown, checked like a screen (screens/english); Spanish unless the
+// browser asks for English first (navigator.languages follows the browser's Accept-Language).
 import i18next from 'i18next';
 import { signal } from '@preact/signals';
 import es from './es.json' with { type: 'json' };
-import en from './en.json' with { type: 'json' };
+import { loadScreens } from '../lazy-screens.ts';
+
+const english = async () => (await loadScreens<{ catalogue: Record<string, unknown> }>('english')).catalogue;
 
 export const LANGUAGES = ['es', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -19,16 +22,20 @@ export function preferredLanguage(languages: readonly string[]): Language {
 /** The language shown; components read it so that a switch re-renders them. */
 export const language = signal<Language>(preferredLanguage(navigator.languages));
 
+// English that cannot be loaded (the server away, or refused by its integrity) leaves the page in Spanish.
+const firstEnglish = language.value === 'en' ? await english().catch(() => ((language.value = 'es'), undefined)) : undefined;
+
 await i18next.init({
   lng: language.value,
   fallbackLng: 'es',
-  resources: { es: { translation: es }, en: { translation: en } },
+  resources: { es: { translation: es }, ...(firstEnglish ? { en: { translation: firstEnglish } } : {}) },
   interpolation: { escapeValue: false }, // Preact escapes text itself
   returnNull: false,
 });
 document.documentElement.lang = language.value;
 
 export async function setLanguage(lang: Language): Promise<void> {
+  if (!i18next.hasResourceBundle(lang, 'translation')) i18next.addResourceBundle(lang, 'translation', await english());
   await i18next.changeLanguage(lang);
   document.documentElement.lang = lang;
   language.value = lang;

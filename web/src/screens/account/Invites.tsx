@@ -12,7 +12,8 @@ function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState<boolean | null>(null);
   return (
     <>
-      <button type="button" onClick={() => navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+      {/* navigator.clipboard does not exist on a plain-HTTP address other than this machine's: then the failure is said too. */}
+      <button type="button" onClick={() => void Promise.resolve().then(() => navigator.clipboard.writeText(text)).then(() => setCopied(true), () => setCopied(false))}>
         {t('invites.copy')}
       </button>
       {copied !== null && <span role="status">{copied ? t('invites.copied') : t('invites.copyFailed')}</span>}

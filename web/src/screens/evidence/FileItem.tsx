@@ -46,7 +46,9 @@ export function FileItem({ recordId, file }: { recordId: string; file: Attachmen
   const thumbLoad = useAction();
 
   useEffect(() => {
-    if (viewKindOf(file.type) !== 'image') return;
+    // Any declared picture is read for what its metadata reveals (a HEIC photo's GPS), even one
+    // the page will not show: the thumbnail is drawn anew as a JPEG ([Note: what a decrypted file may be shown as]).
+    if (!file.type.toLowerCase().startsWith('image/')) return;
     let url: string | null = null;
     void thumbLoad.run(async () => {
       const { thumb: drawn, reveals: found } = await client.api.thumbnail(recordId, file.fileId, file.type);

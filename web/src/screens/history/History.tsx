@@ -56,6 +56,7 @@ export function History({ id }: { id: string }) {
             {complete ? t('history.verified', { count: events.length }) : t('history.verifiedSoFar', { count: events.length })}
           </p>
           {logKey && <p class="hint sha">{t('history.logKey', { key: logKey })}</p>}
+          <p class="hint">{t('history.downloadHint')}</p>
           <label class="check">
             <input type="checkbox" checked={othersOnly} onChange={(e) => setOthersOnly(e.currentTarget.checked)} /> {t('history.othersOnly')}
           </label>
