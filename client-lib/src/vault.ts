@@ -170,11 +170,11 @@ export class Vault {
     const s = await sodiumReady();
     const handle = normaliseHandle(options.handle);
     const floor = options.kdfFloor ?? KDF_FLOOR;
+    const inviteCode = options.inviteCode?.trim() ? canonicalInviteCode(options.inviteCode) : undefined;
+    // What is neither shape cannot be an invite: said as such, not as a form error, and before the passphrase is stretched.
+    if (inviteCode !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(inviteCode)) throw new InviteFormatError();
     const http = new Http(options);
     const material = newAccountMaterial(s, handle, options.passphrase, options.kdf ?? floor, floor, await registrationLogKeyPin(s, http, options.logKey));
-    const inviteCode = options.inviteCode?.trim() ? canonicalInviteCode(options.inviteCode) : undefined;
-    // What is neither shape cannot be an invite: said as such, not as a form error.
-    if (inviteCode !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(inviteCode)) throw new InviteFormatError();
     await http.json('POST', '/v1/auth/register', { ...material.body, inviteCode });
     const vault = await Vault.unlock(s, http, handle, options.passphrase, options);
     const recoveryKey = recoveryKeyToWords(material.recoveryKey);
