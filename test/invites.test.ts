@@ -56,6 +56,7 @@ t.test('an invite code read out over the phone: any case, spaces, O for 0 and I 
   t.equal(canonicalInviteCode('k7qm–2xhd.9rta wapf'), 'K7QM-2XHD-9RTA-WAPF', 'any separator: an en dash, a dot, a space');
   t.equal(canonicalInviteCode('O1IL-oooo-llll-iiii'), '0111-0000-1111-1111', 'O is 0; I and L are 1');
   t.equal(canonicalInviteCode(' IusBE0HSnNdjF_elfaPyjQ '), 'IusBE0HSnNdjF_elfaPyjQ', 'a code of the earlier shape is kept as typed, trimmed');
+  t.equal(canonicalInviteCode('ab-cd_ef-gh_jk-mn-pqrs'), 'ab-cd_ef-gh_jk-mn-pqrs', 'even one whose letters would squeeze into a new code');
   await t.rejects(Vault.register({ ...connect(handle()), passphrase: 'x', inviteCode: 'k7qm 2xhd 9rta' }), { code: 'VAULT_ERR_INVITE_INVALID' }, 'a character missed: refused as an invite, not as a form error');
 
   // An invite of the earlier shape, made before this change: its hash as then, of the code as shown.

@@ -34,6 +34,9 @@ const group = (code: string) => code.match(/.{4}/g)!.join('-');
 
 /** The code as typed, in its canonical form; a code of the earlier shape, or anything else, unchanged but trimmed. */
 export function canonicalInviteCode(typed: string): string {
+  // A code of the earlier shape first: some of them (six dashes or underscores, no U) would
+  // otherwise squeeze into 16 characters of the alphabet and be read as a new code.
+  if (/^[A-Za-z0-9_-]{22}$/.test(typed.trim())) return typed.trim();
   // Anything between the characters goes: spaces, dashes of any kind, dots.
   const squeezed = typed.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return squeezed.length === LENGTH && [...squeezed].every((c) => ALPHABET.includes(c)) ? group(squeezed) : typed.trim();

@@ -247,8 +247,7 @@ export class VaultService {
     const read = await inConcurrentBatches(shared, INBOX_READS_AT_ONCE, async (s): Promise<Read> => {
       try {
         const record = await v.getRecord(s.recordId);
-        // The library refuses it already ([Note: a shared record is its grant's]); the name shown beside it must be its owner's.
-        if (record.owner !== s.owner.handle || record.author.fingerprint !== s.owner.fingerprint) throw new IntegrityError(`record ${s.recordId} is not its grant's owner's`);
+        // Read only under the owner its grant names: the library refuses any other ([Note: a shared record is its grant's]).
         return { item: inboxItem(s, record), summary: summary(record) };
       } catch (err) {
         if (!(err instanceof IntegrityError || err instanceof KeyChangedError)) throw err;
